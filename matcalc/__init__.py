@@ -1,0 +1,36 @@
+"""matcalc: symbolic matrix calculus with layouts, compact results and numeric checks.
+
+    >>> import matcalc as mc
+    >>> n = mc.dims("n")
+    >>> x, A = mc.vector("x", n), mc.matrix("A", n)
+    >>> mc.diff(x.T @ A @ x, x)
+    (A + A.T) @ x
+"""
+
+from .derive import Differentiation, diff, differentiate, gradient, jacobian
+from .errors import MatcalcError, NumericError, ShapeError, UnsupportedError
+from .expr import Expr, Symbol
+from .layout import LAYOUTS
+from .numeric.check import CheckReport, check
+from .numeric.lambdify import lambdify
+from .ops import (
+    abs, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp, matrix, norm2,
+    ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, sum, tan, tanh, tr, vector,
+    zeros,
+)  # fmt: skip
+from .printing import to_latex as latex
+from .printing import to_text as text
+from .printing import to_unicode as unicode
+from .rules.simplify import simplify
+from .shapes import dims
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckReport", "Differentiation", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
+    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
+    "differentiate", "dims", "exp", "eye", "gradient", "hadamard", "inv", "jacobian", "kron",
+    "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
+    "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "sum", "tan",
+    "tanh", "text", "tr", "unicode", "vector", "zeros",
+]  # fmt: skip

@@ -1,0 +1,109 @@
+"""The engine: simplify, take the differential, identify the derivative, arrange the layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .errors import MatcalcError
+from .expr import Delta, Expr, Symbol, as_expr, describe
+from .layout import Case, arrange, check_layout, classify, natural_shape
+from .rules.differential import differential
+from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
+from .rules.simplify import simplify, zero
+
+
+@dataclass(frozen=True)
+class Differentiation:
+    """Every stage of one derivative, for printing how it was found."""
+
+    f: Expr
+    wrt: Symbol
+    layout: str
+    case: Case
+    canonical: Expr  #: f in canonical form
+    differential: Expr  #: df, linear in dX (0 when f does not depend on X)
+    natural: Expr  #: the derivative read off df, before the layout is applied
+    result: Expr  #: the derivative in the requested layout
+
+
+def _check_wrt(wrt: Any) -> Symbol:
+    if isinstance(wrt, Symbol):
+        return wrt
+    if isinstance(wrt, Expr):
+        raise MatcalcError(
+            f"can only differentiate with respect to a symbol, got {describe(wrt)}; "
+            "introduce a symbol for it"
+        )
+    raise MatcalcError(
+        f"can only differentiate with respect to a symbol, got {type(wrt).__name__} {wrt!r}"
+    )
+
+
+def differentiate(f: Any, wrt: Any, layout: str = "denominator") -> Differentiation:
+    f = as_expr(f)
+    x = _check_wrt(wrt)
+    check_layout(layout)
+    if any(isinstance(n, Delta) for n in _nodes(f)):
+        raise MatcalcError("the expression contains a differential; differentiate f, not df")
+    case = classify(f, x)
+    canonical = simplify(f)
+    df = differential(canonical, [x])
+    if df is None:
+        natural = zero(natural_shape(case, f.shape, x.shape))
+        df = zero(f.shape)
+    else:
+        dx = Delta.new(x)
+        if case is Case.SCALAR_BY_ARRAY:
+            natural = gradient_of(df, dx)
+        elif case is Case.VECTOR_BY_VECTOR:
+            natural = jacobian_of(df, dx)
+        else:
+            natural = derivative_by_scalar(df, dx)
+    result = simplify(arrange(case, natural, layout))
+    return Differentiation(f, x, layout, case, canonical, df, natural, result)
+
+
+def _nodes(f: Expr):
+    from .walk import postorder
+
+    return postorder(f)
+
+
+def diff(f: Any, wrt: Any, layout: str = "denominator") -> Any:
+    """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
+    "mixed"; see ``matcalc.layout``).  ``wrt`` may be a list of symbols: then a tuple."""
+    if isinstance(wrt, (list, tuple)):
+        return tuple(differentiate(f, w, layout).result for w in wrt)
+    return differentiate(f, wrt, layout).result
+
+
+def gradient(f: Any, x: Any) -> Expr:
+    """The gradient of a scalar: ∂f/∂x in denominator layout, the shape of x."""
+    f = as_expr(f)
+    if not f.is_scalar:
+        raise MatcalcError(
+            f"gradient needs a scalar expression, got {describe(f)}; use jacobian() for a vector"
+        )
+    return diff(f, x, "denominator")
+
+
+def jacobian(y: Any, x: Any) -> Expr:
+    """The Jacobian ∂y/∂x of a vector (or scalar) y by a vector (or scalar) x: m×n."""
+    y = as_expr(y)
+    if y.cols != 1:
+        raise MatcalcError(
+            f"jacobian needs a column vector or a scalar, got {describe(y)}; "
+            "for a scalar function of a matrix use gradient()"
+        )
+    x = _check_wrt(x)
+    if x.cols != 1:
+        raise MatcalcError(
+            f"jacobian is taken by a vector or a scalar, got {describe(x)}; "
+            "for a scalar function of a matrix use gradient()"
+        )
+    return diff(y, x, "numerator")
+
+
+def diff_all(f: Any, wrt: Sequence[Any], layout: str = "denominator") -> tuple[Expr, ...]:
+    return tuple(diff(f, w, layout) for w in wrt)

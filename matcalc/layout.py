@@ -1,0 +1,110 @@
+"""Layout conventions: the only module that knows them (DESIGN.md §1).
+
+The engine computes each derivative in its natural form; this table says, per kind of
+derivative and layout, whether the natural form is transposed.  The same table arranges the
+finite-difference arrays in ``numeric.check``, so symbolic and numeric results cannot drift.
+
+| derivative        | natural form         | denominator | numerator | mixed |
+|-------------------|----------------------|-------------|-----------|-------|
+| scalar by scalar  | D (1×1)              | D           | D         | D     |
+| scalar by array X | G, the shape of X    | G           | Gᵀ        | G     |
+| vector y by x     | J = ∂y/∂x, m×n       | Jᵀ          | J         | J     |
+| vector y by t     | D, m×1               | Dᵀ          | D         | D     |
+| matrix Y by t     | D, the shape of Y    | D           | D         | D     |
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+from .errors import MatcalcError, UnsupportedError
+from .expr import Expr, describe
+from .rules.simplify import c_transpose
+from .shapes import Shape, fmt_shape, is_column_shape, is_scalar_shape
+
+LAYOUTS = ("denominator", "numerator", "mixed")
+
+
+class Case(Enum):
+    SCALAR_BY_SCALAR = "scalar by scalar"
+    SCALAR_BY_ARRAY = "scalar by vector or matrix"
+    VECTOR_BY_VECTOR = "vector by vector"
+    VECTOR_BY_SCALAR = "vector by scalar"
+    MATRIX_BY_SCALAR = "matrix by scalar"
+
+
+#: (case, layout) -> is the natural form transposed?
+TRANSPOSED: dict[Case, dict[str, bool]] = {
+    Case.SCALAR_BY_SCALAR: {"denominator": False, "numerator": False, "mixed": False},
+    Case.SCALAR_BY_ARRAY: {"denominator": False, "numerator": True, "mixed": False},
+    Case.VECTOR_BY_VECTOR: {"denominator": True, "numerator": False, "mixed": False},
+    Case.VECTOR_BY_SCALAR: {"denominator": True, "numerator": False, "mixed": False},
+    Case.MATRIX_BY_SCALAR: {"denominator": False, "numerator": False, "mixed": False},
+}
+
+
+def check_layout(layout: str) -> str:
+    if layout not in LAYOUTS:
+        raise MatcalcError(
+            f"unknown layout {layout!r}; choose one of {', '.join(repr(x) for x in LAYOUTS)}"
+        )
+    return layout
+
+
+def classify(f: Expr, x: Expr) -> Case:
+    """The kind of derivative of f by x; unsupported kinds raise UnsupportedError."""
+    if is_scalar_shape(x.shape):
+        if is_scalar_shape(f.shape):
+            return Case.SCALAR_BY_SCALAR
+        return Case.VECTOR_BY_SCALAR if is_column_shape(f.shape) else Case.MATRIX_BY_SCALAR
+    if is_scalar_shape(f.shape):
+        return Case.SCALAR_BY_ARRAY
+    if is_column_shape(f.shape) and is_column_shape(x.shape):
+        return Case.VECTOR_BY_VECTOR
+    what = "matrix" if not is_column_shape(f.shape) else "vector"
+    by = "matrix" if not is_column_shape(x.shape) else "vector"
+    hint = (
+        "; for a row vector, differentiate its transpose (a column)"
+        if f.rows == 1 else
+        "; differentiate a scalar function of it (e.g. a trace or a sum), or see the vec "
+        "convention of matrix-by-matrix derivatives"
+    )
+    raise UnsupportedError(
+        f"the derivative of a {what} {describe(f)} by a {by} {describe(x)} is not supported "
+        f"yet{hint}"
+    )
+
+
+def arrange(case: Case, natural: Expr, layout: str) -> Expr:
+    """The natural form of a derivative, in the requested layout."""
+    return c_transpose(natural) if TRANSPOSED[case][check_layout(layout)] else natural
+
+
+def natural_shape(case: Case, f_shape: Shape, x_shape: Shape) -> Shape:
+    if case is Case.SCALAR_BY_ARRAY:
+        return x_shape
+    if case is Case.VECTOR_BY_VECTOR:
+        return (f_shape[0], x_shape[0])
+    return f_shape
+
+
+def arrange_numeric(case: Case, d4: np.ndarray, layout: str) -> np.ndarray:
+    """The derivative in the requested layout from ``d4[i, j, k, l] = ∂F[i, j] / ∂X[k, l]``."""
+    if case is Case.SCALAR_BY_ARRAY:
+        natural = d4[0, 0]
+    elif case is Case.VECTOR_BY_VECTOR:
+        natural = d4[:, 0, :, 0]
+    else:
+        natural = d4[:, :, 0, 0]
+    return natural.T if TRANSPOSED[case][check_layout(layout)] else natural
+
+
+def layout_shape(case: Case, f_shape: Shape, x_shape: Shape, layout: str) -> Shape:
+    rows, cols = natural_shape(case, f_shape, x_shape)
+    return (cols, rows) if TRANSPOSED[case][check_layout(layout)] else (rows, cols)
+
+
+def describe_shape(case: Case, f_shape: Shape, x_shape: Shape, layout: str) -> str:
+    return fmt_shape(layout_shape(case, f_shape, x_shape, layout))

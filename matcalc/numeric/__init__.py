@@ -1,0 +1,1 @@
+"""Numeric evaluation and finite-difference checks (numpy)."""

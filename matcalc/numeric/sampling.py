@@ -1,0 +1,89 @@
+"""Random inputs that respect properties and domains, for numeric checks.
+
+Sizes are small and distinct (3, 4, 5, …), so a missing transpose cannot hide.  A symbol that
+appears under log, sqrt, a negative or fractional power or a division is drawn positive; a
+square matrix under inv, det or logdet is drawn well conditioned with a positive determinant;
+declared properties (symmetric, spd, invertible, diagonal) are honoured.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from ..expr import Det, Expr, Func, Inverse, LogDet, Pow, Symbol
+from ..functions import FUNCTIONS
+from ..walk import postorder
+
+SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+
+
+def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
+    """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
+    dims: set[sympy.Symbol] = set()
+    for e in expressions:
+        for node in postorder(e):
+            for d in node.shape:
+                dims |= d.free_symbols
+    sizes: dict[sympy.Symbol, int] = {}
+    given = {str(k): v for k, v in (given or {}).items()}
+    free = [s for s in SIZES if s not in given.values()]
+    for d in sorted(dims, key=str):
+        sizes[d] = int(given[str(d)]) if str(d) in given else free.pop(0)
+    return sizes
+
+
+def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol]]:
+    """(symbols to draw positive, square matrices to draw positive definite)."""
+    positive: set[Symbol] = set()
+    definite: set[Symbol] = set()
+    for node in postorder(f):
+        under = None
+        if isinstance(node, Func) and FUNCTIONS[node.name].domain == "positive":
+            under = positive
+        elif isinstance(node, Pow) and not (node.exponent.is_Integer and node.exponent > 0):
+            under = positive
+        elif isinstance(node, (Inverse, Det, LogDet)):
+            under = definite
+        if under is None:
+            continue
+        for leaf in postorder(node.args[0]):
+            if isinstance(leaf, Symbol):
+                if under is definite and leaf.rows == leaf.cols and not leaf.is_scalar:
+                    definite.add(leaf)
+                elif under is positive or leaf.is_scalar or leaf.cols == 1:
+                    positive.add(leaf)
+    return positive, definite
+
+
+def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool,
+           definite: bool) -> np.ndarray:
+    rows, cols = (int(d.subs(sizes)) for d in symbol.shape)
+    if symbol.diagonal:
+        values = rng.uniform(0.5, 1.5, rows) * (1 if positive or definite or symbol.spd
+                                                 else rng.choice([-1, 1], rows))
+        return np.diag(values)
+    if symbol.spd or (definite and rows == cols):
+        B = rng.standard_normal((rows, rows))
+        A = B @ B.T / rows + np.eye(rows)
+        if positive:
+            A = np.abs(A) + rows * np.eye(rows)  # positive entries, still diagonally dominant
+        return A
+    if positive:
+        A = rng.uniform(0.5, 1.5, (rows, cols))
+    else:
+        A = rng.standard_normal((rows, cols))
+    if symbol.symmetric and rows == cols and not symbol.is_scalar:
+        A = (A + A.T) / 2
+    if symbol.invertible:
+        A = A + rows * np.eye(rows)
+    return A
+
+
+def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    positive, definite = domain_needs(f)
+    return {
+        s.name: sample(s, sizes, rng, s in positive, s in definite)
+        for s in sorted(symbols, key=lambda s: s.name)
+    }

@@ -1,0 +1,160 @@
+"""Public builders: symbols, constants and functions (``mc.vector``, ``mc.tr``, ``mc.tanh``…)."""
+
+from __future__ import annotations
+
+import keyword
+from typing import Any
+
+from .errors import MatcalcError, ShapeError
+from .expr import (
+    Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet, LogSumExp, Norm2, Ones,
+    Softmax, Sum, Symbol, Trace, Zero, as_expr, describe, mul,
+)  # fmt: skip
+from .functions import FUNCTIONS
+from .shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise MatcalcError(f"a symbol name must be a Python identifier, got {name!r}")
+    return name
+
+
+def scalar(name: str) -> Symbol:
+    """A scalar variable."""
+    return Symbol.new(_check_name(name), SCALAR)
+
+
+def vector(name: str, n: DimLike) -> Symbol:
+    """A column vector variable with n entries (n×1)."""
+    return Symbol.new(_check_name(name), (as_dim(n), ONE))
+
+
+def matrix(
+    name: str,
+    m: DimLike,
+    n: DimLike | None = None,
+    *,
+    symmetric: bool = False,
+    spd: bool = False,
+    invertible: bool = False,
+    diagonal: bool = False,
+) -> Symbol:
+    """An m×n matrix variable (n×n when n is omitted).
+
+    Properties: ``symmetric`` (Sᵀ = S), ``spd`` (symmetric positive definite), ``invertible``,
+    ``diagonal``.  They simplify results (Sᵀ = S, so ∂(xᵀSx)/∂x = 2Sx) and shape the random
+    inputs of numeric checks; derivatives stay unstructured (every entry independent).
+    """
+    rows = as_dim(m)
+    cols = rows if n is None else as_dim(n)
+    props = {p for p, on in (("symmetric", symmetric), ("spd", spd), ("invertible", invertible),
+                             ("diagonal", diagonal)) if on}
+    if props and rows != cols:
+        raise ShapeError(
+            f"a {', '.join(sorted(props))} matrix must be square, got {name} "
+            f"({fmt_shape((rows, cols))})"
+        )
+    return Symbol.new(_check_name(name), (rows, cols), props)
+
+
+def eye(n: DimLike) -> Expr:
+    """The n×n identity matrix."""
+    return Identity.new(as_dim(n))
+
+
+def ones(m: DimLike, n: DimLike | None = None) -> Expr:
+    """The all-ones column vector of length m, or the m×n all-ones matrix."""
+    return Ones.new((as_dim(m), ONE if n is None else as_dim(n)))
+
+
+def zeros(m: DimLike, n: DimLike | None = None) -> Expr:
+    """The zero column vector of length m, or the m×n zero matrix."""
+    return Zero.new((as_dim(m), ONE if n is None else as_dim(n)))
+
+
+def tr(a: Any) -> Expr:
+    """The trace of a square matrix."""
+    return Trace.new(a)
+
+
+def det(a: Any) -> Expr:
+    """The determinant of a square matrix."""
+    return Det.new(a)
+
+
+def logdet(a: Any) -> Expr:
+    """log det X, for det X > 0."""
+    return LogDet.new(a)
+
+
+def inv(a: Any) -> Expr:
+    """The inverse of a square matrix."""
+    return Inverse.new(a)
+
+
+def sum(a: Any) -> Expr:  # noqa: A001 - the name users know from numpy
+    """The sum of all entries."""
+    return Sum.new(a)
+
+
+def norm2(a: Any) -> Expr:
+    """The Euclidean norm of a vector, the Frobenius norm of a matrix."""
+    return Norm2.new(a)
+
+
+def diag(a: Any) -> Expr:
+    """A vector to its diagonal matrix; a square matrix to its diagonal, as a vector."""
+    a = as_expr(a)
+    if a.cols == ONE:
+        return Diag.new(a)
+    if a.rows == a.cols:
+        return DiagPart.new(a)
+    raise ShapeError(f"diag needs a column vector or a square matrix, got {describe(a)}")
+
+
+def hadamard(a: Any, b: Any) -> Expr:
+    """The elementwise (Hadamard) product a ⊙ b of two arrays of one shape."""
+    a, b = as_expr(a), as_expr(b)
+    if a.shape != b.shape:
+        raise ShapeError(f"hadamard needs two arrays of one shape, got {describe(a)} and {describe(b)}")
+    return mul(a, b)
+
+
+def kron(a: Any, b: Any) -> Expr:
+    """The Kronecker product a ⊗ b."""
+    return Kron.new(a, b)
+
+
+def softmax(z: Any) -> Expr:
+    """softmax(z) = exp(z) / sum(exp(z)) for a column vector z."""
+    return Softmax.new(z)
+
+
+def logsumexp(z: Any) -> Expr:
+    """log sum exp(z) for a column vector z."""
+    return LogSumExp.new(z)
+
+
+def _elementwise(name: str):
+    def build(a: Any) -> Expr:
+        return Func.new(name, as_expr(a))
+
+    build.__name__ = name
+    build.__doc__ = f"{name} applied elementwise ({FUNCTIONS[name].identity})."
+    return build
+
+
+ELEMENTWISE = {name: _elementwise(name) for name, f in FUNCTIONS.items() if f.public}
+exp = ELEMENTWISE["exp"]
+log = ELEMENTWISE["log"]
+sin = ELEMENTWISE["sin"]
+cos = ELEMENTWISE["cos"]
+tan = ELEMENTWISE["tan"]
+tanh = ELEMENTWISE["tanh"]
+sigmoid = ELEMENTWISE["sigmoid"]
+relu = ELEMENTWISE["relu"]
+softplus = ELEMENTWISE["softplus"]
+abs = ELEMENTWISE["abs"]  # noqa: A001
+sqrt = ELEMENTWISE["sqrt"]
+sign = ELEMENTWISE["sign"]

@@ -1,0 +1,92 @@
+"""LaTeX: ``(A + A^{\\top}) x``, ``X^{-1}``, ``u \\odot v``, ``\\operatorname{tr}``."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..expr import Expr
+from ..functions import FUNCTIONS
+from .base import ATOM, MUL, NEG, Printed
+from .math import ALIASES, GREEK, MathPrinter, split_name
+
+_OPERATORS = {
+    "tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
+    "sum": r"\operatorname{sum}", "diag": r"\operatorname{diag}",
+    "softmax": r"\operatorname{softmax}", "logsumexp": r"\operatorname{logsumexp}",
+}  # fmt: skip
+
+
+class LatexPrinter(MathPrinter):
+    minus = " - "
+    hadamard = r" \odot "
+    hadamard_div = r" \oslash "
+    kron_op = r" \otimes "
+    identity_glyph = "I"
+    ones_glyph = r"\mathbf{1}"
+    zero_glyph = r"\mathbf{0}"
+    lparen, rparen = r"\left(", r"\right)"
+
+    def name(self, name: str) -> str:
+        stem, sub = split_name(name)
+        stem = ALIASES.get(stem, stem)
+        if stem in GREEK:
+            head = "\\" + stem
+        elif len(stem) == 1:
+            head = stem
+        else:
+            head = rf"\mathit{{{stem}}}"
+        return f"{head}_{{{sub}}}" if sub else head
+
+    def number(self, value: sympy.Expr) -> Printed:
+        text = sympy.latex(value)
+        if value.is_number and value.is_negative:
+            return Printed(text, NEG, neg=self.number(-value))
+        if value.is_Integer or value.is_Atom:
+            return Printed(text, ATOM)
+        return Printed(text, MUL if value.is_Rational else ATOM)
+
+    def sup(self, base: str, exponent: str) -> str:
+        return f"{base}^{{{exponent}}}"
+
+    def call(self, fname: str, arg: str) -> str:
+        return rf"{fname}\left({arg}\right)"
+
+    def frac(self, num: str, den: str) -> str:
+        return rf"\frac{{{num}}}{{{den}}}"
+
+    def juxtapose(self, parts: list[str]) -> str:
+        return " ".join(parts)
+
+    def differential(self, name: str) -> str:
+        return rf"\mathrm{{d}}{name}"
+
+    def transpose_mark(self) -> str:
+        return r"\top"
+
+    def inverse_transpose_mark(self) -> str:
+        return r"-\top"
+
+    def power_text(self, k, elementwise: bool) -> str:
+        text = sympy.latex(k)
+        return rf"\circ {text}" if elementwise else text
+
+    def sqrt(self, arg: str) -> str:
+        return rf"\sqrt{{{arg}}}"
+
+    def norm(self, arg: str, matrix: bool) -> str:
+        return rf"\left\lVert {arg} \right\rVert_{{{'F' if matrix else '2'}}}"
+
+    def absolute(self, arg: str) -> str:
+        return rf"\left\lvert {arg} \right\rvert"
+
+    def func_name(self, name: str) -> str:
+        if name in _OPERATORS:
+            return _OPERATORS[name]
+        return FUNCTIONS[name].latex
+
+
+_PRINTER = LatexPrinter()
+
+
+def to_latex(e: Expr) -> str:
+    return _PRINTER.doprint(e)

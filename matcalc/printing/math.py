@@ -1,0 +1,215 @@
+"""Mathematical notation shared by the LaTeX and unicode printers.
+
+Matrix products are juxtaposed (``(A + Aᵀ)x``), Hadamard products use ⊙, numbers and scalars
+stand in front (``2Sx``), and a transposed inverse is X⁻ᵀ.  The subclasses give the glyphs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from ..expr import Const, Expr, Inverse, MatMul, Mul, Pow
+from ..functions import FUNCTIONS
+from .base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
+    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+}  # fmt: skip
+ALIASES = {"lam": "lambda", "eps": "epsilon"}
+
+_NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)$")
+
+
+class MathPrinter(Printer):
+    hadamard = " ⊙ "
+    hadamard_div = " ⊘ "
+    kron_op = " ⊗ "
+    identity_glyph = "I"
+    ones_glyph = "1"
+    zero_glyph = "0"
+
+    # glyph hooks -------------------------------------------------------------------------------
+    def name(self, name: str) -> str:
+        raise NotImplementedError
+
+    def sup(self, base: str, exponent: str) -> str:
+        raise NotImplementedError
+
+    def call(self, fname: str, arg: str) -> str:
+        raise NotImplementedError
+
+    def frac(self, num: str, den: str) -> str:
+        raise NotImplementedError
+
+    def juxtapose(self, parts: list[str]) -> str:
+        raise NotImplementedError
+
+    def differential(self, name: str) -> str:
+        raise NotImplementedError
+
+    def transpose_mark(self) -> str:
+        raise NotImplementedError
+
+    def inverse_transpose_mark(self) -> str:
+        raise NotImplementedError
+
+    def power_text(self, k: sympy.Expr, elementwise: bool) -> str:
+        raise NotImplementedError
+
+    def sqrt(self, arg: str) -> str:
+        raise NotImplementedError
+
+    def norm(self, arg: str, matrix: bool) -> str:
+        raise NotImplementedError
+
+    def absolute(self, arg: str) -> str:
+        raise NotImplementedError
+
+    def func_name(self, name: str) -> str:
+        raise NotImplementedError
+
+    # nodes -------------------------------------------------------------------------------------
+    def symbol(self, node, kids):
+        return Printed(self.name(node.name), ATOM)
+
+    def delta(self, node, kids):
+        return Printed(self.differential(self.name(node.var.name)), ATOM)
+
+    def identity(self, node, kids):
+        return Printed(self.identity_glyph, ATOM)
+
+    def ones(self, node, kids):
+        return Printed(self.ones_glyph, ATOM)
+
+    def zero(self, node, kids):
+        return Printed(self.zero_glyph, ATOM)
+
+    def mul(self, node: Mul, kids: list[Printed]) -> Printed:
+        coef = self.coefficient(node)
+        p = self._mul(node, kids, coef)
+        if coef is not None and self.negative(coef):
+            return Printed(p.text, p.prec, neg=self._mul(node, kids, -coef))
+        return p
+
+    def _mul(self, node: Mul, kids: list[Printed], coef) -> Printed:
+        scalars: list[str] = []
+        arrays: list[str] = []
+        scalar_dens: list[str] = []
+        array_dens: list[str] = []
+        factors = [(f, p) for f, p in zip(node.args, kids) if not isinstance(f, Const)]
+        for i, (f, p) in enumerate(factors):
+            more = i < len(factors) - 1
+            if isinstance(f, Pow) and f.exponent == -1:
+                base = kids[node.args.index(f)]
+                target = scalar_dens if f.is_scalar else array_dens
+                target.append(base.text if f.is_scalar else self.paren(base, MUL))
+            elif f.is_scalar:
+                wrap = p.prec <= ADD or (isinstance(f, MatMul) and more) or p.prec == NEG
+                scalars.append(self.paren(p, NEG) if wrap else p.text)
+            else:
+                arrays.append(p)  # type: ignore[arg-type]
+        if len(arrays) == 1 and not array_dens:
+            array_text = [self.paren(arrays[0], ADD)] if scalars or coef not in (None, 1, -1) \
+                else [arrays[0].text]
+            prec = MUL if scalars or coef not in (None, 1, -1) else arrays[0].prec
+        elif arrays:
+            pieces = [self.paren(a, MUL) for a in arrays]
+            text = self.hadamard.join(pieces) if pieces else self.ones_glyph
+            for d in array_dens:
+                text += self.hadamard_div + d
+            array_text = [text if not scalars and coef in (None, 1, -1) else f"({text})"]
+            prec = MUL
+        else:
+            array_text = []
+            prec = MUL
+        sign = ""
+        lead: list[str] = []
+        if coef is not None and coef != 1:
+            if coef == -1:
+                sign = "-"
+            else:
+                lead.append(self.number(coef).text)
+        body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
+            else "1"
+        if scalar_dens:
+            body = self.frac(body, self.juxtapose(scalar_dens))
+        if not arrays and array_dens:
+            body = body + self.hadamard_div + self.hadamard_div.join(array_dens)
+        if sign:
+            return Printed(sign + body, NEG)
+        return Printed(body, prec if arrays and not scalars and not lead else MUL)
+
+    def matmul(self, node, kids):
+        return Printed(self.juxtapose([self.paren(k, NEG) for k in kids]), MUL)
+
+    def pow(self, node: Pow, kids):
+        k = node.exponent
+        if k == sympy.Rational(1, 2):
+            return Printed(self.sqrt(kids[0].text), ATOM)
+        base = self.paren(kids[0], POW)
+        return Printed(self.sup(base, self.power_text(k, not node.is_scalar)), POW)
+
+    def func(self, node, kids):
+        if node.name == "sqrt":
+            return Printed(self.sqrt(kids[0].text), ATOM)
+        if node.name == "abs":
+            return Printed(self.absolute(kids[0].text), ATOM)
+        return Printed(self.call(self.func_name(node.name), kids[0].text), ATOM)
+
+    def transpose(self, node, kids):
+        child = kids[0]
+        if isinstance(node.args[0], Inverse) and child.inv_arg is not None:
+            base = self.paren(child.inv_arg, POW)
+            return Printed(self.sup(base, self.inverse_transpose_mark()), POW)
+        return Printed(self.sup(self.paren(child, POW), self.transpose_mark()), POW)
+
+    def inverse(self, node, kids):
+        return Printed(self.sup(self.paren(kids[0], POW), self.power_text(sympy.Integer(-1), False)),
+                       POW, inv_arg=kids[0])
+
+    def _op(self, fname, kids):
+        return Printed(self.call(fname, kids[0].text), ATOM)
+
+    def trace(self, node, kids):
+        return self._op(self.func_name("tr"), kids)
+
+    def det(self, node, kids):
+        return self._op(self.func_name("det"), kids)
+
+    def logdet(self, node, kids):
+        return self._op(self.func_name("logdet"), kids)
+
+    def sum(self, node, kids):
+        return self._op(self.func_name("sum"), kids)
+
+    def norm2(self, node, kids):
+        return Printed(self.norm(kids[0].text, node.arg.cols != 1), ATOM)
+
+    def diag(self, node, kids):
+        return self._op(self.func_name("diag"), kids)
+
+    diagpart = diag
+
+    def softmax(self, node, kids):
+        return self._op(self.func_name("softmax"), kids)
+
+    def logsumexp(self, node, kids):
+        return self._op(self.func_name("logsumexp"), kids)
+
+    def kron(self, node, kids):
+        return Printed(self.kron_op.join(self.paren(k, MUL) for k in kids), MUL)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """``W1 -> ('W', '1')``, ``x_0 -> ('x', '0')``, ``lam -> ('lam', '')``."""
+    m = _NAME.match(name)
+    if m:
+        return m.group(1), m.group(2)
+    return name, ""
+
+
+__all__ = ["MathPrinter", "split_name", "GREEK", "ALIASES", "FUNCTIONS", "Expr"]

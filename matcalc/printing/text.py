@@ -1,0 +1,140 @@
+"""Plain text in Python syntax: ``(A + A.T) @ x``.
+
+The text is exact: building it in Python with the same symbols gives back the same expression.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..expr import Const, Expr, Mul, Pow
+from ..shapes import ONE
+from .base import ATOM, MUL, NEG, POW, Printed, Printer
+
+
+def _dim(d) -> str:
+    return str(d)
+
+
+class TextPrinter(Printer):
+    def number(self, value: sympy.Expr) -> Printed:
+        if value.is_Integer:
+            p = Printed(str(value), NEG if value < 0 else ATOM)
+        elif value.is_Rational:
+            p = Printed(f"{value.p}/{value.q}", NEG if value < 0 else MUL)
+        elif value.is_Atom:
+            p = Printed(str(value), ATOM)
+        else:
+            p = Printed(f"({value})", ATOM)
+        if self.negative(value):
+            return Printed(p.text, p.prec, neg=self.number(-value))
+        return p
+
+    def symbol(self, node, kids):
+        return Printed(node.name, ATOM)
+
+    def delta(self, node, kids):
+        return Printed(f"d{node.var.name}", ATOM)
+
+    def identity(self, node, kids):
+        return Printed(f"eye({_dim(node.rows)})", ATOM)
+
+    def _filled(self, name, node):
+        if node.cols == ONE:
+            return Printed(f"{name}({_dim(node.rows)})", ATOM)
+        return Printed(f"{name}({_dim(node.rows)}, {_dim(node.cols)})", ATOM)
+
+    def ones(self, node, kids):
+        return self._filled("ones", node)
+
+    def zero(self, node, kids):
+        return self._filled("zeros", node)
+
+    def _mul_text(self, node: Mul, kids: list[Printed], coef) -> Printed:
+        nums: list[str] = []
+        dens: list[str] = []
+        for f, p in zip(node.args, kids):
+            if isinstance(f, Const):
+                continue
+            if p.recip is not None:
+                dens.append(self.paren(p.recip, MUL))
+            else:
+                nums.append(self.paren(p, NEG))
+        sign = ""
+        if coef is not None and coef != 1:
+            if coef == -1:
+                sign = "-"
+            else:
+                nums.insert(0, self.number(coef).text)
+        body = " * ".join(nums) if nums else "1"
+        body += "".join(f" / {d}" for d in dens)
+        single = len(nums) == 1 and not dens and not (coef is not None and coef not in (1, -1))
+        return Printed(sign + body, NEG if sign and single else MUL)
+
+    def mul(self, node: Mul, kids):
+        coef = self.coefficient(node)
+        p = self._mul_text(node, kids, coef)
+        if coef is not None and self.negative(coef):
+            return Printed(p.text, p.prec, neg=self._mul_text(node, kids, -coef))
+        return p
+
+    def matmul(self, node, kids):
+        return Printed(" @ ".join(self.paren(k, NEG) for k in kids), MUL)
+
+    def pow(self, node: Pow, kids):
+        base = self.paren(kids[0], POW)
+        k = node.exponent
+        exp = str(k) if k.is_Integer else f"({k})"
+        # only x**-1 prints as a division: `a / x` parses back to the same structure
+        return Printed(f"{base}**{exp}", POW, recip=kids[0] if k == -1 else None)
+
+    def func(self, node, kids):
+        return Printed(f"{node.name}({kids[0].text})", ATOM)
+
+    def transpose(self, node, kids):
+        return Printed(f"{self.paren_ge(kids[0], ATOM)}.T", ATOM)
+
+    def _call(self, name, kids):
+        return Printed(f"{name}({', '.join(k.text for k in kids)})", ATOM)
+
+    def trace(self, node, kids):
+        return self._call("tr", kids)
+
+    def det(self, node, kids):
+        return self._call("det", kids)
+
+    def logdet(self, node, kids):
+        return self._call("logdet", kids)
+
+    def inverse(self, node, kids):
+        return self._call("inv", kids)
+
+    def sum(self, node, kids):
+        return self._call("sum", kids)
+
+    def norm2(self, node, kids):
+        return self._call("norm2", kids)
+
+    def diag(self, node, kids):
+        return self._call("diag", kids)
+
+    def diagpart(self, node, kids):
+        return self._call("diag", kids)
+
+    def softmax(self, node, kids):
+        return self._call("softmax", kids)
+
+    def logsumexp(self, node, kids):
+        return self._call("logsumexp", kids)
+
+    def kron(self, node, kids):
+        return self._call("kron", kids)
+
+
+_PRINTER = TextPrinter()
+
+
+def to_text(e: Expr) -> str:
+    return _PRINTER.doprint(e)
+
+

@@ -1,0 +1,135 @@
+"""Unicode for the terminal: ``(A + Aᵀ)x``, ``X⁻¹``, ``u ⊙ v``, ``‖x‖₂``; rich rendering."""
+
+from __future__ import annotations
+
+import sympy
+
+from ..expr import Expr
+from ..functions import FUNCTIONS
+from .base import ATOM, MUL, NEG, Printed
+from .math import ALIASES, GREEK, MathPrinter, split_name
+
+_SUP = str.maketrans("0123456789-()/+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ⁺")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_GREEK_LETTERS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ",
+    "eta": "η", "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν",
+    "xi": "ξ", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ",
+    "chi": "χ", "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ",
+    "Lambda": "Λ", "Xi": "Ξ", "Pi": "Π", "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω",
+}  # fmt: skip
+
+
+_SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+
+
+def _letters_at_end(s: str) -> int:
+    """How many letters the name at the end of ``s`` has (W₂ -> 1, lam -> 3)."""
+    i = len(s)
+    while i > 0 and s[i - 1] in _SUBSCRIPTS:
+        i -= 1
+    j = i
+    while j > 0 and s[j - 1].isascii() and s[j - 1].isalpha():
+        j -= 1
+    return i - j
+
+
+def _letters_at_start(s: str) -> int:
+    i = 0
+    while i < len(s) and s[i].isascii() and s[i].isalpha():
+        i += 1
+    return i
+
+
+def _gap(left: str, right: str) -> str:
+    """Juxtapose single-letter names (2Sx), but keep words apart (W₂ tanh(…), lam x)."""
+    if not left or not right or left[-1] in "( ":
+        return ""
+    head, tail = _letters_at_start(right), _letters_at_end(left)
+    if head > 1 or (tail > 1 and head):
+        return " "
+    if left[-1].isdigit() and right[0].isdigit():
+        return "·"
+    return ""
+
+
+class UnicodePrinter(MathPrinter):
+    minus = " − "
+    identity_glyph = "I"
+    ones_glyph = "𝟏"
+    zero_glyph = "0"
+
+    def name(self, name: str) -> str:
+        stem, sub = split_name(name)
+        stem = _GREEK_LETTERS.get(ALIASES.get(stem, stem), stem) if (
+            ALIASES.get(stem, stem) in GREEK) else stem
+        return stem + sub.translate(_SUB)
+
+    def number(self, value: sympy.Expr) -> Printed:
+        text = str(value).replace("-", "−")
+        if value.is_number and value.is_negative:
+            return Printed(text, NEG, neg=self.number(-value))
+        if value.is_Integer or value.is_Atom:
+            return Printed(text, ATOM)
+        return Printed(text if value.is_Rational else f"({text})", MUL if value.is_Rational else ATOM)
+
+    def sup(self, base: str, exponent: str) -> str:
+        return base + exponent
+
+    def call(self, fname: str, arg: str) -> str:
+        return f"{fname}({arg})"
+
+    def frac(self, num: str, den: str) -> str:
+        den = den if " " not in den else f"({den})"
+        return f"{num}/{den}"
+
+    def juxtapose(self, parts: list[str]) -> str:
+        out = ""
+        for p in parts:
+            out += _gap(out, p) + p
+        return out
+
+    def differential(self, name: str) -> str:
+        return f"d{name}"
+
+    def transpose_mark(self) -> str:
+        return "ᵀ"
+
+    def inverse_transpose_mark(self) -> str:
+        return "⁻ᵀ"
+
+    def power_text(self, k, elementwise: bool) -> str:
+        text = str(k)
+        if all(ch in "0123456789-/" for ch in text):
+            return text.translate(_SUP)
+        return f"^({text})"
+
+    def sqrt(self, arg: str) -> str:
+        return f"√({arg})"
+
+    def norm(self, arg: str, matrix: bool) -> str:
+        return f"‖{arg}‖{'_F' if matrix else '₂'}"
+
+    def absolute(self, arg: str) -> str:
+        return f"|{arg}|"
+
+    def func_name(self, name: str) -> str:
+        if name in FUNCTIONS:
+            return FUNCTIONS[name].unicode
+        return {"logdet": "log det"}.get(name, name)
+
+
+_PRINTER = UnicodePrinter()
+
+
+def to_unicode(e: Expr) -> str:
+    return _PRINTER.doprint(e)
+
+
+def to_rich(e: Expr):
+    from rich.text import Text
+
+    return Text(to_unicode(e))
+
+
+__all__ = ["to_unicode", "to_rich", "MUL"]

@@ -1,0 +1,1 @@
+"""Rule tables, one module per job: simplification, differentials, identification."""

@@ -1,0 +1,660 @@
+"""Canonical forms: one rule per node type, each taking canonical arguments to a canonical result.
+
+``simplify(e)`` rebuilds ``e`` bottom-up through these rules.  The canonical form:
+
+* sums are flat, like terms collected (``x + x -> 2*x``), common matrix factors pulled out
+  (``A@x + A.T@x -> (A + A.T)@x``), terms sorted (``rules.order``);
+* products are flat with numbers and scalars in front (``2*(S@x)``), identities and ones dropped,
+  equal bases merged into powers, 1×1 sub-products pulled out as scalars, ``X @ inv(X)``
+  cancelled, and ``diag(v) @ u`` written as the Hadamard product ``v * u`` where ``u`` is a
+  vector;
+* transposes are pushed through products down to symbols (``(A@x).T -> x.T@A.T``), dropped on
+  symmetric operands (``S.T -> S``) and on scalars; a transposed column-vector sum stays
+  ``(A@x - b).T``, which reads better than ``x.T@A.T - b.T``;
+* a 1×1 product is oriented so that it reads from the first symbol (``a.T@x``, not ``x.T@a``).
+
+Every rule states its identity in its docstring.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Callable, Sequence
+
+import sympy
+
+from ..errors import MatcalcError
+from ..expr import (
+    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
+    LogSumExp, MatMul, Mul, Norm2, Ones, Pow, Softmax, Sum, Symbol, Trace, Transpose, Zero,
+)  # fmt: skip
+from ..shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
+from ..walk import cached_fold
+from .order import factor_key, key, term_key
+
+# ---------------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def const(value) -> Const:
+    return Const.new(value)
+
+
+def zero(shape: Shape) -> Expr:
+    """The canonical zero: the number 0 for scalars, the zero array otherwise."""
+    return Const.new(0) if is_scalar_shape(shape) else Zero.new(shape)
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Zero) or (isinstance(e, Const) and e.value == 0)
+
+
+def split_coefficient(e: Expr) -> tuple[sympy.Expr, Expr | None]:
+    """``2*x -> (2, x)``; a bare number ``c -> (c, None)``."""
+    if isinstance(e, Const):
+        return e.value, None
+    if isinstance(e, Mul) and isinstance(e.args[0], Const):
+        rest = e.args[1:]
+        return e.args[0].value, (rest[0] if len(rest) == 1 else Mul.new(*rest))
+    return sympy.Integer(1), e
+
+
+def scale(c: sympy.Expr, e: Expr | None, shape: Shape = SCALAR) -> Expr:
+    """``c * e`` in canonical form (``e`` None means the number itself)."""
+    if e is None:
+        return const(c) if is_scalar_shape(shape) else c_mul([const(c), Ones.new(shape)])
+    if c == 1:
+        return e
+    return c_mul([const(c), e])
+
+
+def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
+    """An array expression as (scalar factors, array part): ``2*a*(u*v) -> ([2, a], u*v)``."""
+    if isinstance(e, Mul) and not e.is_scalar:
+        scalars = [f for f in e.args if f.is_scalar]
+        arrays = [f for f in e.args if not f.is_scalar]
+        if scalars:
+            return scalars, (arrays[0] if len(arrays) == 1 else Mul.new(*arrays))
+    return [], e
+
+
+_SYMMETRIC: "weakref.WeakKeyDictionary[Expr, bool]" = weakref.WeakKeyDictionary()
+
+
+def _symmetric_rule(node: Expr, args: list[bool]) -> bool:
+    if node.is_scalar:
+        return True
+    if node.rows != node.cols:
+        return False
+    if isinstance(node, Symbol):
+        return node.symmetric
+    if isinstance(node, (Identity, Zero, Ones, Diag)):
+        return True
+    if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron)):
+        return all(args)
+    if isinstance(node, MatMul):
+        f = node.args
+        return all(c_transpose(f[i]) is f[-1 - i] for i in range((len(f) + 1) // 2))
+    return False
+
+
+def is_symmetric(e: Expr) -> bool:
+    """Structurally symmetric: declared symmetric, a sum or Hadamard product of symmetric
+    matrices, an inverse of one, or a palindromic product such as ``A.T @ S @ A``."""
+    return cached_fold(e, _symmetric_rule, _SYMMETRIC)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# sums
+# ---------------------------------------------------------------------------------------------
+
+
+def c_add(terms: Sequence[Expr]) -> Expr:
+    """Collect like terms (a + a = 2a), drop zeros, factor common matrix factors, sort."""
+    if not terms:
+        raise MatcalcError("internal: empty sum")
+    shape = terms[0].shape
+    if is_row_shape(shape):
+        # a sum of rows is the transpose of a sum of columns
+        return c_transpose(c_add([c_transpose(t) for t in terms]))
+    acc: dict[Expr | None, sympy.Expr] = {}
+    for t in _flatten(terms, Add):
+        if is_zero(t):
+            continue
+        c, rest = split_coefficient(t)
+        if rest is not None and isinstance(rest, Ones):
+            rest = None  # a broadcast number collects with plain numbers
+        acc[rest] = acc.get(rest, sympy.Integer(0)) + c
+    items = [(rest, c) for rest, c in acc.items() if c != 0]
+    items = _factor_common(items, shape)
+    parts = [scale(c, rest, shape) for rest, c in items]
+    if not parts:
+        return zero(shape)
+    if len(parts) == 1:
+        return parts[0]
+    parts.sort(key=term_key)
+    return Add.new(*parts)
+
+
+def _matmul_split(rest: Expr, c: sympy.Expr) -> tuple[list[Expr], list[Expr]] | None:
+    """``c * s * (P1 @ ... @ Pk)`` as ([c, s], [P1..Pk]) when the array part is a product."""
+    scalars, core = split_scalars(rest)
+    if isinstance(core, MatMul):
+        return ([const(c), *scalars] if c != 1 else scalars), list(core.args)
+    return None
+
+
+def _factor_common(items: list[tuple[Expr | None, sympy.Expr]], shape: Shape):
+    """Σ Pᵢ F = (Σ Pᵢ) F and Σ F Pᵢ = F (Σ Pᵢ): pull a shared last (then first) factor out."""
+    changed = True
+    while changed and len(items) > 1:
+        changed = False
+        for side in (-1, 0):
+            groups: dict[Expr, list[int]] = {}
+            for i, (rest, c) in enumerate(items):
+                if rest is None:
+                    continue
+                split = _matmul_split(rest, c)
+                if split is not None:
+                    groups.setdefault(split[1][side], []).append(i)
+            for factor, members in groups.items():
+                if len(members) < 2:
+                    continue
+                partial = []
+                for i in members:
+                    scalars, chain = _matmul_split(*items[i])  # type: ignore[misc]
+                    rest_chain = chain[:-1] if side == -1 else chain[1:]
+                    partial.append(c_mul([*scalars, c_matmul(rest_chain)]) if scalars
+                                   else c_matmul(rest_chain))
+                inner = c_add(partial)
+                combined = c_matmul([inner, factor] if side == -1 else [factor, inner])
+                keep = [it for i, it in enumerate(items) if i not in members]
+                c, rest = split_coefficient(combined)
+                if not is_zero(combined):
+                    keep.append((rest, c))
+                items = _recollect(keep)
+                changed = True
+                break
+            if changed:
+                break
+    return items
+
+
+def _recollect(items):
+    acc: dict = {}
+    for rest, c in items:
+        acc[rest] = acc.get(rest, sympy.Integer(0)) + c
+    return [(rest, c) for rest, c in acc.items() if c != 0]
+
+
+def _flatten(items: Sequence[Expr], cls: type) -> list[Expr]:
+    out: list[Expr] = []
+    for it in items:
+        if isinstance(it, cls):
+            out.extend(it.args)
+        else:
+            out.append(it)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# elementwise products and powers
+# ---------------------------------------------------------------------------------------------
+
+
+def c_mul(factors: Sequence[Expr]) -> Expr:
+    """Numbers multiplied into one coefficient in front, scalars next, then arrays; Ones ⊙ A = A;
+    equal bases merged (x ⊙ x = x², x ⊙ x⁻¹ = 1); any zero factor gives zero."""
+    flat = _flatten(factors, Mul)
+    shape = SCALAR
+    for f in flat:
+        if not f.is_scalar:
+            shape = f.shape
+            break
+    if is_row_shape(shape):
+        # an elementwise product of rows is the transpose of one of columns
+        return c_transpose(c_mul([c_transpose(f) for f in flat]))
+    coef = sympy.Integer(1)
+    bases: dict[Expr, sympy.Expr] = {}
+    for f in flat:
+        if isinstance(f, Const):
+            coef *= f.value
+            continue
+        if is_zero(f):
+            return zero(shape)
+        if isinstance(f, Ones):
+            continue
+        base, k = (f.base, f.exponent) if isinstance(f, Pow) else (f, sympy.Integer(1))
+        bases[base] = bases.get(base, sympy.Integer(0)) + k
+    if coef == 0:
+        return zero(shape)
+    out: list[Expr] = []
+    for base, k in bases.items():
+        p = c_pow(base, k)
+        for part in p.args if isinstance(p, Mul) else (p,):
+            if isinstance(part, Const):
+                coef *= part.value
+            elif not isinstance(part, Ones):
+                out.append(part)
+    out.sort(key=factor_key)
+    if coef != 1:
+        out.insert(0, const(coef))
+    if not any(not f.is_scalar for f in out) and not is_scalar_shape(shape):
+        out.append(Ones.new(shape))  # a number broadcast over the array
+    if not out:
+        return const(1)
+    if len(out) == 1:
+        return out[0]
+    return Mul.new(*out)
+
+
+def c_pow(base: Expr, k) -> Expr:
+    """u⁰ = 1, u¹ = u, (uᵃ)ᵇ = uᵃᵇ for integer b, (u ⊙ v)ᵏ = uᵏ ⊙ vᵏ for integer k."""
+    k = sympy.sympify(k)
+    if k == 0:
+        return const(1) if base.is_scalar else Ones.new(base.shape)
+    if k == 1:
+        return base
+    if isinstance(base, Const):
+        value = base.value**k
+        if value.is_real and value.is_finite:
+            return const(value)
+        raise MatcalcError(f"{base.value}**{k} is not a real number")
+    if isinstance(base, Ones):
+        return base
+    if is_zero(base):
+        if k < 0:
+            raise MatcalcError("division by zero (0 raised to a negative power)")
+        return base
+    if is_row_shape(base.shape):
+        return c_transpose(c_pow(c_transpose(base), k))
+    if isinstance(base, Pow) and k.is_integer:
+        return c_pow(base.base, base.exponent * k)
+    if isinstance(base, Mul) and k.is_integer:
+        return c_mul([c_pow(f, k) for f in base.args])
+    return Pow.new(base, k)
+
+
+_SYMPY_FUNCTIONS = {
+    "exp": sympy.exp, "log": sympy.log, "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
+    "tanh": sympy.tanh, "sqrt": sympy.sqrt, "abs": sympy.Abs, "sign": sympy.sign,
+}  # fmt: skip
+
+
+def c_func(name: str, u: Expr) -> Expr:
+    """f applied elementwise; log(exp(u)) = u and exp(log(u)) = u; rational values folded."""
+    if is_row_shape(u.shape):
+        return c_transpose(c_func(name, c_transpose(u)))
+    if isinstance(u, Func) and {name, u.name} == {"exp", "log"}:
+        return u.arg
+    if isinstance(u, (Const, Zero)) and name in _SYMPY_FUNCTIONS:
+        value = _SYMPY_FUNCTIONS[name](u.value if isinstance(u, Const) else 0)
+        if value.is_Rational:
+            return const(value) if u.is_scalar else scale(value, None, u.shape)
+    return Func.new(name, u)
+
+
+# ---------------------------------------------------------------------------------------------
+# transposes and matrix products
+# ---------------------------------------------------------------------------------------------
+
+
+def c_transpose(a: Expr) -> Expr:
+    """(Aᵀ)ᵀ = A; Sᵀ = S for symmetric S; (AB)ᵀ = BᵀAᵀ; (A + B)ᵀ = Aᵀ + Bᵀ (not for a column sum,
+    kept as (u + v)ᵀ); (A ⊙ B)ᵀ = Aᵀ ⊙ Bᵀ; f(A)ᵀ = f(Aᵀ); (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ; a scalar is its
+    own transpose."""
+    if a.is_scalar:
+        return a
+    if isinstance(a, Transpose):
+        return a.args[0]
+    if isinstance(a, (Ones, Zero)):
+        return type(a).new((a.cols, a.rows))
+    if isinstance(a, MatMul):
+        return c_matmul([c_transpose(f) for f in reversed(a.args)])
+    if isinstance(a, Kron):
+        return c_kron(c_transpose(a.args[0]), c_transpose(a.args[1]))
+    if isinstance(a, (Add, Mul, Pow, Func)):
+        if is_column_shape(a.shape):
+            return Transpose.new(a)
+        if isinstance(a, Add):
+            return c_add([c_transpose(t) for t in a.args])
+        if isinstance(a, Mul):
+            return c_mul([c_transpose(f) for f in a.args])
+        if isinstance(a, Pow):
+            return c_pow(c_transpose(a.base), a.exponent)
+        return c_func(a.name, c_transpose(a.arg))
+    if is_symmetric(a):
+        return a
+    return Transpose.new(a)
+
+
+def _is_inverse_pair(a: Expr, b: Expr) -> bool:
+    if a.rows != a.cols or b.rows != b.cols:
+        return False
+    return c_inverse(a) is b
+
+
+def c_matmul(factors: Sequence[Expr]) -> Expr:
+    """Flatten; scalars to the front; I A = A; 0 A = 0; X X⁻¹ = I; diag(u) diag(v) = diag(u ⊙ v);
+    diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
+    if not factors:
+        raise MatcalcError("internal: empty product")
+    return _matmul(list(factors), orient=True)
+
+
+def _matmul(factors: list[Expr], orient: bool) -> Expr:
+    shape = (factors[0].rows, factors[-1].cols)
+    scalars: list[Expr] = []
+    chain: list[Expr] = []
+    for f in _flatten(factors, MatMul):
+        if is_zero(f):
+            return zero(shape)
+        if f.is_scalar:
+            scalars.append(f)
+            continue
+        s, core = split_scalars(f)
+        scalars.extend(s)
+        if isinstance(core, MatMul):
+            chain.extend(core.args)
+        elif not isinstance(core, Identity):
+            chain.append(core)
+    chain = _merge_adjacent(chain)
+    chain, pulled = _pull_scalar_segments(chain)
+    scalars.extend(pulled)
+    chain = _diag_to_hadamard(chain, scalars)
+    if not chain:
+        core: Expr = Identity.new(shape[0]) if not is_scalar_shape(shape) else const(1)
+    elif len(chain) == 1:
+        core = chain[0]
+    else:
+        core = MatMul.new(*chain)
+        if orient and core.is_scalar:
+            other = _matmul([c_transpose(f) for f in reversed(chain)], orient=False)
+            if isinstance(other, MatMul) and key(other) < key(core):
+                core = other
+    if not scalars:
+        return core
+    return c_mul([*scalars, core])
+
+
+def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
+    out: list[Expr] = []
+    for f in chain:
+        if out and _is_inverse_pair(out[-1], f):
+            out.pop()
+            continue
+        if out and isinstance(out[-1], Diag) and isinstance(f, Diag):
+            out[-1] = c_diag(c_mul([out[-1].arg, f.arg]))
+            continue
+        out.append(f)
+    return out
+
+
+def _pull_scalar_segments(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Split points where the inner dimension is 1 bound 1×1 segments: x aᵀ b = (aᵀb) x."""
+    if len(chain) < 2:
+        return chain, []
+    bounds = [k for k in range(1, len(chain)) if chain[k - 1].cols == ONE]
+    if chain[0].rows == ONE:
+        bounds.insert(0, 0)
+    if chain[-1].cols == ONE:
+        bounds.append(len(chain))
+    if len(bounds) < 2 or (bounds[0] == 0 and bounds[-1] == len(chain) and len(bounds) == 2):
+        return chain, []
+    pulled = []
+    for lo, hi in zip(bounds, bounds[1:]):
+        pulled.append(_matmul(chain[lo:hi], orient=True) if hi - lo > 1 else chain[lo])
+    rest = chain[: bounds[0]] + chain[bounds[-1]:]
+    return rest, pulled
+
+
+def _diag_to_hadamard(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:
+    """diag(u) v = u ⊙ v and vᵀ diag(u) = (v ⊙ u)ᵀ when the rest of the product is a vector."""
+    for i, f in enumerate(chain):
+        if not isinstance(f, Diag):
+            continue
+        rest = chain[i + 1:]
+        if rest and rest[-1].cols == ONE:
+            tail = c_matmul(rest)
+            s, core = split_scalars(tail)
+            scalars.extend(s)
+            return _diag_to_hadamard(chain[:i] + [c_mul([f.arg, core])], scalars)
+        head = chain[:i]
+        if head and head[0].rows == ONE:
+            row = c_matmul(head)
+            s, core = split_scalars(row)
+            scalars.extend(s)
+            merged = c_transpose(c_mul([f.arg, c_transpose(core)]))
+            return _diag_to_hadamard([merged] + chain[i + 1:], scalars)
+    return chain
+
+
+# ---------------------------------------------------------------------------------------------
+# matrix functions
+# ---------------------------------------------------------------------------------------------
+
+
+def c_trace(a: Expr) -> Expr:
+    """tr(s) = s; tr(I_n) = n; tr(A + B) = tr A + tr B; tr(cA) = c tr A; tr(Aᵀ) = tr A;
+    tr(diag v) = sum(v); tr(AB) = tr(BA), written as a 1×1 product where a rotation allows
+    (tr(x yᵀ) = yᵀx) and otherwise in the rotation that sorts first."""
+    if a.is_scalar:
+        return a
+    if isinstance(a, Identity):
+        return const(a.rows)
+    if isinstance(a, Ones):
+        return const(a.rows)
+    if is_zero(a):
+        return const(0)
+    if isinstance(a, Add):
+        return c_add([c_trace(t) for t in a.args])
+    if isinstance(a, Transpose):
+        return c_trace(a.args[0])
+    if isinstance(a, Diag):
+        return c_sum(a.arg)
+    scalars, core = split_scalars(a)
+    if scalars:
+        return c_mul([*scalars, c_trace(core)])
+    if isinstance(a, MatMul):
+        chain = list(a.args)
+        for k in range(len(chain)):
+            if chain[k].rows == ONE:
+                return c_matmul(chain[k:] + chain[:k])
+        best = a
+        for k in range(len(chain)):
+            for cand in (chain[k:] + chain[:k],
+                         [c_transpose(f) for f in reversed(chain[k:] + chain[:k])]):
+                c = c_matmul(cand)
+                if not isinstance(c, MatMul) or len(c.args) != len(chain):
+                    return c_trace(c)
+                if key(c) < key(best):
+                    best = c
+        return Trace.new(best)
+    return Trace.new(a)
+
+
+def c_sum(a: Expr) -> Expr:
+    """sum(s) = s; sum(1_{m×n}) = mn; sum(cA) = c sum(A); sum(u ⊙ v) = uᵀv for vectors;
+    sum(diag v) = sum(Aᵀ) = sum of the argument."""
+    if a.is_scalar:
+        return a
+    if isinstance(a, Ones):
+        return const(a.rows * a.cols)
+    if isinstance(a, Identity):
+        return const(a.rows)
+    if is_zero(a):
+        return const(0)
+    if isinstance(a, (Transpose, Diag)):
+        return c_sum(a.args[0])
+    scalars, core = split_scalars(a)
+    if scalars:
+        return c_mul([*scalars, c_sum(core)])
+    if isinstance(a, Mul) and is_column_shape(a.shape) and len(a.args) == 2:
+        return c_matmul([c_transpose(a.args[0]), a.args[1]])
+    return Sum.new(a)
+
+
+def c_det(a: Expr) -> Expr:
+    """det I = 1; det Aᵀ = det A; det A⁻¹ = 1/det A; det of a 1×1 is the scalar."""
+    if a.is_scalar:
+        return a
+    if isinstance(a, Identity):
+        return const(1)
+    if isinstance(a, Transpose):
+        return c_det(a.args[0])
+    if isinstance(a, Inverse):
+        return c_pow(c_det(a.arg), -1)
+    return Det.new(a)
+
+
+def c_logdet(a: Expr) -> Expr:
+    """log det I = 0; log det Aᵀ = log det A; log det A⁻¹ = −log det A."""
+    if a.is_scalar:
+        return c_func("log", a)
+    if isinstance(a, Identity):
+        return const(0)
+    if isinstance(a, Transpose):
+        return c_logdet(a.args[0])
+    if isinstance(a, Inverse):
+        return c_mul([const(-1), c_logdet(a.arg)])
+    return LogDet.new(a)
+
+
+def c_inverse(a: Expr) -> Expr:
+    """(A⁻¹)⁻¹ = A; I⁻¹ = I; (Aᵀ)⁻¹ = (A⁻¹)ᵀ; (cA)⁻¹ = c⁻¹A⁻¹; diag(v)⁻¹ = diag(v^-1);
+    a 1×1 inverse is a reciprocal."""
+    if a.is_scalar:
+        return c_pow(a, -1)
+    if isinstance(a, Inverse):
+        return a.arg
+    if isinstance(a, Identity):
+        return a
+    if isinstance(a, Transpose):
+        return c_transpose(c_inverse(a.args[0]))
+    if isinstance(a, Diag):
+        return c_diag(c_pow(a.arg, -1))
+    scalars, core = split_scalars(a)
+    if scalars:
+        return c_mul([c_pow(c_mul(scalars), -1), c_inverse(core)])
+    return Inverse.new(a)
+
+
+def c_norm2(a: Expr) -> Expr:
+    """‖0‖ = 0; the norm of a scalar is its absolute value."""
+    if is_zero(a):
+        return const(0)
+    if a.is_scalar:
+        return c_func("abs", a)
+    return Norm2.new(a)
+
+
+def c_diag(v: Expr) -> Expr:
+    """diag(1) = I, diag(0) = 0."""
+    if v.is_scalar:
+        return v
+    if isinstance(v, Ones):
+        return Identity.new(v.rows)
+    if is_zero(v):
+        return Zero.new((v.rows, v.rows))
+    return Diag.new(v)
+
+
+def c_diagpart(m: Expr) -> Expr:
+    """diag(diag(v)) = v; diag(I) = 1; diag(Aᵀ) = diag(A); diag(cA) = c diag(A);
+    diag(u vᵀ) = u ⊙ v."""
+    if m.is_scalar:
+        return m
+    if isinstance(m, Diag):
+        return m.arg
+    if isinstance(m, Identity):
+        return Ones.new((m.rows, ONE))
+    if is_zero(m):
+        return Zero.new((m.rows, ONE))
+    if isinstance(m, Transpose):
+        return c_diagpart(m.args[0])
+    scalars, core = split_scalars(m)
+    if scalars:
+        return c_mul([*scalars, c_diagpart(core)])
+    if isinstance(m, MatMul):
+        chain = list(m.args)
+        for k in range(1, len(chain)):
+            if chain[k - 1].cols == ONE:  # an outer product u vᵀ
+                return c_mul([c_matmul(chain[:k]), c_transpose(c_matmul(chain[k:]))])
+    return DiagPart.new(m)
+
+
+def c_kron(a: Expr, b: Expr) -> Expr:
+    """s ⊗ B = sB; A ⊗ s = sA; 0 ⊗ B = 0."""
+    if a.is_scalar or b.is_scalar:
+        return c_mul([a, b])
+    if is_zero(a) or is_zero(b):
+        return Zero.new((a.rows * b.rows, a.cols * b.cols))
+    return Kron.new(a, b)
+
+
+# ---------------------------------------------------------------------------------------------
+# the table and the driver
+# ---------------------------------------------------------------------------------------------
+
+
+def _leaf(node: Expr, args: list[Expr]) -> Expr:
+    if isinstance(node, Zero) and node.is_scalar:
+        return const(0)
+    if isinstance(node, Ones) and node.is_scalar:
+        return const(1)
+    return node
+
+
+#: node type -> rule(node, canonical args) -> canonical node
+RULES: dict[type[Expr], Callable[[Expr, list[Expr]], Expr]] = {
+    Symbol: _leaf,
+    Delta: _leaf,
+    Const: _leaf,
+    Identity: _leaf,
+    Ones: _leaf,
+    Zero: _leaf,
+    Add: lambda n, a: c_add(a),
+    Mul: lambda n, a: c_mul(a),
+    MatMul: lambda n, a: c_matmul(a),
+    Pow: lambda n, a: c_pow(a[0], n.exponent),
+    Func: lambda n, a: c_func(n.name, a[0]),
+    Transpose: lambda n, a: c_transpose(a[0]),
+    Trace: lambda n, a: c_trace(a[0]),
+    Det: lambda n, a: c_det(a[0]),
+    LogDet: lambda n, a: c_logdet(a[0]),
+    Inverse: lambda n, a: c_inverse(a[0]),
+    Sum: lambda n, a: c_sum(a[0]),
+    Norm2: lambda n, a: c_norm2(a[0]),
+    Diag: lambda n, a: c_diag(a[0]),
+    DiagPart: lambda n, a: c_diagpart(a[0]),
+    Softmax: lambda n, a: Softmax.new(a[0]),
+    LogSumExp: lambda n, a: LogSumExp.new(a[0]),
+    Kron: lambda n, a: c_kron(a[0], a[1]),
+}
+
+
+def rebuild(node: Expr, args: list[Expr]) -> Expr:
+    """``node`` with canonical ``args``, in canonical form."""
+    return RULES[type(node)](node, args)
+
+
+_CANONICAL: "weakref.WeakKeyDictionary[Expr, Expr]" = weakref.WeakKeyDictionary()
+
+
+def simplify(e: Expr) -> Expr:
+    """The canonical form of ``e``: same value, compact, and the same for equal values
+    that differ only by the identities above."""
+    result = cached_fold(e, rebuild, _CANONICAL)  # type: ignore[arg-type]
+    _CANONICAL.setdefault(result, result)
+    return result
+
+
+def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
+    """Replace leaves by expressions (of the same shape) and simplify."""
+    memo: dict[Expr, Expr] = {}
+    for old, new in mapping.items():
+        if old.shape != new.shape:
+            raise MatcalcError(f"internal: substituting a {new.shape} for a {old.shape}")
+        memo[old] = new
+    return cached_fold(e, rebuild, memo)  # type: ignore[arg-type]
