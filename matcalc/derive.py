@@ -10,7 +10,7 @@ from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
-from .rules.simplify import simplify, zero
+from .rules.simplify import is_zero, simplify, zero
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator") -> Differentiat
     case = classify(f, x)
     canonical = simplify(f)
     df = differential(canonical, [x])
-    if df is None:
+    if df is None or is_zero(df):
         natural = zero(natural_shape(case, f.shape, x.shape))
         df = zero(f.shape)
     else:

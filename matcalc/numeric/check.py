@@ -72,9 +72,10 @@ class CheckReport:
         return text
 
 
-def _evaluate(fn, inputs: dict[str, np.ndarray]) -> np.ndarray:
-    value = fn(**{k: v for k, v in inputs.items() if k in fn.names})
-    return np.atleast_2d(np.asarray(value, dtype=float))
+def _evaluate(fn, inputs: dict[str, np.ndarray], sizes: dict) -> np.ndarray:
+    args: dict[str, Any] = {k: v for k, v in inputs.items() if k in fn.names}
+    args.update({str(d): sizes[d] for d in fn.dimensions})
+    return np.atleast_2d(np.asarray(fn(**args), dtype=float))
 
 
 def _directions(x: Symbol, shape: tuple[int, int]) -> tuple[list[tuple[np.ndarray, Any]], str]:
@@ -133,7 +134,7 @@ def check(
     inputs = None
     for attempt in range(8):
         candidate = sample_inputs(f, symbols, dim_sizes, seed + 1000 * attempt)
-        if np.all(np.isfinite(_evaluate(f_fn, candidate))):
+        if np.all(np.isfinite(_evaluate(f_fn, candidate, dim_sizes))):
             inputs = candidate
             break
     if inputs is None:
@@ -143,9 +144,7 @@ def check(
         )
     used_seed = seed + 1000 * attempt
 
-    symbolic = _evaluate(g_fn, inputs) if g_fn.names else np.atleast_2d(
-        np.asarray(g_fn(**{str(k): v for k, v in dim_sizes.items() if k in g_fn.dimensions}),
-                   dtype=float))
+    symbolic = _evaluate(g_fn, inputs, dim_sizes)
     x0 = inputs[x.name]
     f_shape = tuple(int(s.subs(dim_sizes)) for s in f.shape)
     dirs, structure = _directions(x, x0.shape)
@@ -154,7 +153,7 @@ def check(
     def fd(E: np.ndarray) -> np.ndarray:
         plus = dict(inputs, **{x.name: x0 + h * E})
         minus = dict(inputs, **{x.name: x0 - h * E})
-        return (_evaluate(f_fn, plus) - _evaluate(f_fn, minus)) / (2 * h)
+        return (_evaluate(f_fn, plus, dim_sizes) - _evaluate(f_fn, minus, dim_sizes)) / (2 * h)
 
     detail = ""
     if structure == "unstructured":

@@ -25,6 +25,7 @@ _NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)$")
 
 
 class MathPrinter(Printer):
+    negation = "-"
     hadamard = " ⊙ "
     hadamard_div = " ⊘ "
     kron_op = " ⊗ "
@@ -103,8 +104,8 @@ class MathPrinter(Printer):
         factors = [(f, p) for f, p in zip(node.args, kids) if not isinstance(f, Const)]
         for i, (f, p) in enumerate(factors):
             more = i < len(factors) - 1
-            if isinstance(f, Pow) and f.exponent == -1:
-                base = kids[node.args.index(f)]
+            if p.recip is not None:
+                base = p.recip
                 target = scalar_dens if f.is_scalar else array_dens
                 target.append(base.text if f.is_scalar else self.paren(base, MUL))
             elif f.is_scalar:
@@ -130,7 +131,7 @@ class MathPrinter(Printer):
         lead: list[str] = []
         if coef is not None and coef != 1:
             if coef == -1:
-                sign = "-"
+                sign = self.negation
             else:
                 lead.append(self.number(coef).text)
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
@@ -151,7 +152,8 @@ class MathPrinter(Printer):
         if k == sympy.Rational(1, 2):
             return Printed(self.sqrt(kids[0].text), ATOM)
         base = self.paren(kids[0], POW)
-        return Printed(self.sup(base, self.power_text(k, not node.is_scalar)), POW)
+        return Printed(self.sup(base, self.power_text(k, not node.is_scalar)), POW,
+                       recip=kids[0] if k == -1 else None)
 
     def func(self, node, kids):
         if node.name == "sqrt":

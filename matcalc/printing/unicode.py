@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy
 
 from ..expr import Expr
@@ -21,6 +23,8 @@ _GREEK_LETTERS = {
 
 
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+# a name, a number or a call such as ‖x‖₂ or det(X): safe after "/" without parentheses
+_SINGLE_TERM = re.compile(r"^([A-Za-z\u0370-\u03ff]+[₀-₉]*|\d+|[\w ]+\([^()]*\)|‖[^‖]*‖[₂_F]*)$")
 
 
 def _letters_at_end(s: str) -> int:
@@ -45,16 +49,15 @@ def _gap(left: str, right: str) -> str:
     """Juxtapose single-letter names (2Sx), but keep words apart (W₂ tanh(…), lam x)."""
     if not left or not right or left[-1] in "( ":
         return ""
+    if left[-1] in "0123456789":  # a number in front: 2Sx, 2λx; two numbers: 2·3
+        return "·" if right[0] in "0123456789" else ""
     head, tail = _letters_at_start(right), _letters_at_end(left)
-    if head > 1 or (tail > 1 and head):
-        return " "
-    if left[-1].isdigit() and right[0].isdigit():
-        return "·"
-    return ""
+    return " " if head > 1 or (tail > 1 and head) else ""
 
 
 class UnicodePrinter(MathPrinter):
     minus = " − "
+    negation = "−"
     identity_glyph = "I"
     ones_glyph = "𝟏"
     zero_glyph = "0"
@@ -80,7 +83,8 @@ class UnicodePrinter(MathPrinter):
         return f"{fname}({arg})"
 
     def frac(self, num: str, den: str) -> str:
-        den = den if " " not in den else f"({den})"
+        if not _SINGLE_TERM.match(den):
+            den = f"({den})"
         return f"{num}/{den}"
 
     def juxtapose(self, parts: list[str]) -> str:

@@ -229,6 +229,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
         bases[base] = bases.get(base, sympy.Integer(0)) + k
     if coef == 0:
         return zero(shape)
+    _recognise_sigmoid(bases)
     out: list[Expr] = []
     for base, k in bases.items():
         p = c_pow(base, k)
@@ -247,6 +248,33 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul.new(*out)
+
+
+def _one_plus_exp(e: Expr) -> Expr | None:
+    """u when e is 1 + exp(u) (a broadcast 1 for arrays)."""
+    if isinstance(e, Add) and len(e.args) == 2:
+        one, other = e.args
+        if (isinstance(one, Ones) or (isinstance(one, Const) and one.value == 1)) and (
+            isinstance(other, Func) and other.name == "exp"
+        ):
+            return other.arg
+    return None
+
+
+def _recognise_sigmoid(bases: dict[Expr, sympy.Expr]) -> None:
+    """exp(u) ⊘ (1 + exp(u)) = σ(u) and 1 ⊘ (1 + exp(u)) = σ(−u), in place."""
+    for base, k in list(bases.items()):
+        u = _one_plus_exp(base)
+        if u is None or k != -1:
+            continue
+        del bases[base]
+        e = Func.new("exp", u)
+        if bases.get(e) == 1:
+            del bases[e]
+            s = c_func("sigmoid", u)
+        else:
+            s = c_func("sigmoid", c_mul([const(-1), u]))
+        bases[s] = bases.get(s, sympy.Integer(0)) + 1
 
 
 def c_pow(base: Expr, k) -> Expr:

@@ -1,0 +1,127 @@
+"""Bad input raises a MatcalcError subclass whose message names the problem."""
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+
+n, m, p = mc.dims("n m p")
+x, y = mc.vector("x", n), mc.vector("y", m)
+A, B, W = mc.matrix("A", m, n), mc.matrix("B", m, n), mc.matrix("W", m, n)
+X = mc.matrix("X", n)
+
+
+def test_matrix_product_shape_mismatch_names_both_operands_and_dimensions():
+    with pytest.raises(mc.ShapeError) as err:
+        A @ B
+    assert str(err.value) == "cannot multiply A (m×n) @ B (m×n): inner dimensions n and m differ"
+    assert isinstance(err.value, mc.MatcalcError)
+
+
+def test_sum_shape_mismatch():
+    with pytest.raises(mc.ShapeError, match=r"cannot add x \(n×1\) \+ y \(m×1\): shapes differ"):
+        x + y
+
+
+def test_elementwise_product_shape_mismatch_suggests_matmul():
+    with pytest.raises(mc.ShapeError, match=r"x \(n×1\) \* y \(m×1\).*use @"):
+        x * y
+
+
+@pytest.mark.parametrize("build,name", [(mc.tr, "tr"), (mc.det, "det"), (mc.inv, "inv"),
+                                        (mc.logdet, "logdet")])
+def test_square_only_functions_name_themselves(build, name):
+    with pytest.raises(mc.ShapeError, match=rf"{name} needs a square matrix, got A \(m×n\)"):
+        build(A)
+
+
+def test_softmax_needs_a_vector():
+    with pytest.raises(mc.ShapeError, match="softmax needs a column vector, got X"):
+        mc.softmax(X)
+
+
+def test_derivative_by_a_non_symbol():
+    with pytest.raises(mc.MatcalcError, match="with respect to a symbol, got W @ x"):
+        mc.diff(x.T @ x, W @ x)
+    with pytest.raises(mc.MatcalcError, match="with respect to a symbol, got str"):
+        mc.diff(x.T @ x, "x")
+
+
+def test_gradient_of_a_non_scalar():
+    with pytest.raises(mc.MatcalcError, match=r"gradient needs a scalar expression, got W @ x "
+                                              r"\(m×1\); use jacobian\(\)"):
+        mc.gradient(W @ x, x)
+
+
+def test_unknown_layout():
+    with pytest.raises(mc.MatcalcError, match="unknown layout 'row'; choose one of"):
+        mc.diff(x.T @ x, x, layout="row")
+
+
+def test_unsupported_derivative_kinds_say_what_and_never_return_zero():
+    with pytest.raises(mc.UnsupportedError, match="derivative of a matrix .* by a matrix"):
+        mc.diff(W @ X, X)
+    with pytest.raises(mc.UnsupportedError, match="vector .* by a matrix"):
+        mc.diff(W @ x, W)
+    with pytest.raises(mc.UnsupportedError, match="row vector"):
+        mc.diff(x.T @ X, x)
+
+
+def test_kron_gradient_by_a_matrix_inside_is_unsupported_not_wrong():
+    K = mc.matrix("K", n * m, n * m)
+    with pytest.raises(mc.UnsupportedError, match="kron"):
+        mc.diff(mc.tr(K @ mc.kron(X, mc.matrix("C", m))), X)
+
+
+def test_lambdify_missing_array_names_the_symbol():
+    f = mc.lambdify(W @ x)
+    with pytest.raises(mc.NumericError, match=r"missing array for x \(n×1\)"):
+        f(W=np.ones((2, 3)))
+
+
+def test_lambdify_inconsistent_sizes_name_the_symbol_and_the_source():
+    f = mc.lambdify(W @ x)
+    with pytest.raises(mc.NumericError, match=r"x has 4 rows but n = 3 from W"):
+        f(W=np.ones((2, 3)), x=np.ones(4))
+
+
+def test_lambdify_wrong_rank():
+    f = mc.lambdify(W @ x)
+    with pytest.raises(mc.NumericError, match="W is a matrix .* 1 dimensions"):
+        f(W=np.ones(3), x=np.ones(3))
+
+
+def test_lambdify_unknown_argument():
+    with pytest.raises(mc.NumericError, match="unknown argument 'q'"):
+        mc.lambdify(x.T @ x)(x=np.ones(3), q=1)
+
+
+def test_lambdify_scalar_given_an_array():
+    c = mc.scalar("c")
+    with pytest.raises(mc.NumericError, match="c is a scalar"):
+        mc.lambdify(c * x)(c=np.ones(2), x=np.ones(3))
+
+
+def test_symbolic_exponent_is_refused_with_a_rewrite():
+    c = mc.scalar("c")
+    with pytest.raises(mc.MatcalcError, match="exponent of \\*\\* must be a number"):
+        x ** c
+
+
+def test_numpy_arrays_cannot_enter_expressions():
+    with pytest.raises(mc.MatcalcError, match="ndarray"):
+        x + np.ones(3)
+
+
+def test_bad_names_and_dimensions():
+    with pytest.raises(mc.MatcalcError, match="identifier"):
+        mc.vector("2x", n)
+    with pytest.raises(mc.MatcalcError, match="positive"):
+        mc.vector("x", 0)
+    with pytest.raises(mc.ShapeError, match="symmetric matrix must be square"):
+        mc.matrix("S", m, n, symmetric=True)
+
+
+def test_expressions_have_no_truth_value():
+    with pytest.raises(mc.MatcalcError, match="truth value"):
+        bool(x.T @ x)

@@ -1,0 +1,84 @@
+"""lambdify: arrays by symbol name, floats for scalars, 2-D arrays in the expression's shape."""
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+
+n, m = mc.dims("n m")
+x, a = mc.vector("x", n), mc.vector("a", n)
+W, A = mc.matrix("W", m, n), mc.matrix("A", n)
+c = mc.scalar("c")
+rng = np.random.default_rng(1)
+Wv, xv, Av = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal((3, 3))
+
+
+def test_scalar_result_is_a_float():
+    value = mc.lambdify(x.T @ A @ x)(x=xv, A=Av)
+    assert isinstance(value, float)
+    assert value == pytest.approx(xv @ Av @ xv)
+
+
+def test_vectors_accept_1d_and_column_arrays_and_return_columns():
+    f = mc.lambdify(W @ x)
+    for given in (xv, xv.reshape(-1, 1)):
+        out = f(W=Wv, x=given)
+        assert out.shape == (4, 1)
+        np.testing.assert_allclose(out[:, 0], Wv @ xv)
+
+
+def test_row_results_are_1_by_n():
+    out = mc.lambdify(x.T @ A)(x=xv, A=Av)
+    assert out.shape == (1, 3)
+    np.testing.assert_allclose(out[0], xv @ Av)
+
+
+def test_a_dict_works_too():
+    assert mc.lambdify(c * (x.T @ x))({"c": 2.0, "x": xv}) == pytest.approx(2 * xv @ xv)
+
+
+def test_dimension_only_expressions_take_the_size_by_name():
+    f = mc.lambdify(mc.diff(c * x, x))  # c * I: n comes from no array
+    np.testing.assert_allclose(f(c=2.0, n=3), 2 * np.eye(3))
+    with pytest.raises(mc.NumericError, match="dimension n cannot be read"):
+        f(c=2.0)
+
+
+def test_elementwise_functions_evaluate_like_numpy():
+    from matcalc.functions import FUNCTIONS
+
+    for name, fn in FUNCTIONS.items():
+        e = mc.expr.Func.new(name, x)
+        arg = np.abs(xv) + 0.1 if fn.domain == "positive" else xv
+        np.testing.assert_allclose(mc.lambdify(e)(x=arg)[:, 0], fn.numpy(arg))
+
+
+def test_shared_subexpressions_are_computed_once():
+    h = mc.tanh(W @ x)
+    f = mc.lambdify(h.T @ h + mc.sum(h))
+    assert sum(1 for node in f.order if isinstance(node, mc.expr.Func)) == 1
+    hv = np.tanh(Wv @ xv)
+    assert f(W=Wv, x=xv) == pytest.approx(hv @ hv + hv.sum())
+
+
+def test_matrix_functions():
+    P = Av @ Av.T + 3 * np.eye(3)
+    X = mc.matrix("X", n)
+    cases = {
+        mc.tr(X): np.trace(P), mc.det(X): np.linalg.det(P),
+        mc.logdet(X): np.linalg.slogdet(P)[1], mc.sum(X): P.sum(), mc.norm2(X): np.linalg.norm(P),
+    }
+    for e, expected in cases.items():
+        assert mc.lambdify(e)(X=P) == pytest.approx(expected)
+    np.testing.assert_allclose(mc.lambdify(mc.inv(X))(X=P), np.linalg.inv(P))
+    np.testing.assert_allclose(mc.lambdify(mc.diag(X))(X=P)[:, 0], np.diag(P))
+    np.testing.assert_allclose(mc.lambdify(mc.diag(x))(x=xv), np.diag(xv))
+    s = np.exp(xv) / np.exp(xv).sum()
+    np.testing.assert_allclose(mc.lambdify(mc.softmax(x))(x=xv)[:, 0], s)
+    assert mc.lambdify(mc.logsumexp(x))(x=xv) == pytest.approx(np.log(np.exp(xv).sum()))
+    np.testing.assert_allclose(mc.lambdify(mc.kron(x, a))(x=xv, a=xv)[:, 0], np.kron(xv, xv))
+
+
+def test_logdet_outside_its_domain_is_nan_not_a_wrong_number():
+    X = mc.matrix("X", n)
+    assert np.isnan(mc.lambdify(mc.logdet(X))(X=-np.eye(3)))

@@ -1,0 +1,126 @@
+"""Every differentiation rule and every elementwise function against finite differences, in
+all three layouts, generated from the rule tables: a node type or function without an example
+here fails ``test_every_node_type_has_examples``."""
+
+import pytest
+
+import matcalc as mc
+from matcalc.expr import NODE_TYPES, Delta
+from matcalc.functions import FUNCTIONS
+from matcalc.walk import postorder
+
+n, m, p = mc.dims("n m p")
+a, b, x, y, z = (mc.vector(s, n) for s in "abxyz")
+u, v = mc.vector("u", m), mc.vector("v", m)
+c, d = mc.scalar("c"), mc.scalar("d")
+A, B, X = mc.matrix("A", n), mc.matrix("B", n), mc.matrix("X", n)
+W, V = mc.matrix("W", m, n), mc.matrix("V", n, m)
+S = mc.matrix("S", n, symmetric=True)
+P = mc.matrix("P", n, spd=True)
+Dg = mc.matrix("D", n, diagonal=True)
+k = mc.vector("k", n * m)
+
+#: (name, f, variables): each variable is checked in every layout
+EXAMPLES = [
+    ("symbol: scalar by scalar", c * d + c, [c, d]),
+    ("symbol: vector by itself", x, [x]),
+    ("const", 3 * (x.T @ x) - 2, [x]),
+    ("const: scalar by scalar", c**2 / 4, [c]),
+    ("identity", x.T @ (A + mc.eye(n)) @ x, [x, A]),
+    ("ones: sum by the ones vector", mc.ones(n).T @ mc.exp(x), [x]),
+    ("ones: broadcast scalar", mc.sum(1 - mc.tanh(W @ x) ** 2), [x, W]),
+    ("zero", (W + mc.zeros(m, n)) @ x, [x]),
+    ("add", a.T @ x + x.T @ x + c * (x.T @ y), [x, y, c]),
+    ("mul: scalar times vector", c * x, [x, c]),
+    ("mul: hadamard", x * y, [x, y]),
+    ("mul: hadamard of matrices", mc.sum(W * (W @ A)), [W, A]),
+    ("mul: scalar times matrix", c * W, [c]),
+    ("mul: scalar of scalars", c * d * (x.T @ y), [c, x]),
+    ("matmul", a.T @ A @ B @ x, [x, A, B, a]),
+    ("matmul: vector by vector", W @ A @ x, [x]),
+    ("matmul: outer product", (x @ y.T) @ a, [x, y]),
+    ("pow: elementwise", mc.sum(x**3), [x]),
+    ("pow: negative", mc.sum(x**-1), [x]),
+    ("pow: fractional", mc.sum(x**1.5), [x]),
+    ("pow: jacobian", x**2, [x]),
+    ("pow: scalar", (x.T @ y) ** 2, [x, y]),
+    ("transpose", (W @ x).T @ u, [x, W, u]),
+    ("transpose: of a matrix", mc.tr(X.T @ B), [X]),
+    ("trace", mc.tr(X @ B @ X), [X, B]),
+    ("trace: of an outer product", mc.tr(x @ y.T), [x, y]),
+    ("det", mc.det(X), [X]),
+    ("det: scalar by scalar", mc.det(c * P), [c]),
+    ("logdet", mc.logdet(X), [X]),
+    ("logdet: of an spd matrix", mc.logdet(P) + mc.tr(P), [P]),
+    ("inverse", a.T @ mc.inv(X) @ b, [X, a]),
+    ("inverse: matrix by scalar", mc.inv(c * P + A), [c]),
+    ("inverse: of a symmetric matrix", x.T @ mc.inv(P) @ x, [x, P]),
+    ("sum", mc.sum(W), [W]),
+    ("sum: of a nonlinear vector", mc.sum(mc.exp(W @ x)), [x, W]),
+    ("norm2: vector", mc.norm2(x), [x]),
+    ("norm2: matrix", mc.norm2(X), [X]),
+    ("norm2: squared residual", mc.norm2(W @ x - u) ** 2, [x, W, u]),
+    ("diag: vector to matrix", x.T @ mc.diag(y) @ x, [x, y]),
+    ("diag: jacobian", mc.diag(x) @ a, [x, a]),
+    ("diagpart", mc.diag(X).T @ a, [X, a]),
+    ("diagpart: jacobian", mc.diag(x @ y.T), [x, y]),
+    ("softmax: jacobian", mc.softmax(x), [x]),
+    ("softmax: cross-entropy", -(y.T @ mc.log(mc.softmax(x))), [x, y]),
+    ("logsumexp", mc.logsumexp(x), [x]),
+    ("logsumexp: of a layer", mc.logsumexp(V @ u), [u, V]),
+    ("kron: vectors", mc.kron(x, u), [x, u]),
+    ("kron: scalar function", k.T @ mc.kron(x, u), [x, u]),
+    ("kron: matrix by scalar", mc.kron(c * A, W), [c]),
+    ("symmetric", x.T @ S @ x + mc.tr(S @ A), [x, S]),
+    ("diagonal", x.T @ Dg @ x + mc.tr(Dg @ A), [x, Dg]),
+    ("vector by scalar", mc.exp(c * x), [c]),
+    ("matrix by scalar", mc.tanh(c * W) @ A, [c]),
+]
+
+CASES = [(name, f, w, layout) for name, f, ws in EXAMPLES for w in ws for layout in mc.LAYOUTS]
+
+
+@pytest.mark.parametrize("name,f,wrt,layout", CASES,
+                         ids=[f"{nm}-by-{w.name}-{lay}" for nm, _, w, lay in CASES])
+def test_rule_matches_finite_differences(name, f, wrt, layout):
+    report = mc.check(f, wrt, layout)
+    assert report.ok, str(report)
+
+
+def test_every_node_type_has_examples():
+    covered = {type(node) for _, f, _ in EXAMPLES for node in postorder(f)}
+    missing = {t.__name__ for t in NODE_TYPES} - {t.__name__ for t in covered} - {"Delta"}
+    assert not missing, f"node types without a numeric example: {sorted(missing)}"
+
+
+def _function_cases():
+    out = []
+    for name, fn in FUNCTIONS.items():
+        f = (lambda arg, name=name: mc.expr.Func.new(name, arg))
+        out += [
+            (f"{name}-scalar", f(c), c),
+            (f"{name}-layer-jacobian", f(W @ x), x),
+            (f"{name}-layer-weights", mc.sum(f(W @ x)), W),
+            (f"{name}-matrix", mc.sum(f(X)), X),
+            (f"{name}-vector-by-scalar", f(c * x), c),
+        ]
+    return [(i, e, w, lay) for i, e, w in out for lay in mc.LAYOUTS]
+
+
+FUNCTION_CASES = _function_cases()
+
+
+@pytest.mark.parametrize("case,f,wrt,layout", FUNCTION_CASES,
+                         ids=[f"{i}-{lay}" for i, _, _, lay in FUNCTION_CASES])
+def test_elementwise_function_matches_finite_differences(case, f, wrt, layout):
+    report = mc.check(f, wrt, layout)
+    assert report.ok, str(report)
+
+
+def test_every_function_is_covered():
+    assert {i.split("-")[0] for i, *_ in FUNCTION_CASES} == set(FUNCTIONS)
+
+
+def test_differentiating_a_differential_is_refused():
+    with pytest.raises(mc.MatcalcError, match="differential"):
+        mc.diff(Delta.new(x).T @ a, a)
