@@ -150,6 +150,17 @@ def bind_dimensions(symbols: list[Symbol], arrays: dict[str, np.ndarray], given:
     return env
 
 
+def dimension_symbols(nodes: list[Expr]) -> set[sympy.Symbol]:
+    """The dimension symbols in shapes and in constants (tr(I_n) = n)."""
+    found: set[sympy.Symbol] = set()
+    for node in nodes:
+        for dim in node.shape:
+            found |= dim.free_symbols
+        if isinstance(node, Const):
+            found |= node.value.free_symbols
+    return found
+
+
 class NumpyFunction:
     """A compiled expression: call it with arrays by symbol name (or a dict)."""
 
@@ -165,9 +176,7 @@ class NumpyFunction:
             raise MatcalcError(
                 f"two different symbols share the name {sorted(dup)[0]!r}; rename one"
             )
-        self.dimensions = sorted(
-            {d for n in self.order for dim in n.shape for d in dim.free_symbols}, key=str
-        )
+        self.dimensions = sorted(dimension_symbols(self.order), key=str)
         self.names = names
 
     def __call__(self, *args: Any, **kwargs: Any):

@@ -20,11 +20,11 @@ SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 
 def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
     """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
+    from .lambdify import dimension_symbols
+
     dims: set[sympy.Symbol] = set()
     for e in expressions:
-        for node in postorder(e):
-            for d in node.shape:
-                dims |= d.free_symbols
+        dims |= dimension_symbols(postorder(e))
     sizes: dict[sympy.Symbol, int] = {}
     given = {str(k): v for k, v in (given or {}).items()}
     free = [s for s in SIZES if s not in given.values()]

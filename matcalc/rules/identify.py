@@ -236,6 +236,11 @@ def _jac_rule(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
             return J(M.arg)
         if isinstance(M, Add):
             return c_add([J(c_diagpart(t)) for t in M.args if linear[t]])
+        if isinstance(M, MatMul):
+            return _jac_diag_of_product(e, M, dx, linear, memo)
+        rewritten = _hadamard_to_diagonals(M, linear)
+        if rewritten is not None:
+            return J(c_diagpart(rewritten))
         rewritten = c_diagpart(M)
         if isinstance(rewritten, DiagPart):
             raise _unsupported(e)
@@ -248,6 +253,47 @@ def _jac_rule(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
             return c_matmul([c_kron(a, Identity.new(b.rows)), J(b)])
         raise _unsupported(e)
     raise _unsupported(e)
+
+
+def _hadamard_to_diagonals(X: Expr, linear: dict) -> Expr | None:
+    """A matrix Hadamard product linear in a vector, rewritten with diagonal matrices:
+    P ⊙ diag(u) = diag(diag(P) ⊙ u), P ⊙ (u vᵀ) = diag(u) P diag(v), distributed over sums."""
+    if not isinstance(X, Mul):
+        return None
+    i = _the_linear_arg(X, linear)
+    L = X.args[i]
+    P = c_mul([f for j, f in enumerate(X.args) if j != i])
+    if isinstance(L, Diag):
+        return c_diag(c_mul([P if P.is_scalar else c_diagpart(P), L.arg]))
+    if isinstance(L, Add):
+        return c_add([c_mul([P, t]) for t in L.args])
+    if isinstance(L, MatMul):
+        chain = list(L.args)
+        for k in range(1, len(chain)):
+            if chain[k - 1].cols == ONE:  # an outer product u vᵀ
+                u, v = c_matmul(chain[:k]), c_transpose(c_matmul(chain[k:]))
+                return c_matmul([c_diag(u), P, c_diag(v)])
+    return None
+
+
+def _distribute_matrix_factor(chain: list[Expr], linear: dict) -> list[Expr] | None:
+    """A product whose linear factor is a matrix sum, a scaled matrix or a Hadamard product,
+    as a list of products whose sum it is (A (B + C) D = ABD + ACD, and so on)."""
+    i = next(k for k, f in enumerate(chain) if linear[f])
+    X, left, right = chain[i], chain[:i], chain[i + 1:]
+    if X.rows == ONE or X.cols == ONE:
+        return None
+    if isinstance(X, Add):
+        return [c_matmul([*left, t, *right]) for t in X.args if linear[t]]
+    if isinstance(X, Transpose) and isinstance(X.args[0], Add):
+        return [c_matmul([*left, c_transpose(t), *right]) for t in X.args[0].args if linear[t]]
+    scalars, core = split_scalars(X)
+    if scalars:
+        return [c_mul([*scalars, c_matmul([*left, core, *right])])]
+    rewritten = _hadamard_to_diagonals(X, linear)
+    if rewritten is not None:
+        return [c_matmul([*left, rewritten, *right])]
+    return None
 
 
 def _jac_matmul(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
@@ -268,16 +314,38 @@ def _jac_matmul(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
         head = c_transpose(R) if L is None else c_matmul([L, c_transpose(R)])
         return c_matmul([head, J(X)])
     # X is a matrix linear in dx: rewrite the product into vector pieces
-    if isinstance(X, Add):
-        return c_add([J(c_matmul([*left, t, *right])) for t in X.args if linear[t]])
     if isinstance(X, Diag) and R is not None and R.cols == ONE:
         return J(c_matmul([*left, c_mul([X.arg, R])]))
-    scalars, core = split_scalars(X)
-    if scalars:
-        return c_mul([*scalars, J(c_matmul([*left, core, *right]))])
-    if isinstance(X, Transpose) and isinstance(X.args[0], Add):
-        return J(c_matmul([*left, c_add([c_transpose(t) for t in X.args[0].args]), *right]))
+    parts = _distribute_matrix_factor(f, linear)
+    if parts is not None:
+        return c_add([J(part) for part in parts])
     raise _unsupported(e)
+
+
+def _jac_diag_of_product(e: Expr, M: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
+    """diag(A diag(u) B) = (A ⊙ Bᵀ) u; other linear factors are distributed first."""
+    J = lambda x: _jac(x, dx, linear, memo)  # noqa: E731
+    chain = list(M.args)
+    i = next(k for k, f in enumerate(chain) if linear[f])
+    X = chain[i]
+    if isinstance(X, Diag):
+        left, right = chain[:i], chain[i + 1:]
+        if not left:
+            weights = c_diagpart(c_matmul(right))
+        elif not right:
+            weights = c_diagpart(c_matmul(left))
+        else:
+            weights = c_mul([c_matmul(left), c_transpose(c_matmul(right))])
+        if weights.cols == ONE:
+            return J(c_mul([weights, X.arg]))
+        return J(c_matmul([weights, X.arg]))
+    parts = _distribute_matrix_factor(chain, linear)
+    if parts is not None:
+        return c_add([J(c_diagpart(part)) for part in parts])
+    rewritten = c_diagpart(M)
+    if isinstance(rewritten, DiagPart):
+        raise _unsupported(e)
+    return J(rewritten)
 
 
 def _jac_trace(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
@@ -295,8 +363,14 @@ def _jac_trace(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
             if isinstance(X, Diag) and linear[X]:
                 P = c_matmul(chain[k + 1:] + chain[:k])
                 return J(c_matmul([c_transpose(c_diagpart(P)), X.arg]))
+        parts = _distribute_matrix_factor(chain, linear)
+        if parts is not None:
+            return c_add([J(c_trace(part)) for part in parts])
     if isinstance(A, Diag):
         return J(c_sum(A.arg))
+    rewritten = _hadamard_to_diagonals(A, linear)
+    if rewritten is not None:
+        return J(c_trace(rewritten))
     raise _unsupported(e)
 
 

@@ -213,8 +213,10 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
             shape = f.shape
             break
     if is_row_shape(shape):
-        # an elementwise product of rows is the transpose of one of columns
-        return c_transpose(c_mul([c_transpose(f) for f in flat]))
+        rows = [f for f in flat if not f.is_scalar]
+        if len(rows) > 1:  # a product of rows is the transpose of a product of columns
+            merged = c_transpose(c_mul([c_transpose(f) for f in rows]))
+            return c_mul([*(f for f in flat if f.is_scalar), merged])
     coef = sympy.Integer(1)
     bases: dict[Expr, sympy.Expr] = {}
     for f in flat:
@@ -344,6 +346,9 @@ def c_transpose(a: Expr) -> Expr:
         return c_kron(c_transpose(a.args[0]), c_transpose(a.args[1]))
     if isinstance(a, (Add, Mul, Pow, Func)):
         if is_column_shape(a.shape):
+            scalars, core = split_scalars(a)
+            if scalars:  # (2x)ᵀ = 2xᵀ
+                return c_mul([*scalars, c_transpose(core)])
             return Transpose.new(a)
         if isinstance(a, Add):
             return c_add([c_transpose(t) for t in a.args])

@@ -1,0 +1,75 @@
+"""Property tests of the engine on random well-shaped expressions (depth 4, every operation)."""
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matcalc as mc
+from matcalc.numeric.check import _evaluate
+from matcalc.numeric.sampling import choose_sizes, sample_inputs
+from tests.strategies import exprs, problems
+
+# CI runs 200 fixed examples per property; MATCALC_STRESS=N runs N fresh random ones.
+_STRESS = int(os.environ.get("MATCALC_STRESS", "0"))
+SETTINGS = settings(max_examples=_STRESS or 200, deadline=None, derandomize=not _STRESS,
+                    database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
+@given(problems())
+def test_diff_matches_finite_differences_in_every_layout(problem):
+    f, wrt = problem
+    for layout in mc.LAYOUTS:
+        report = mc.check(f, wrt, layout, tolerance=1e-5)
+        assert report.ok, f"{f}\n{report}"
+
+
+@SETTINGS
+@given(problems())
+def test_numerator_is_the_transpose_of_denominator(problem):
+    f, wrt = problem
+    num, den = mc.diff(f, wrt, "numerator"), mc.diff(f, wrt, "denominator")
+    assert num == mc.simplify(den.T)
+
+
+def _values(exprs, seed=3):
+    """Each expression evaluated at one point drawn for the first (same sizes, same arrays)."""
+    sizes = choose_sizes(exprs)
+    symbols = sorted(exprs[0].free_symbols(), key=lambda s: s.name)
+    inputs = sample_inputs(exprs[0], symbols, sizes, seed)
+    return [_evaluate(mc.lambdify(e), inputs, sizes) for e in exprs]
+
+
+@SETTINGS
+@given(st.sampled_from(["s", "n", "nn", "mn"]).flatmap(lambda k: exprs(k, 4)))
+def test_simplify_keeps_the_value_and_is_idempotent(e):
+    s = mc.simplify(e)
+    assert mc.simplify(s) is s
+    before, after = _values([e, s])
+    assert before.shape == after.shape
+    np.testing.assert_allclose(after, before, rtol=1e-8, atol=1e-8)
+
+
+@SETTINGS
+@given(st.lists(exprs("n", 2), min_size=2, max_size=5), st.randoms(use_true_random=False))
+def test_shuffled_sums_reach_the_same_normal_form(terms, rnd):
+    shuffled = list(terms)
+    rnd.shuffle(shuffled)
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    other = shuffled[0]
+    for t in shuffled[1:]:
+        other = other + t
+    assert mc.simplify(total) is mc.simplify(other)
+
+
+@SETTINGS
+@given(problems())
+def test_printers_never_raise(problem):
+    f, wrt = problem
+    for e in (f, mc.diff(f, wrt)):
+        assert str(e) and mc.latex(e) and mc.unicode(e)
