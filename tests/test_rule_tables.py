@@ -1,0 +1,29 @@
+"""Every node type has a rule in every table; a new node type without one fails here."""
+
+import pytest
+
+from matcalc.expr import NODE_TYPES, Add, Diag, DiagPart, Kron, MatMul, Mul, Sum, Trace, Transpose
+from matcalc.numeric.lambdify import RULES as NUMPY
+from matcalc.printing.latex import LatexPrinter
+from matcalc.printing.text import TextPrinter
+from matcalc.printing.unicode import UnicodePrinter
+from matcalc.rules.differential import RULES as DIFFERENTIAL
+from matcalc.rules.identify import PULLBACK
+from matcalc.rules.simplify import RULES as SIMPLIFY
+
+TABLES = {
+    "differential": DIFFERENTIAL, "simplify": SIMPLIFY,
+    "numpy": {**NUMPY, **{t: None for t in NODE_TYPES if t.__name__ == "Symbol"}},
+    "text": TextPrinter().table(), "latex": LatexPrinter().table(),
+    "unicode": UnicodePrinter().table(),
+}
+
+
+@pytest.mark.parametrize("name", TABLES)
+def test_table_covers_every_node_type(name):
+    missing = [t.__name__ for t in NODE_TYPES if t not in TABLES[name]]
+    assert not missing, f"{name} has no rule for {missing}"
+
+
+def test_every_node_a_differential_is_linear_through_has_a_cotangent_rule():
+    assert set(PULLBACK) == {Add, Mul, MatMul, Transpose, Trace, Sum, Diag, DiagPart, Kron}
