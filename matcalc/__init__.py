@@ -8,7 +8,9 @@
 """
 
 from .derive import Differentiation, diff, differentiate, gradient, jacobian
+from .derivation import Derivation, Step
 from .errors import MatcalcError, NumericError, ShapeError, UnsupportedError
+from .explain import derive
 from .expr import Expr, Symbol
 from .layout import LAYOUTS
 from .numeric.check import CheckReport, check
@@ -27,7 +29,7 @@ from .shapes import dims
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckReport", "Differentiation", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
+    "CheckReport", "Derivation", "Differentiation", "Step", "derive", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
     "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
     "differentiate", "dims", "exp", "eye", "gradient", "hadamard", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",

@@ -10,7 +10,7 @@ from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
-from .rules.simplify import is_zero, simplify, zero
+from .rules.simplify import c_mul, c_sum, is_zero, simplify, zero
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,23 @@ def _nodes(f: Expr):
     return postorder(f)
 
 
-def diff(f: Any, wrt: Any, layout: str = "denominator") -> Any:
+def upstream_scalar(f: Any, upstream: Any) -> Expr:
+    """⟨G, f⟩ = sum(G ⊙ f): the loss whose gradient is the backward pass given ∂L/∂f = G."""
+    f, G = as_expr(f), as_expr(upstream)
+    if G.shape != f.shape:
+        raise MatcalcError(
+            f"the upstream gradient must have the shape of the expression: got {describe(G)} "
+            f"for {describe(f)}"
+        )
+    return c_sum(c_mul([G, simplify(f)]))
+
+
+def diff(f: Any, wrt: Any, layout: str = "denominator", *, upstream: Any = None) -> Any:
     """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
-    "mixed"; see ``matcalc.layout``).  ``wrt`` may be a list of symbols: then a tuple."""
+    "mixed"; see ``matcalc.layout``).  ``wrt`` may be a list of symbols: then a tuple.
+    With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G."""
+    if upstream is not None:
+        f = upstream_scalar(f, upstream)
     if isinstance(wrt, (list, tuple)):
         return tuple(differentiate(f, w, layout).result for w in wrt)
     return differentiate(f, wrt, layout).result

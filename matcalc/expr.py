@@ -315,7 +315,26 @@ class Zero(Expr):
         return cls._make((), shape, shape)  # type: ignore[return-value]
 
 
-LEAVES = (Symbol, Delta, Const, Identity, Ones, Zero)
+class Partial(Expr):
+    """A named derivative ∂of/∂by standing for its value in a derivation (∂h₂/∂h₁); a leaf,
+    with the shape the derivative has in the derivation's layout."""
+
+    __slots__ = ()
+
+    @classmethod
+    def new(cls, of: str, by: str, shape: Shape) -> "Partial":
+        return cls._make((), (of, by, shape), shape)  # type: ignore[return-value]
+
+    @property
+    def of(self) -> str:
+        return self.params[0]
+
+    @property
+    def by(self) -> str:
+        return self.params[1]
+
+
+LEAVES = (Symbol, Delta, Const, Identity, Ones, Zero, Partial)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -594,7 +613,7 @@ class Kron(Expr):
 #: every node type; a test checks that each rule table covers all of them
 NODE_TYPES: tuple[type[Expr], ...] = (
     Symbol, Delta, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func, Transpose,
-    Trace, Det, LogDet, Inverse, Sum, Norm2, Diag, DiagPart, Softmax, LogSumExp, Kron,
+    Trace, Det, LogDet, Inverse, Sum, Norm2, Diag, DiagPart, Softmax, LogSumExp, Kron, Partial,
 )  # fmt: skip
 
 

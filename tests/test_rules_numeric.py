@@ -79,7 +79,8 @@ EXAMPLES = [
 
 def test_every_node_type_has_examples():
     covered = {type(node) for _, f, _ in EXAMPLES for node in postorder(f)}
-    missing = {t.__name__ for t in NODE_TYPES} - {t.__name__ for t in covered} - {"Delta"}
+    placeholders = {"Delta", "Partial"}  # differentials and named derivatives in derivations
+    missing = {t.__name__ for t in NODE_TYPES} - {t.__name__ for t in covered} - placeholders
     assert not missing, f"node types without a numeric example: {sorted(missing)}"
 
 

@@ -15,8 +15,8 @@ import sympy
 from ..errors import MatcalcError, NumericError
 from ..expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Pow, Softmax, Sum, Symbol, Trace, Transpose, Zero,
-    as_expr,
+    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+    Zero, as_expr,
 )  # fmt: skip
 from ..functions import FUNCTIONS
 from ..shapes import fmt_shape
@@ -62,7 +62,8 @@ def _product(values: list[np.ndarray]) -> np.ndarray:
 
 
 def _delta(node, vals, env):
-    raise MatcalcError("cannot evaluate a differential; evaluate a derivative instead")
+    raise MatcalcError(f"cannot evaluate {node}: it stands for a derivative or a differential; "
+                       "evaluate the derivation's result instead")
 
 
 #: node type -> rule(node, values of its args, dimension environment) -> 2-D array
@@ -72,6 +73,7 @@ RULES: dict[type[Expr], Callable[[Any, list[np.ndarray], Env], np.ndarray]] = {
     Ones: lambda n, v, env: np.ones(_dims(n.shape, env)),
     Zero: lambda n, v, env: np.zeros(_dims(n.shape, env)),
     Delta: _delta,
+    Partial: _delta,
     Add: lambda n, v, env: np.sum(v, axis=0) if len(v) > 2 else v[0] + v[1],
     Mul: lambda n, v, env: _product(v),
     MatMul: lambda n, v, env: _matmul(v),

@@ -14,7 +14,8 @@ import sympy
 
 from ..expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Pow, Softmax, Sum, Symbol, Trace, Transpose, Zero,
+    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+    Zero,
 )  # fmt: skip
 from ..walk import fold
 
@@ -54,7 +55,7 @@ class Printer:
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Trace: self.trace,
             Det: self.det, LogDet: self.logdet, Inverse: self.inverse, Sum: self.sum,
             Norm2: self.norm2, Diag: self.diag, DiagPart: self.diagpart, Softmax: self.softmax,
-            LogSumExp: self.logsumexp, Kron: self.kron,
+            LogSumExp: self.logsumexp, Kron: self.kron, Partial: self.partial,
         }  # fmt: skip
 
     def doprint(self, e: Expr) -> str:

@@ -6,7 +6,7 @@ import sympy
 
 from ..expr import Expr
 from ..functions import FUNCTIONS
-from .base import ATOM, MUL, NEG, Printed
+from .base import ATOM, MUL, NEG, POW, Printed
 from .math import ALIASES, GREEK, MathPrinter, split_name
 
 _OPERATORS = {
@@ -44,6 +44,10 @@ class LatexPrinter(MathPrinter):
         if value.is_Integer or value.is_Atom:
             return Printed(text, ATOM)
         return Printed(text, MUL if value.is_Rational else ATOM)
+
+    def partial(self, node, kids):
+        return Printed(rf"\frac{{\partial {self.name(node.of)}}}{{\partial {self.name(node.by)}}}",
+                       POW)
 
     def sup(self, base: str, exponent: str) -> str:
         return f"{base}^{{{exponent}}}"

@@ -36,6 +36,9 @@ class TextPrinter(Printer):
     def delta(self, node, kids):
         return Printed(f"d{node.var.name}", ATOM)
 
+    def partial(self, node, kids):
+        return Printed(f"d{node.of}_d{node.by}", ATOM)
+
     def identity(self, node, kids):
         return Printed(f"eye({_dim(node.rows)})", ATOM)
 

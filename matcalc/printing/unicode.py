@@ -8,7 +8,7 @@ import sympy
 
 from ..expr import Expr
 from ..functions import FUNCTIONS
-from .base import ATOM, MUL, NEG, Printed
+from .base import ATOM, MUL, NEG, POW, Printed
 from .math import ALIASES, GREEK, MathPrinter, split_name
 
 _SUP = str.maketrans("0123456789-()/+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ⁺")
@@ -49,6 +49,8 @@ def _gap(left: str, right: str) -> str:
     """Juxtapose single-letter names (2Sx), but keep words apart (W₂ tanh(…), lam x)."""
     if not left or not right or left[-1] in "( ":
         return ""
+    if right[0] == "∂" or left[-1].isalnum() and "/∂" in left[-8:]:
+        return " "  # keep ∂L/∂h apart from its neighbours
     if left[-1] in "0123456789":  # a number in front: 2Sx, 2λx; two numbers: 2·3
         return "·" if right[0] in "0123456789" else ""
     head, tail = _letters_at_start(right), _letters_at_end(left)
@@ -75,6 +77,10 @@ class UnicodePrinter(MathPrinter):
         if value.is_Integer or value.is_Atom:
             return Printed(text, ATOM)
         return Printed(text if value.is_Rational else f"({text})", MUL if value.is_Rational else ATOM)
+
+    def partial(self, node, kids):
+        # a fraction: parenthesised under a transpose, juxtaposed in a product
+        return Printed(f"∂{self.name(node.of)}/∂{self.name(node.by)}", POW)
 
     def sup(self, base: str, exponent: str) -> str:
         return base + exponent

@@ -12,7 +12,8 @@ from typing import Callable, Optional
 from ..errors import MatcalcError
 from ..expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Pow, Softmax, Sum, Symbol, Trace, Transpose, Zero,
+    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+    Zero,
 )  # fmt: skip
 from ..functions import FUNCTIONS
 from ..walk import fold
@@ -101,6 +102,7 @@ RULES: dict[type[Expr], Rule] = {
     Identity: _leaf,
     Ones: _leaf,
     Zero: _leaf,
+    Partial: _leaf,
     Add: lambda node, d: _sum(d),
     Mul: _product_rule(c_mul),
     MatMul: _product_rule(c_matmul),

@@ -26,7 +26,8 @@ import sympy
 from ..errors import MatcalcError
 from ..expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Pow, Softmax, Sum, Symbol, Trace, Transpose, Zero,
+    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+    Zero,
 )  # fmt: skip
 from ..shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from ..walk import cached_fold
@@ -647,6 +648,7 @@ RULES: dict[type[Expr], Callable[[Expr, list[Expr]], Expr]] = {
     Identity: _leaf,
     Ones: _leaf,
     Zero: _leaf,
+    Partial: _leaf,
     Add: lambda n, a: c_add(a),
     Mul: lambda n, a: c_mul(a),
     MatMul: lambda n, a: c_matmul(a),

@@ -1,0 +1,276 @@
+"""Backpropagation, written out: the derivation of a scalar (or of ⟨G, Y⟩ for an upstream
+gradient G) by any variable.
+
+The canonical expression is read as a computational graph.  Activations, shared (fanned-out)
+nodes and the array a loss reduces are named h₁, h₂, …; a layer Φ(W h) keeps its product inside.
+The backward sweep then gives ∂L/∂h for each name from the nodes that use it, one step per use,
+each computed by the engine's own rules (differential, then the transpose of the linear map),
+so the derivation cannot disagree with ``diff``.  Names keep the derivation linear in depth.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Optional
+
+from ..derivation import RULES, Derivation, Rule, Step
+from ..expr import (
+    Add, Delta, Det, Diag, DiagPart, Expr, Func, Inverse, Kron, LogDet, LogSumExp, MatMul, Mul, Norm2,
+    Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+)  # fmt: skip
+from ..layout import Case, arrange
+from ..rules.differential import differential
+from ..rules.identify import gradient_of, inner
+from ..rules.simplify import const, is_zero, simplify, substitute, zero
+from ..shapes import ONE
+from ..walk import fold, postorder
+
+REDUCERS = (Norm2, Sum, Trace, LogSumExp, Det, LogDet)
+
+
+def depends(f: Expr, x: Symbol) -> dict[Expr, bool]:
+    memo: dict[Expr, bool] = {}
+    fold(f, lambda n, a: n is x or any(a), memo)
+    return memo
+
+
+def fresh_names(f: Expr, prefix: str, count: int) -> list[str]:
+    taken = {s.name for s in f.free_symbols()}
+    names, i = [], 1
+    while len(names) < count:
+        if f"{prefix}{i}" not in taken:
+            names.append(f"{prefix}{i}")
+        i += 1
+    return names
+
+
+def _absorbed(path: list[Expr], uses: Counter) -> set[Expr]:
+    """Nodes shown inside their user's definition: the product in a layer Φ(W h), the norm in
+    ‖r‖², the product under a trace."""
+    out = set()
+    for node in path:
+        arg = node.args[0] if node.args else None
+        if arg is None or uses[arg] != 1:
+            continue
+        if isinstance(node, Func) and isinstance(arg, MatMul):
+            out.add(arg)
+        elif isinstance(node, Pow) and isinstance(arg, Norm2):
+            out.add(arg)
+        elif isinstance(node, Trace) and isinstance(arg, MatMul):
+            out.add(arg)
+    return out
+
+
+def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter) -> list[Expr]:
+    absorbed = _absorbed(path, uses)
+    named = []
+    for node in path:
+        if node is f or isinstance(node, Symbol) or node in absorbed:
+            continue
+        if isinstance(node, (Func, Softmax)) or uses[node] > 1:
+            named.append(node)
+    # the array a loss reduces (‖r‖², sum(r), …) gets a name of its own
+    if isinstance(f, (Pow, *REDUCERS)) and f.is_scalar:
+        node = f.args[0]
+        while node in absorbed:
+            node = node.args[0]
+        if not isinstance(node, Symbol) and node not in named and node is not x:
+            named.append(node)
+            named.sort(key=path.index)
+    return named
+
+
+def _occurrences(e: Expr, s: Symbol) -> int:
+    """How many times ``s`` appears in ``e`` written as a tree (e is one local definition)."""
+    counts: dict[Expr, int] = {}
+    for node in postorder(e):
+        counts[node] = 1 if node is s else sum(counts[a] for a in node.args)
+    return counts[e]
+
+
+def _split_uses(e: Expr, s: Symbol) -> tuple[Expr, list[Symbol]]:
+    """``e`` with the i-th use of ``s`` replaced by a copy sᵢ (a copy gate made visible)."""
+    copies: list[Symbol] = []
+
+    def walk(node: Expr) -> Expr:
+        if node is s:
+            copies.append(Symbol.new(f"{s.name}_{len(copies) + 1}", s.shape))
+            return copies[-1]
+        if not node.args:
+            return node
+        return type(node)._make(tuple(walk(a) for a in node.args), node.params, node.shape)
+
+    return simplify(walk(e)), copies
+
+
+def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> Expr:
+    """⟨G, d g⟩ pulled back to ds: the contribution of one use to ∂L/∂s."""
+    dg = differential(definition, [s])
+    if dg is None or is_zero(dg):
+        return zero(s.shape)
+    return gradient_of(inner(cotangent, dg), Delta.new(s))
+
+
+def rule_for(definition: Expr, s: Symbol) -> Rule:
+    """The rule a reader knows for the use of ``s`` in ``definition``."""
+    parent = next((n for n in postorder(definition) if s in n.args), None)
+    root = definition
+    if isinstance(root, Func) and isinstance(root.arg, MatMul) and parent is root.arg:
+        return RULES["layer"] if s.cols == ONE else RULES["weight_layer"]
+    if isinstance(parent, Transpose) and s.cols == ONE:
+        user = next((n for n in postorder(definition) if parent in n.args), None)
+        if isinstance(user, MatMul) and any(isinstance(a, Ones) for a in user.args):
+            return RULES["bias"]
+    if isinstance(parent, MatMul):
+        if isinstance(root, Trace):
+            return RULES["trace"]
+        if parent.args[-1] is s and s.cols == ONE:
+            return RULES["linear"]
+        if s.cols != ONE and s.rows != ONE and len(parent.args) == 2:
+            rows = parent.args[-1].cols != ONE  # Y = XW with samples as rows
+            if parent.args[0] is s:
+                return RULES["linear_rows"] if rows else RULES["weight"]
+            return RULES["weight_rows"] if rows else RULES["linear"]
+        return RULES["linear"]
+    if isinstance(parent, Func):
+        return RULES["activation_rows"] if s.cols != ONE else RULES["activation"]
+    if isinstance(parent, Pow) and isinstance(root, Pow) and isinstance(root.base, Norm2):
+        return RULES["squared_norm"]
+    if isinstance(parent, Norm2) and isinstance(root, Pow):
+        return RULES["squared_norm"]
+    table = {
+        Add: "add", Pow: "power", Norm2: "norm", Trace: "trace_rule", Det: "det",
+        LogDet: "logdet", Inverse: "inverse", Sum: "sum", Softmax: "softmax",
+        LogSumExp: "logsumexp", Transpose: "transpose", Diag: "diag", DiagPart: "diag",
+        Kron: "kron",
+    }
+    if isinstance(parent, Mul):
+        others = [a for a in parent.args if a is not s]
+        return RULES["scale"] if s.is_scalar or all(a.is_scalar for a in others) \
+            else RULES["hadamard_product"]
+    for cls, key in table.items():
+        if isinstance(parent, cls):
+            return RULES[key]
+    return RULES["backprop"]
+
+
+def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
+                        upstream: Optional[Expr] = None) -> Derivation:
+    """Steps from f to ∂f/∂x (or to ∂L/∂x given ∂L/∂f = upstream); ``result`` is diff's."""
+    fc = simplify(f)
+    dep = depends(fc, x)
+    path = [n for n in postorder(fc) if dep.get(n)]
+    uses: Counter = Counter()
+    for node in path:
+        for a in node.args:
+            if dep.get(a):
+                uses[a] += 1
+    named = _choose_named(fc, x, path, uses)
+    names = fresh_names(fc, "h", len(named))
+    symbol_of: dict[Expr, Symbol] = {n: Symbol.new(nm, n.shape) for n, nm in zip(named, names)}
+    root = Symbol.new("L" if upstream is None else "Y", fc.shape)
+    loss = "L"
+
+    def definition(node: Expr) -> Expr:
+        return substitute(node, {n: s for n, s in symbol_of.items() if n is not node})
+
+    steps: list[Step] = [Step(RULES["function"], root, f)]
+    for node in named:
+        steps.append(Step(RULES["definition"], symbol_of[node], definition(node), part=node))
+    definitions = {symbol_of[n]: definition(n) for n in named}
+    definitions[root] = definition(fc)
+    if named:
+        steps.append(Step(RULES["in_names"], root, definitions[root]))
+
+    # ∂L/∂(name) as a leaf, in denominator layout (the shape of the name)
+    def grad_symbol(s: Symbol) -> Expr:
+        return Partial.new(loss, s.name, s.shape)
+
+    if upstream is not None:
+        steps.append(Step(RULES["upstream"], grad_symbol(root), upstream))
+        seed = upstream
+    else:
+        seed = None
+    consumers = list(reversed([symbol_of[n] for n in named]))
+    order = [root, *consumers]
+    values: dict[Symbol, Expr] = {}
+
+    def cot_of(s: Symbol) -> Expr:
+        if s is root:
+            return seed if seed is not None else const(1)
+        return grad_symbol(s)
+
+    targets = [*consumers, x]
+    for target in targets:
+        contributions: list[Expr] = []
+        for user in order:
+            if user is target or user not in definitions:
+                continue
+            d = definitions[user]
+            if _occurrences(d, target) == 0:
+                continue
+            k = _occurrences(d, target)
+            lhs = grad_symbol(target)
+            if k > 1:
+                split, copies = _split_uses(d, target)
+                parts = [substitute(vjp(split, c, cot_of(user)), {c2: target for c2 in copies})
+                         for c in copies]
+                steps.append(Step(RULES["copy"], lhs, Add.new(*parts), part=d))
+                contributions.append(simplify(Add.new(*parts)))
+                steps.append(Step(RULES["collect"], lhs, contributions[-1]))
+                continue
+            contribution = vjp(d, target, cot_of(user))
+            rule = rule_for(d, target)
+            before = _local_form(d, target, cot_of(user))
+            if before is not None and before is not contribution:
+                steps.append(Step(rule, lhs, before, part=d))
+                steps.append(Step(RULES["hadamard"] if _has_diag(before) else RULES["simplify"],
+                                  lhs, contribution))
+            else:
+                steps.append(Step(rule, lhs, contribution, part=d))
+            contributions.append(contribution)
+        if len(contributions) > 1:
+            lhs = grad_symbol(target)
+            total = Add.new(*contributions)
+            steps.append(Step(RULES["copy"], lhs, total))
+            steps.append(Step(RULES["collect"], lhs, simplify(total)))
+            values[target] = simplify(total)
+        elif contributions:
+            values[target] = contributions[0]
+
+    # substitute the names back: forward definitions, then the gradients they feed
+    expansion: dict[Expr, Expr] = {}
+    for node in named:
+        expansion[symbol_of[node]] = substitute(definitions[symbol_of[node]], dict(expansion))
+    for target in consumers:
+        if target in values:
+            expansion[grad_symbol(target)] = substitute(values[target], dict(expansion))
+    gradient = substitute(values.get(x, zero(x.shape)), dict(expansion))
+    lhs_x = grad_symbol(x)
+    if gradient is not values.get(x):
+        steps.append(Step(RULES["substitute"], lhs_x, gradient))
+    denominator = result if layout != "numerator" else arrange(
+        Case.SCALAR_BY_ARRAY, result, "numerator")
+    if denominator is not gradient:
+        steps.append(Step(RULES["simplify"], lhs_x, denominator))
+    if layout == "numerator":
+        steps.append(Step(RULES["transpose_layout"], Partial.new(loss, x.name, result.shape),
+                          result, before=denominator))
+    return Derivation(f, x, layout, tuple(steps), result)
+
+
+def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
+    """∂g/∂s ∂L/∂g with the local Jacobian written out, when g and s are vectors."""
+    if s.cols != ONE or d.cols != ONE or d.is_scalar:
+        return None
+    from ..derive import differentiate
+
+    local = differentiate(d, s, "denominator").result
+    if cot.is_scalar:
+        return Mul.new(cot, local)
+    return MatMul.new(*(local.args if isinstance(local, MatMul) else (local,)), cot)
+
+
+def _has_diag(e: Expr) -> bool:
+    return any(isinstance(n, Diag) for n in postorder(e))
+

@@ -1,0 +1,110 @@
+"""The vectored chain rule for a composition o = Fₖ(⋯F₂(F₁(x))) of vector functions.
+
+Each layer (a product W h, an activation Φ(u), or a whole layer Φ(W h)) gets its local
+derivative from the engine in the requested layout; the chain rule multiplies them in the
+layout's order: ∂o/∂x = ∂h₁/∂x ∂h₂/∂h₁ ⋯ ∂o/∂hₖ₋₁ in denominator layout, the reverse in
+numerator layout.  A final step states the other layout's result, its transpose.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..derivation import RULES, Derivation, Step
+from ..derive import Differentiation, differentiate
+from ..expr import Expr, Func, MatMul, Partial, Symbol, Transpose
+from ..layout import Case, arrange
+from ..rules.simplify import c_matmul, simplify, substitute
+from ..shapes import ONE
+from .backprop import _occurrences, depends, fresh_names, rule_for
+
+
+def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
+    """[(layer output node, its input node)] from the output down to x, or None if f is not a
+    chain (an input used twice, or two inputs that depend on x)."""
+    dep = depends(f, x)
+    layers = []
+    node = f
+    while node is not x:
+        inputs = [a for a in node.args if dep.get(a)]
+        if len(inputs) != 1 or _occurrences(node, inputs[0]) != 1:
+            return None
+        child = inputs[0]
+        if isinstance(node, Func) and isinstance(child, MatMul):
+            deep = [a for a in child.args if dep.get(a)]
+            if len(deep) == 1 and child.args[-1] is deep[0] and _occurrences(child, deep[0]) == 1:
+                child = deep[0]  # a whole layer Φ(W h)
+        if node.cols != ONE or child.cols != ONE:
+            return None
+        layers.append((node, child))
+        node = child
+    return layers
+
+
+def chain_derivation(d: Differentiation) -> Optional[Derivation]:
+    if d.case is not Case.VECTOR_BY_VECTOR:
+        return None
+    f, x, layout = d.canonical, d.wrt, d.layout
+    layers = _layers(f, x)
+    if not layers or len(layers) < 2:
+        return None
+    # names from the input side: x → h₁ → ⋯ → hₖ₋₁ → o
+    inner = [inp for _, inp in layers[:-1]][::-1]  # h₁ … hₖ₋₁ as nodes
+    names = fresh_names(f, "h", len(inner))
+    out_name = "o" if "o" not in {s.name for s in f.free_symbols()} else "y"
+    symbol_of = {node: Symbol.new(nm, node.shape) for node, nm in zip(inner, names)}
+    o = Symbol.new(out_name, f.shape)
+    symbol_of[f] = o
+
+    def definition(node: Expr) -> Expr:
+        return substitute(node, {n: s for n, s in symbol_of.items() if n is not node})
+
+    steps = [Step(RULES["function"], o, d.f)]
+    chain_nodes = [x, *inner, f]  # input to output
+    for node in chain_nodes[1:-1]:
+        steps.append(Step(RULES["definition"], symbol_of[node], definition(node), part=node))
+    steps.append(Step(RULES["in_names"], o, definition(f)))
+
+    def sym(node: Expr) -> Symbol:
+        return x if node is x else symbol_of[node]
+
+    def partial(out: Expr, inp: Expr) -> Partial:
+        case_shape = arrange(Case.VECTOR_BY_VECTOR, Symbol.new("_", (out.rows, inp.rows)), layout)
+        return Partial.new(sym(out).name, sym(inp).name, case_shape.shape)
+
+    pairs = list(zip(chain_nodes[1:], chain_nodes[:-1]))  # (output, input), input side first
+    ordered = pairs if layout == "denominator" else pairs[::-1]
+    lhs = partial(f, x)
+    rule = RULES["chain"] if layout == "denominator" else RULES["chain_numerator"]
+    steps.append(Step(rule, lhs, MatMul.new(*(partial(o_, i_) for o_, i_ in ordered))))
+    local: dict[tuple[Expr, Expr], Expr] = {}
+    for out, inp in ordered:
+        definition_ = definition(out)
+        value = differentiate(definition_, sym(inp), layout).result
+        local[(out, inp)] = value
+        rule = rule_for(definition_, sym(inp))
+        if layout != "denominator":
+            rule = RULES.get(next((k + "_numerator" for k, r in RULES.items() if r is rule),
+                                  ""), rule)
+        steps.append(Step(rule, partial(out, inp), value, part=definition_))
+    factors = []
+    for out, inp in ordered:
+        v = local[(out, inp)]
+        factors.extend(v.args if isinstance(v, MatMul) else (v,))
+    product = MatMul.new(*factors)
+    steps.append(Step(RULES["substitute_local"], lhs, product))
+    simplified = c_matmul(factors)
+    if simplified is not product:
+        steps.append(Step(RULES["simplify"], lhs, simplified))
+    expansion: dict[Expr, Expr] = {}
+    for node in inner:
+        expansion[symbol_of[node]] = substitute(definition(node), dict(expansion))
+    expanded = substitute(simplified, expansion)
+    steps.append(Step(RULES["substitute"], lhs, expanded))
+    if expanded is not d.result:
+        steps.append(Step(RULES["simplify"], lhs, d.result))
+    other = "numerator" if layout != "numerator" else "denominator"
+    other_result = simplify(arrange(Case.VECTOR_BY_VECTOR, d.natural, other))
+    steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs), other_result,
+                      before=d.result))
+    return Derivation(d.f, x, layout, tuple(steps), d.result)

@@ -1,0 +1,29 @@
+"""The general derivation: the differential, the identification, the layout."""
+
+from __future__ import annotations
+
+from ..derivation import RULES, Derivation, Step
+from ..derive import Differentiation
+from ..expr import Partial, Symbol
+from ..layout import TRANSPOSED, Case
+
+
+def forward_derivation(d: Differentiation) -> Derivation:
+    x = d.wrt
+    f_name = "f" if d.f.is_scalar else ("y" if d.f.cols == 1 else "F")
+    lhs_f = Symbol.new(f_name, d.f.shape)
+    steps = [Step(RULES["function"], lhs_f, d.f)]
+    if d.canonical is not d.f:
+        steps.append(Step(RULES["simplify"], lhs_f, d.canonical))
+    df = Symbol.new(f"d{f_name}", d.f.shape)
+    steps.append(Step(RULES["differential"], df, d.differential))
+    natural_lhs = Partial.new(f_name, x.name, d.natural.shape)
+    rule = RULES["scalar_wrt"] if d.case in (Case.VECTOR_BY_SCALAR, Case.MATRIX_BY_SCALAR,
+                                             Case.SCALAR_BY_SCALAR) else RULES["identify"]
+    steps.append(Step(rule, natural_lhs, d.natural, part=d.differential))
+    if TRANSPOSED[d.case][d.layout]:
+        steps.append(Step(RULES["transpose_layout"], Partial.new(f_name, x.name, d.result.shape),
+                          d.result, before=d.natural))
+    elif d.result is not d.natural:
+        steps.append(Step(RULES["simplify"], natural_lhs, d.result))
+    return Derivation(d.f, x, d.layout, tuple(steps), d.result)

@@ -1,0 +1,57 @@
+"""Rendering derivations: one LaTeX ``aligned`` block, plain text, and a rich table."""
+
+from __future__ import annotations
+
+from ..derivation import Derivation, Rule, Step
+from .latex import to_latex
+from .unicode import to_unicode
+
+
+def _latex_rule(rule: Rule) -> str:
+    words = rule.name.replace("\\", "").replace("{", "").replace("}", "")
+    words = words.replace("↔", r"$\leftrightarrow$")
+    text = rf"\text{{{words}}}"
+    if rule.latex:
+        text += rf"\text{{: }} {rule.latex}"
+    return text
+
+
+def _same_lhs(a: Step, b: Step) -> bool:
+    return a.lhs is b.lhs
+
+
+def derivation_latex(d: Derivation) -> str:
+    lines = []
+    previous = None
+    for step in d.steps:
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_latex(step.lhs)
+        lines.append(rf"{lhs} &= {to_latex(step.after)} && {_latex_rule(step.rule)}")
+        previous = step
+    body = " \\\\\n".join(lines)
+    return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
+
+
+def derivation_text(d: Derivation) -> str:
+    rows = []
+    previous = None
+    for step in d.steps:
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs)
+        rows.append((lhs, to_unicode(step.after), str(step.rule)))
+        previous = step
+    width = max((len(r[0]) for r in rows), default=0)
+    return "\n".join(f"{lhs:>{width}} = {rhs}    [{rule}]" for lhs, rhs, rule in rows)
+
+
+def derivation_table(d: Derivation):
+    from rich.table import Table
+
+    table = Table(title=f"∂ by {to_unicode(d.wrt)}, {d.layout} layout", show_lines=False)
+    table.add_column("", justify="right", style="bold")
+    table.add_column("", justify="left")
+    table.add_column("rule", style="dim")
+    previous = None
+    for step in d.steps:
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs)
+        table.add_row(lhs, f"= {to_unicode(step.after)}", str(step.rule))
+        previous = step
+    return table
