@@ -21,7 +21,8 @@ from ..expr import (
 from ..layout import Case, arrange
 from ..rules.differential import differential
 from ..rules.identify import gradient_of, inner
-from ..rules.simplify import const, is_zero, simplify, substitute, zero
+from ..functions import FUNCTIONS
+from ..rules.simplify import c_transpose, const, is_zero, simplify, substitute, zero
 from ..shapes import ONE
 from ..walk import fold, postorder
 
@@ -61,7 +62,8 @@ def _absorbed(path: list[Expr], uses: Counter) -> set[Expr]:
     return out
 
 
-def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter) -> list[Expr]:
+def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter,
+                  dep: dict[Expr, bool]) -> list[Expr]:
     absorbed = _absorbed(path, uses)
     named = []
     for node in path:
@@ -71,9 +73,9 @@ def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter) -> list[E
             named.append(node)
     # the array a loss reduces (‖r‖², sum(r), …) gets a name of its own
     if isinstance(f, (Pow, *REDUCERS)) and f.is_scalar:
-        node = f.args[0]
+        node = next(a for a in f.args if dep.get(a))
         while node in absorbed:
-            node = node.args[0]
+            node = next(a for a in node.args if dep.get(a))
         if not isinstance(node, Symbol) and node not in named and node is not x:
             named.append(node)
             named.sort(key=path.index)
@@ -165,7 +167,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
         for a in node.args:
             if dep.get(a):
                 uses[a] += 1
-    named = _choose_named(fc, x, path, uses)
+    named = _choose_named(fc, x, path, uses, dep)
     names = fresh_names(fc, "h", len(named))
     symbol_of: dict[Expr, Symbol] = {n: Symbol.new(nm, n.shape) for n, nm in zip(named, names)}
     root = Symbol.new("L" if upstream is None else "Y", fc.shape)
@@ -260,7 +262,14 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 
 
 def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
-    """∂g/∂s ∂L/∂g with the local Jacobian written out, when g and s are vectors."""
+    """∂g/∂s ∂L/∂g with the local Jacobian written out, when g and s are vectors; for the
+    weight W of a layer Φ(W h), diag(Φ′(W h)) ∂L/∂g hᵀ."""
+    if (isinstance(d, Func) and isinstance(d.arg, MatMul) and d.arg.args[0] is s
+            and d.cols == ONE and not cot.is_scalar):
+        rest = d.arg.args[1:]
+        h = rest[0] if len(rest) == 1 else MatMul.new(*rest)
+        slope = simplify(FUNCTIONS[d.name].derivative(d.arg))
+        return MatMul.new(Diag.new(slope), cot, c_transpose(h))
     if s.cols != ONE or d.cols != ONE or d.is_scalar:
         return None
     from ..derive import differentiate

@@ -45,6 +45,9 @@ def chain_derivation(d: Differentiation) -> Optional[Derivation]:
     if d.case is not Case.VECTOR_BY_VECTOR:
         return None
     f, x, layout = d.canonical, d.wrt, d.layout
+    # mixed layout takes Jacobians as in numerator layout (its gradients are columns, which
+    # do not compose by the chain rule), so its chain is the numerator one
+    chain_layout = "denominator" if layout == "denominator" else "numerator"
     layers = _layers(f, x)
     if not layers or len(layers) < 2:
         return None
@@ -69,21 +72,22 @@ def chain_derivation(d: Differentiation) -> Optional[Derivation]:
         return x if node is x else symbol_of[node]
 
     def partial(out: Expr, inp: Expr) -> Partial:
-        case_shape = arrange(Case.VECTOR_BY_VECTOR, Symbol.new("_", (out.rows, inp.rows)), layout)
+        case_shape = arrange(Case.VECTOR_BY_VECTOR, Symbol.new("_", (out.rows, inp.rows)),
+                             chain_layout)
         return Partial.new(sym(out).name, sym(inp).name, case_shape.shape)
 
     pairs = list(zip(chain_nodes[1:], chain_nodes[:-1]))  # (output, input), input side first
-    ordered = pairs if layout == "denominator" else pairs[::-1]
+    ordered = pairs if chain_layout == "denominator" else pairs[::-1]
     lhs = partial(f, x)
-    rule = RULES["chain"] if layout == "denominator" else RULES["chain_numerator"]
+    rule = RULES["chain"] if chain_layout == "denominator" else RULES["chain_numerator"]
     steps.append(Step(rule, lhs, MatMul.new(*(partial(o_, i_) for o_, i_ in ordered))))
     local: dict[tuple[Expr, Expr], Expr] = {}
     for out, inp in ordered:
         definition_ = definition(out)
-        value = differentiate(definition_, sym(inp), layout).result
+        value = differentiate(definition_, sym(inp), chain_layout).result
         local[(out, inp)] = value
         rule = rule_for(definition_, sym(inp))
-        if layout != "denominator":
+        if chain_layout != "denominator":
             rule = RULES.get(next((k + "_numerator" for k, r in RULES.items() if r is rule),
                                   ""), rule)
         steps.append(Step(rule, partial(out, inp), value, part=definition_))
@@ -103,7 +107,7 @@ def chain_derivation(d: Differentiation) -> Optional[Derivation]:
     steps.append(Step(RULES["substitute"], lhs, expanded))
     if expanded is not d.result:
         steps.append(Step(RULES["simplify"], lhs, d.result))
-    other = "numerator" if layout != "numerator" else "denominator"
+    other = "numerator" if chain_layout == "denominator" else "denominator"
     other_result = simplify(arrange(Case.VECTOR_BY_VECTOR, d.natural, other))
     steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs), other_result,
                       before=d.result))
