@@ -112,6 +112,8 @@ RULES = {
                     r"\frac{\partial \operatorname{logsumexp}(z)}{\partial z} = "
                     r"\operatorname{softmax}(z)"),
     "transpose": _r("transpose", "∂L/∂X = (∂L/∂Xᵀ)ᵀ"),
+    "linear_form": _r("linear form", "∂(aᵀx)/∂x = a",
+                      r"\frac{\partial (a^{\top} x)}{\partial x} = a"),
     "diag": _r("diagonal", "⟨G, diag(v)⟩ = ⟨diag(G), v⟩"),
     "kron": _r("Kronecker product", "a ⊗ b = (I ⊗ b) a = (a ⊗ I) b"),
     "differential": _r("differential", "rules of Magnus and Neudecker"),

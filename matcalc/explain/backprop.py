@@ -123,11 +123,13 @@ def rule_for(definition: Expr, s: Symbol) -> Rule:
         user = next((n for n in postorder(definition) if parent in n.args), None)
         if isinstance(user, MatMul) and any(isinstance(a, Ones) for a in user.args):
             return RULES["bias"]
+        if isinstance(user, MatMul) and user.is_scalar:
+            return RULES["linear_form"]
     if isinstance(parent, MatMul):
         if isinstance(root, Trace):
             return RULES["trace"]
         if parent.args[-1] is s and s.cols == ONE:
-            return RULES["linear"]
+            return RULES["linear_form"] if parent.is_scalar else RULES["linear"]
         if s.cols != ONE and s.rows != ONE and len(parent.args) == 2:
             rows = parent.args[-1].cols != ONE  # Y = XW with samples as rows
             if parent.args[0] is s:

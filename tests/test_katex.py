@@ -1,0 +1,60 @@
+"""Every LaTeX string the tests produce renders in KaTeX (the npm package, run with node).
+
+``.ci/run`` installs KaTeX into ``.ci/.katex``; the test installs it there itself when it is
+missing.  It skips only where node is absent, and says so.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import matcalc as mc
+from tests.derivation_cases import CASES, derivation
+from tests.test_rules_numeric import EXAMPLES
+from tests.test_sympy_hard_cases import CASES as HARD
+
+ROOT = Path(__file__).resolve().parent.parent
+KATEX_DIR = ROOT / ".ci" / ".katex"
+SCRIPT = Path(__file__).parent / "js" / "katex_render.js"
+
+
+def _katex_env():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed here, so KaTeX cannot run; install Node.js to check "
+                    "that every LaTeX string renders")
+    modules = KATEX_DIR / "node_modules"
+    if not (modules / "katex").exists():
+        npm = shutil.which("npm")
+        assert npm, "node is here but npm is not, so KaTeX cannot be installed"
+        subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix",
+                        str(KATEX_DIR), "katex@0.16"], check=True, timeout=300)
+    return node, {"NODE_PATH": str(modules), "PATH": str(Path(node).parent)}
+
+
+def all_latex() -> list[str]:
+    texts = [derivation(name).latex() for name in sorted(CASES)]
+    for _, f, ws in EXAMPLES:
+        texts.append(mc.latex(f))
+        for w in ws:
+            for layout in mc.LAYOUTS:
+                texts.append(mc.latex(mc.diff(f, w, layout)))
+                texts.append(mc.derive(f, w, layout).latex())
+    for _, f, w, _ in HARD:
+        texts.append(mc.derive(f, w).latex())
+    texts += [p.read_text() for p in (Path(__file__).parent / "golden").glob("*.tex")]
+    return texts
+
+
+def test_every_latex_string_renders_in_katex():
+    node, env = _katex_env()
+    texts = all_latex()
+    out = subprocess.run([node, str(SCRIPT)], input=json.dumps(texts), capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    errors = json.loads(out.stdout)
+    assert not errors, "\n\n".join(f"{texts[e['index']]}\n-> {e['error']}" for e in errors[:5])
+    assert len(texts) > 300
