@@ -17,8 +17,8 @@ from .numeric.check import CheckReport, check
 from .numeric.lambdify import lambdify
 from .ops import (
     abs, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp, matrix, norm2,
-    ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, sum, tan, tanh, tr, vector,
-    zeros,
+    ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum, tan, tanh, tr,
+    vector, zeros,
 )  # fmt: skip
 from .printing import to_latex as latex
 from .printing import to_text as text
@@ -33,6 +33,7 @@ __all__ = [
     "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
     "differentiate", "dims", "exp", "eye", "gradient", "hadamard", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
-    "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "sum", "tan",
+    "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",
+    "tan",
     "tanh", "text", "tr", "unicode", "vector", "zeros",
 ]  # fmt: skip

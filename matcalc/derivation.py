@@ -90,6 +90,7 @@ RULES = {
                                r"\frac{\partial \Phi(u)}{\partial u} = "
                                r"\operatorname{diag}(\Phi'(u))"),
     "simplify": _r("simplify"),
+    "properties": _r("use the declared properties", "Sᵀ = S for a symmetric S"),
     "squared_norm": _r("squared norm", "∂‖r‖²/∂r = 2r",
                        r"\frac{\partial \lVert r \rVert_2^2}{\partial r} = 2 r"),
     "norm": _r("norm", "∂‖x‖/∂x = x/‖x‖",

@@ -10,7 +10,7 @@ from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
-from .rules.simplify import c_mul, c_sum, is_zero, simplify, zero
+from .rules.simplify import c_mul, c_sum, is_zero, simplify, substitute, zero
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,15 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator") -> Differentiat
     if any(isinstance(n, Delta) for n in _nodes(f)):
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
     case = classify(f, x)
+    if x.props:
+        # unstructured: every entry of a symmetric (spd, diagonal) variable is independent,
+        # so f is read with a plain variable of the same name, and the properties come back
+        # in the result, where Sᵀ = S holds at every point the variable can take
+        plain = Symbol.new(x.name, x.shape)
+        d = differentiate(substitute(f, {x: plain}), plain, layout)
+        back = {plain: x}
+        return Differentiation(f, x, layout, case, d.canonical, d.differential,
+                               substitute(d.natural, back), substitute(d.result, back))
     canonical = simplify(f)
     df = differential(canonical, [x])
     if df is None or is_zero(df):

@@ -265,10 +265,15 @@ def _as_number(value: Any) -> sympy.Expr:
         return sympy.Integer(value)
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, float):
+    if isinstance(value, float):  # numpy's float64 too
+        value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
             raise MatcalcError(f"constants must be finite, got {value!r}")
-        # the shortest decimal that round-trips: 0.1 stays 1/10, not a 55-digit binary fraction
+        # the simplest fraction that is this very float: 0.1 -> 1/10, 1/3 -> 1/3 (not a
+        # 55-digit binary fraction); otherwise the shortest decimal that round-trips
+        simple = Fraction(value).limit_denominator(10**6)
+        if float(simple) == value:
+            return sympy.Rational(simple.numerator, simple.denominator)
         return sympy.Rational(repr(value))
     if isinstance(value, Number):
         return _as_number(float(value))  # numpy scalars
@@ -642,7 +647,7 @@ def broadcast(s: Expr, shape: Shape) -> Expr:
     ones = Ones.new(shape)
     if isinstance(s, Const) and s.value == 1:
         return ones
-    return Mul.new(s, ones)
+    return Mul.new(*(s.args if isinstance(s, Mul) else (s,)), ones)
 
 
 def add(a: Any, b: Any) -> Expr:

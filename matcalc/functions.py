@@ -66,8 +66,7 @@ _TABLE = [
     ElementwiseFunction("sign", np.sign, lambda u: Zero.new(u.shape), r"\operatorname{sign}",
                         "sign", identity="sign′(u) = 0 (u ≠ 0)"),
     ElementwiseFunction("step", lambda u: (u > 0).astype(float), lambda u: Zero.new(u.shape),
-                        r"\operatorname{step}", "step", identity="step′(u) = 0 (u ≠ 0)",
-                        public=False),
+                        r"\operatorname{step}", "step", identity="step′(u) = 0 (u ≠ 0)"),
 ]  # fmt: skip
 
 

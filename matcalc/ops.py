@@ -158,3 +158,4 @@ softplus = ELEMENTWISE["softplus"]
 abs = ELEMENTWISE["abs"]  # noqa: A001
 sqrt = ELEMENTWISE["sqrt"]
 sign = ELEMENTWISE["sign"]
+step = ELEMENTWISE["step"]

@@ -38,7 +38,12 @@ def as_dim(value: DimLike) -> Dim:
     if isinstance(value, bool):
         raise MatcalcError(f"a dimension must be a positive integer or a symbol, got {value!r}")
     if isinstance(value, str):
-        return dims(value)  # type: ignore[return-value]
+        parsed = dims(value)
+        if isinstance(parsed, tuple):
+            raise MatcalcError(f"a dimension is one name, got {value!r}")
+        return parsed
+    if hasattr(value, "__index__") and not isinstance(value, sympy.Basic):
+        value = int(value.__index__())  # numpy integers
     if isinstance(value, int):
         if value < 1:
             raise MatcalcError(f"a dimension must be positive, got {value}")

@@ -91,9 +91,44 @@ def test_lambdify_wrong_rank():
         f(W=np.ones(3), x=np.ones(3))
 
 
-def test_lambdify_unknown_argument():
-    with pytest.raises(mc.NumericError, match="unknown argument 'q'"):
-        mc.lambdify(x.T @ x)(x=np.ones(3), q=1)
+def test_lambdify_ignores_extra_arrays_but_not_missing_ones():
+    grad = mc.lambdify(mc.diff(x.T @ X @ x, X))  # X dropped out of the result
+    assert grad(X=np.eye(3), x=np.ones(3)).shape == (3, 3)
+    with pytest.raises(mc.NumericError, match=r"missing array for x"):
+        grad(X=np.eye(3), xx=np.ones(3))
+
+
+def test_lambdify_bad_sizes_and_singular_matrices():
+    f = mc.lambdify(mc.ones(n))
+    for bad in ("a", -2, 2.7):
+        with pytest.raises(mc.NumericError, match="dimension n must be a positive integer"):
+            f(n=bad)
+    with pytest.raises(mc.NumericError, match="singular"):
+        mc.lambdify(mc.inv(X))(X=np.zeros((3, 3)))
+
+
+def test_a_symbol_named_like_a_dimension_is_refused():
+    nn = mc.scalar("n")
+    with pytest.raises(mc.MatcalcError, match="has the name of the dimension n"):
+        mc.lambdify(nn * mc.sum(x))
+
+
+def test_numpy_scalars_are_numbers_and_floats_stay_exact():
+    assert np.float64(2.0) * x == 2 * x
+    assert x ** np.float64(2) == x**2
+    assert mc.expr.Const.new(1 / 3).value == mc.expr.sympy.Rational(1, 3)
+    assert mc.expr.Const.new(0.1).value == mc.expr.sympy.Rational(1, 10)
+    assert mc.vector("v", np.int64(3)).shape == (3, 1)
+
+
+def test_bad_arguments_to_simplify_check_and_vector():
+    assert mc.simplify(3) == mc.expr.Const.new(3)
+    with pytest.raises(mc.MatcalcError, match="seed must be a non-negative integer"):
+        mc.check(x.T @ x, x, seed=-1)
+    with pytest.raises(mc.MatcalcError, match="must be a positive integer"):
+        mc.check(x.T @ x, x, sizes={"n": 0})
+    with pytest.raises(mc.MatcalcError, match="one name"):
+        mc.vector("v", "n m")
 
 
 def test_lambdify_scalar_given_an_array():

@@ -30,9 +30,15 @@ def test_diff_matches_finite_differences_in_every_layout(problem):
 @SETTINGS
 @given(problems())
 def test_numerator_is_the_transpose_of_denominator(problem):
+    """Structurally, except where a symmetric variable makes two canonical forms equal only
+    in value ((S M⁻¹)ᵀ = M⁻¹S when S and M commute): then numerically."""
     f, wrt = problem
     num, den = mc.diff(f, wrt, "numerator"), mc.diff(f, wrt, "denominator")
-    assert num == mc.simplify(den.T)
+    transposed = mc.simplify(den.T)
+    if num is not transposed:
+        assert any(s.props for s in num.free_symbols()), (num, transposed)
+        a, b = _values([f, num, transposed])[1:]
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
 
 
 def _values(exprs, seed=3):

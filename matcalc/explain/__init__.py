@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..derivation import Derivation
+from ..derivation import RULES, Derivation, Step
 from ..derive import differentiate, upstream_scalar
-from ..expr import as_expr
+from ..expr import Symbol, as_expr
+from ..rules.simplify import substitute
 from ..layout import Case
 from .backprop import backprop_derivation
 from .forward import forward_derivation
@@ -23,6 +24,15 @@ def derive(f: Any, wrt: Any, layout: str = "denominator", *,
         d = differentiate(scalar, wrt, layout)
         return backprop_derivation(f, d.wrt, layout, d.result, upstream=as_expr(upstream))
     d = differentiate(f, wrt, layout)
+    if d.wrt.props:
+        # derived with a plain variable (unstructured, as diff does); the last step brings
+        # the declared properties back into the result
+        plain = Symbol.new(d.wrt.name, d.wrt.shape)
+        inner = derive(substitute(f, {d.wrt: plain}), plain, layout)
+        steps = inner.steps
+        if steps[-1].after is not d.result:
+            steps += (Step(RULES["properties"], steps[-1].lhs, d.result),)
+        return Derivation(f, d.wrt, layout, steps, d.result)
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
         return backprop_derivation(f, d.wrt, layout, d.result)
     if d.case is Case.VECTOR_BY_VECTOR:

@@ -50,6 +50,13 @@ def _logdet(X: np.ndarray) -> np.ndarray:
     return _scalar(logabs if sign > 0 else np.nan)
 
 
+def _inv(node, X: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(X)
+    except np.linalg.LinAlgError:
+        raise NumericError(f"{node} is undefined here: the matrix {node.arg} is singular") from None
+
+
 def _matmul(values: list[np.ndarray]) -> np.ndarray:
     return values[0] @ values[1] if len(values) == 2 else np.linalg.multi_dot(values)
 
@@ -83,7 +90,7 @@ RULES: dict[type[Expr], Callable[[Any, list[np.ndarray], Env], np.ndarray]] = {
     Trace: lambda n, v, env: _scalar(np.trace(v[0])),
     Det: lambda n, v, env: _scalar(np.linalg.det(v[0])),
     LogDet: lambda n, v, env: _logdet(v[0]),
-    Inverse: lambda n, v, env: np.linalg.inv(v[0]),
+    Inverse: lambda n, v, env: _inv(n, v[0]),
     Sum: lambda n, v, env: _scalar(v[0].sum()),
     Norm2: lambda n, v, env: _scalar(np.linalg.norm(v[0])),
     Diag: lambda n, v, env: np.diag(v[0][:, 0]),
@@ -92,6 +99,12 @@ RULES: dict[type[Expr], Callable[[Any, list[np.ndarray], Env], np.ndarray]] = {
     LogSumExp: lambda n, v, env: _scalar(np.logaddexp.reduce(v[0], axis=None)),
     Kron: lambda n, v, env: np.kron(v[0], v[1]),
 }
+
+
+def _size(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise NumericError(f"the dimension {name} must be a positive integer, got {value!r}")
+    return int(value)
 
 
 def _as_array(sym: Symbol, value: Any) -> np.ndarray:
@@ -180,6 +193,13 @@ class NumpyFunction:
             )
         self.dimensions = sorted(dimension_symbols(self.order), key=str)
         self.names = names
+        clash = set(names) & {str(d) for d in self.dimensions}
+        if clash:
+            name = sorted(clash)[0]
+            raise MatcalcError(
+                f"the symbol {name!r} has the name of the dimension {name}; rename one, since "
+                "arrays and sizes are both passed by name"
+            )
 
     def __call__(self, *args: Any, **kwargs: Any):
         if args:
@@ -197,11 +217,9 @@ class NumpyFunction:
             if key in by_name:
                 arrays[key] = _as_array(by_name[key], value)
             elif key in dim_names:
-                given[dim_names[key]] = int(value)
-            else:
-                raise NumericError(
-                    f"unknown argument {key!r}; this function takes {', '.join(self.names) or 'no arrays'}"
-                )
+                given[dim_names[key]] = _size(key, value)
+            # other names are ignored, so f and ∂f can be called with the same arrays; a
+            # misspelt name still fails below as a missing array
         missing = [s for s in self.symbols if s.name not in arrays]
         if missing:
             raise NumericError(

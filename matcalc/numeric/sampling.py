@@ -66,6 +66,10 @@ def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool
     if symbol.spd or (definite and rows == cols):
         B = rng.standard_normal((rows, rows))
         A = B @ B.T / rows + np.eye(rows)
+        if not symbol.symmetric:
+            # not symmetric, so that a missing transpose shows; the perturbation is small
+            # enough that every eigenvalue keeps a positive real part (det > 0)
+            A = A + 0.25 * rng.standard_normal((rows, rows)) / np.sqrt(rows)
         if positive:
             A = np.abs(A) + rows * np.eye(rows)  # positive entries, still diagonally dominant
         return A

@@ -74,10 +74,9 @@ class Printer:
         """A broadcast number prints as the number: ``1 - y``."""
         if isinstance(node, Ones):
             return self.number(sympy.Integer(1))
-        if isinstance(node, Mul) and len(node.args) == 2 and isinstance(node.args[1], Ones):
-            inner = node.args[0]
-            if isinstance(inner, Const):
-                return self.number(inner.value)
+        if isinstance(node, Mul) and isinstance(node.args[-1], Ones) and not node.args[-1].is_scalar:
+            rest = node.args[:-1]
+            return self.print_node(rest[0] if len(rest) == 1 else Mul.new(*rest))
         return printed
 
     def add(self, node: Add, kids: list[Printed]) -> Printed:
@@ -99,4 +98,9 @@ class Printer:
         return first.value if isinstance(first, Const) else None
 
     def negative(self, value: sympy.Expr) -> bool:
-        return bool(value.is_number and value.is_negative)
+        """-2 and -m (a dimension) print as subtractions in a sum."""
+        return bool(value.could_extract_minus_sign())
+
+    def print_node(self, e: Expr) -> Printed:
+        table = self.table()
+        return fold(e, lambda node, kids: table[type(node)](node, kids))

@@ -9,6 +9,7 @@ from ..functions import FUNCTIONS
 from .base import ATOM, MUL, NEG, POW, Printed
 from .math import ALIASES, GREEK, MathPrinter, split_name
 
+ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot", "vec": r"\vec"}
 _OPERATORS = {
     "tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
     "sum": r"\operatorname{sum}", "diag": r"\operatorname{diag}",
@@ -27,6 +28,12 @@ class LatexPrinter(MathPrinter):
     lparen, rparen = r"\left(", r"\right)"
 
     def name(self, name: str) -> str:
+        if "_" in name.strip("_"):
+            stem, rest = name.split("_", 1)
+            if rest in ACCENTS:
+                return rf"{ACCENTS[rest]}{{{self.name(stem)}}}"
+            inner = rest if rest.isdigit() else self.name(rest)
+            return f"{self.name(stem)}_{{{inner}}}"
         stem, sub = split_name(name)
         stem = ALIASES.get(stem, stem)
         if stem in GREEK:
@@ -55,7 +62,7 @@ class LatexPrinter(MathPrinter):
     def call(self, fname: str, arg: str) -> str:
         return rf"{fname}\left({arg}\right)"
 
-    def frac(self, num: str, den: str) -> str:
+    def frac(self, num: str, den: str, num_prec: int = MUL) -> str:
         return rf"\frac{{{num}}}{{{den}}}"
 
     def juxtapose(self, parts: list[str]) -> str:
@@ -70,9 +77,9 @@ class LatexPrinter(MathPrinter):
     def inverse_transpose_mark(self) -> str:
         return r"-\top"
 
-    def power_text(self, k, elementwise: bool) -> str:
+    def power_text(self, k, kind: str) -> str:
         text = sympy.latex(k)
-        return rf"\circ {text}" if elementwise else text
+        return text if kind == "scalar" else rf"\circ {text}"
 
     def sqrt(self, arg: str) -> str:
         return rf"\sqrt{{{arg}}}"

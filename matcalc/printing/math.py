@@ -43,7 +43,7 @@ class MathPrinter(Printer):
     def call(self, fname: str, arg: str) -> str:
         raise NotImplementedError
 
-    def frac(self, num: str, den: str) -> str:
+    def frac(self, num: str, den: str, num_prec: int = MUL) -> str:
         raise NotImplementedError
 
     def juxtapose(self, parts: list[str]) -> str:
@@ -58,7 +58,8 @@ class MathPrinter(Printer):
     def inverse_transpose_mark(self) -> str:
         raise NotImplementedError
 
-    def power_text(self, k: sympy.Expr, elementwise: bool) -> str:
+    def power_text(self, k: sympy.Expr, kind: str) -> str:
+        """The exponent of a power of a "scalar", a "vector" or a "matrix" (elementwise)."""
         raise NotImplementedError
 
     def sqrt(self, arg: str) -> str:
@@ -101,7 +102,8 @@ class MathPrinter(Printer):
         arrays: list[str] = []
         scalar_dens: list[str] = []
         array_dens: list[str] = []
-        factors = [(f, p) for f, p in zip(node.args, kids) if not isinstance(f, Const)]
+        factors = [(f, p) for i, (f, p) in enumerate(zip(node.args, kids))
+                   if not (i == 0 and isinstance(f, Const))]
         for i, (f, p) in enumerate(factors):
             more = i < len(factors) - 1
             if p.recip is not None:
@@ -137,7 +139,8 @@ class MathPrinter(Printer):
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
             else "1"
         if scalar_dens:
-            body = self.frac(body, self.juxtapose(scalar_dens))
+            alone = len(arrays) == 1 and not array_dens and not scalars and not lead
+            body = self.frac(body, self.juxtapose(scalar_dens), arrays[0].prec if alone else MUL)
         if not arrays and array_dens:
             body = body + self.hadamard_div + self.hadamard_div.join(array_dens)
         if sign:
@@ -152,7 +155,8 @@ class MathPrinter(Printer):
         if k == sympy.Rational(1, 2):
             return Printed(self.sqrt(kids[0].text), ATOM)
         base = self.paren(kids[0], POW)
-        return Printed(self.sup(base, self.power_text(k, not node.is_scalar)), POW,
+        kind = "scalar" if node.is_scalar else "vector" if 1 in node.shape else "matrix"
+        return Printed(self.sup(base, self.power_text(k, kind)), POW,
                        recip=kids[0] if k == -1 else None)
 
     def func(self, node, kids):
@@ -170,7 +174,7 @@ class MathPrinter(Printer):
         return Printed(self.sup(self.paren(child, POW), self.transpose_mark()), POW)
 
     def inverse(self, node, kids):
-        return Printed(self.sup(self.paren(kids[0], POW), self.power_text(sympy.Integer(-1), False)),
+        return Printed(self.sup(self.paren(kids[0], POW), self.power_text(sympy.Integer(-1), "scalar")),
                        POW, inv_arg=kids[0])
 
     def _op(self, fname, kids):

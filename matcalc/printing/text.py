@@ -27,7 +27,8 @@ class TextPrinter(Printer):
         else:
             p = Printed(f"({value})", ATOM)
         if self.negative(value):
-            return Printed(p.text, p.prec, neg=self.number(-value))
+            return Printed(p.text, max(p.prec, NEG) if p.prec == ATOM else p.prec,
+                           neg=self.number(-value))
         return p
 
     def symbol(self, node, kids):
@@ -56,9 +57,9 @@ class TextPrinter(Printer):
     def _mul_text(self, node: Mul, kids: list[Printed], coef) -> Printed:
         nums: list[str] = []
         dens: list[str] = []
-        for f, p in zip(node.args, kids):
-            if isinstance(f, Const):
-                continue
+        for i, (f, p) in enumerate(zip(node.args, kids)):
+            if i == 0 and isinstance(f, Const):
+                continue  # the coefficient, printed in front below
             if p.recip is not None:
                 dens.append(self.paren(p.recip, MUL))
             else:

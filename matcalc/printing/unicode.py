@@ -8,9 +8,12 @@ import sympy
 
 from ..expr import Expr
 from ..functions import FUNCTIONS
-from .base import ATOM, MUL, NEG, POW, Printed
+from .base import ADD, ATOM, MUL, NEG, POW, Printed
 from .math import ALIASES, GREEK, MathPrinter, split_name
 
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
+_SUB_LETTERS = "aehijklmnoprstuvx"
+_SUB_LETTERS_MAP = str.maketrans(_SUB_LETTERS, "ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUP = str.maketrans("0123456789-()/+", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ᐟ⁺")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _GREEK_LETTERS = {
@@ -65,6 +68,13 @@ class UnicodePrinter(MathPrinter):
     zero_glyph = "0"
 
     def name(self, name: str) -> str:
+        if "_" in name.strip("_"):
+            stem, rest = name.split("_", 1)
+            if rest in _ACCENTS:
+                return self.name(stem) + _ACCENTS[rest]
+            if rest.isdigit() or all(ch in _SUB_LETTERS for ch in rest):
+                return self.name(stem) + rest.translate(_SUB).translate(_SUB_LETTERS_MAP)
+            return f"{self.name(stem)}_{self.name(rest)}"
         stem, sub = split_name(name)
         stem = _GREEK_LETTERS.get(ALIASES.get(stem, stem), stem) if (
             ALIASES.get(stem, stem) in GREEK) else stem
@@ -88,9 +98,11 @@ class UnicodePrinter(MathPrinter):
     def call(self, fname: str, arg: str) -> str:
         return f"{fname}({arg})"
 
-    def frac(self, num: str, den: str) -> str:
+    def frac(self, num: str, den: str, num_prec: int = MUL) -> str:
         if not _SINGLE_TERM.match(den):
             den = f"({den})"
+        if num_prec <= ADD:
+            num = f"({num})"
         return f"{num}/{den}"
 
     def juxtapose(self, parts: list[str]) -> str:
@@ -108,11 +120,12 @@ class UnicodePrinter(MathPrinter):
     def inverse_transpose_mark(self) -> str:
         return "⁻ᵀ"
 
-    def power_text(self, k, elementwise: bool) -> str:
+    def power_text(self, k, kind: str) -> str:
         text = str(k)
+        mark = "∘" if kind == "matrix" else ""  # X∘² is elementwise; X² would read as X X
         if all(ch in "0123456789-/" for ch in text):
-            return text.translate(_SUP)
-        return f"^({text})"
+            return mark + text.translate(_SUP)
+        return f"^{mark}({text})"
 
     def sqrt(self, arg: str) -> str:
         return f"√({arg})"

@@ -112,9 +112,9 @@ def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     a, b = node.args
     if not (is_column_shape(a.shape) and is_column_shape(b.shape)):
         raise UnsupportedError(
-            "the gradient through kron(A, B) with respect to a matrix inside A or B is not "
-            "supported yet (it needs the vec/Kronecker forms of matrix-by-matrix derivatives); "
-            "kron of two column vectors and derivatives by a scalar are supported"
+            f"the gradient through kron(A, B) where A or B is not a column vector ({node}) is "
+            "not supported yet (it needs the vec/Kronecker forms of matrix-by-matrix "
+            "derivatives); kron of two column vectors, and any kron by a scalar, are supported"
         )
     if i == 0:
         return [(a, c_matmul([c_kron(Identity.new(a.rows), c_transpose(b)), G]))]
@@ -273,6 +273,11 @@ def _hadamard_to_diagonals(X: Expr, linear: dict) -> Expr | None:
             if chain[k - 1].cols == ONE:  # an outer product u vᵀ
                 u, v = c_matmul(chain[:k]), c_transpose(c_matmul(chain[k:]))
                 return c_matmul([c_diag(u), P, c_diag(v)])
+        # scaled rows or columns: P ⊙ (diag(u) A) = diag(u)(P ⊙ A), P ⊙ (A diag(u)) = (P ⊙ A) diag(u)
+        if isinstance(chain[0], Diag) and linear[chain[0]]:
+            return c_matmul([chain[0], c_mul([P, c_matmul(chain[1:])])])
+        if isinstance(chain[-1], Diag) and linear[chain[-1]]:
+            return c_matmul([c_mul([P, c_matmul(chain[:-1])]), chain[-1]])
     return None
 
 

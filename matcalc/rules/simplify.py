@@ -112,7 +112,32 @@ def is_symmetric(e: Expr) -> bool:
 
 
 def c_add(terms: Sequence[Expr]) -> Expr:
-    """Collect like terms (a + a = 2a), drop zeros, factor common matrix factors, sort."""
+    """Collect like terms (a + a = 2a), drop zeros, factor common matrix factors, sort; and
+    distribute products over sums where that makes the sum smaller ((1 − s) ⊙ y − s ⊙ (1 − y)
+    = y − s)."""
+    collected = _add(terms)
+    if not isinstance(collected, Add) or not any(_distributable(t) for t in collected.args):
+        return collected
+    expanded = _add([part for t in collected.args for part in _distribute(t)])
+    return expanded if expanded.size < collected.size else collected
+
+
+def _distributable(t: Expr) -> bool:
+    return isinstance(t, Mul) and any(isinstance(f, Add) for f in t.args)
+
+
+def _distribute(t: Expr) -> list[Expr]:
+    """A product with sums among its factors, as a list of products (one level)."""
+    if not _distributable(t):
+        return [t]
+    parts: list[list[Expr]] = [[]]
+    for f in t.args:
+        options = list(f.args) if isinstance(f, Add) else [f]
+        parts = [p + [o] for p in parts for o in options]
+    return [c_mul(p) for p in parts]
+
+
+def _add(terms: Sequence[Expr]) -> Expr:
     if not terms:
         raise MatcalcError("internal: empty sum")
     shape = terms[0].shape
@@ -128,6 +153,7 @@ def c_add(terms: Sequence[Expr]) -> Expr:
             rest = None  # a broadcast number collects with plain numbers
         acc[rest] = acc.get(rest, sympy.Integer(0)) + c
     items = [(rest, c) for rest, c in acc.items() if c != 0]
+    items = _merge_diagonals(items)
     items = _factor_common(items, shape)
     parts = [scale(c, rest, shape) for rest, c in items]
     if not parts:
@@ -136,6 +162,19 @@ def c_add(terms: Sequence[Expr]) -> Expr:
         return parts[0]
     parts.sort(key=term_key)
     return Add.new(*parts)
+
+
+def _merge_diagonals(items: list[tuple[Expr | None, sympy.Expr]]):
+    """Σ cᵢ diag(vᵢ) = diag(Σ cᵢ vᵢ)."""
+    diagonals = [(rest, c) for rest, c in items if isinstance(rest, Diag)]
+    if len(diagonals) < 2:
+        return items
+    merged = c_diag(c_add([scale(c, rest.arg) for rest, c in diagonals]))
+    others = [(rest, c) for rest, c in items if not isinstance(rest, Diag)]
+    if is_zero(merged):
+        return others
+    c, rest = split_coefficient(merged)
+    return others + [(rest, c)]
 
 
 def _matmul_split(rest: Expr, c: sympy.Expr) -> tuple[list[Expr], list[Expr]] | None:
@@ -344,6 +383,8 @@ def c_transpose(a: Expr) -> Expr:
     if isinstance(a, MatMul):
         return c_matmul([c_transpose(f) for f in reversed(a.args)])
     if isinstance(a, Kron):
+        if is_column_shape(a.shape):  # like any column: (a ⊗ b)ᵀ stays a transposed column
+            return Transpose.new(a)
         return c_kron(c_transpose(a.args[0]), c_transpose(a.args[1]))
     if isinstance(a, (Add, Mul, Pow, Func)):
         if is_column_shape(a.shape):
@@ -420,6 +461,14 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
             continue
         if out and isinstance(out[-1], Diag) and isinstance(f, Diag):
             out[-1] = c_diag(c_mul([out[-1].arg, f.arg]))
+            continue
+        if (out and isinstance(out[-1], Kron) and isinstance(f, Kron)
+                and out[-1].args[0].cols == f.args[0].rows
+                and out[-1].args[1].cols == f.args[1].rows):
+            # mixed product: (A ⊗ B)(C ⊗ D) = AC ⊗ BD
+            (A, B), (C, D) = out.pop().args, f.args
+            merged = c_kron(c_matmul([A, C]), c_matmul([B, D]))
+            out.extend(merged.args if isinstance(merged, MatMul) else (merged,))
             continue
         out.append(f)
     return out
@@ -680,6 +729,9 @@ _CANONICAL: "weakref.WeakKeyDictionary[Expr, Expr]" = weakref.WeakKeyDictionary(
 def simplify(e: Expr) -> Expr:
     """The canonical form of ``e``: same value, compact, and the same for equal values
     that differ only by the identities above."""
+    from ..expr import as_expr
+
+    e = as_expr(e)
     result = cached_fold(e, rebuild, _CANONICAL)  # type: ignore[arg-type]
     _CANONICAL.setdefault(result, result)
     return result
