@@ -176,3 +176,24 @@ def test_renderings():
     buf = StringIO()
     Console(file=buf, width=160, color_system=None).print(d)
     assert "∂L/∂h₁" in buf.getvalue() and "diagonal matrix to Hadamard product" in buf.getvalue()
+
+
+def test_every_rule_the_issue_names_appears_where_a_reader_expects_it():
+    c, A = mc.scalar("c"), mc.matrix("A", n)
+    where = {
+        "linearity": mc.derive(mc.exp(c * x) + c * x, c),
+        "product rule": mc.derive(mc.tanh(c * W1) @ x, c),
+        "linear propagation": mc.derive(mc.norm2(W1 @ x) ** 2, x),
+        "elementwise activation": mc.derive(mc.sum(mc.tanh(x)), x),
+        "diagonal matrix to Hadamard product": mc.derive(mc.sum(mc.tanh(x)), x),
+        "vectored chain rule": mc.derive(W2 @ mc.tanh(W1 @ x), x),
+        "Jacobian transpose (numerator ↔ denominator)": mc.derive(x.T @ A @ x, x, "numerator"),
+        "cyclic property of the trace": mc.derive(mc.tr(A @ mc.matrix("X", n) @ A),
+                                                  mc.matrix("X", n)),
+        "add gate": mc.derive(mc.sum(mc.tanh(A @ x) + x), x),
+        "copy gate: fan-out sums the gradients": mc.derive(x.T @ A @ x, x),
+        "collect terms": mc.derive(x.T @ A @ x, x),
+    }
+    for rule, d in where.items():
+        assert rule in d.rules, (rule, d.text())
+        assert d.result == mc.diff(d.f, d.wrt, d.layout)

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from ..derivation import RULES, Derivation, Step
 from ..derive import Differentiation
-from ..expr import Partial, Symbol
+from ..expr import Add, Expr, Func, Kron, MatMul, Mul, Partial, Symbol
 from ..layout import TRANSPOSED, Case
+
+
+def _differential_rule(f: Expr):
+    """The rule of the outermost operation: d(A + B) = dA + dB, d(AB) = dA B + A dB, …"""
+    if isinstance(f, Add):
+        return RULES["linearity"]
+    if isinstance(f, (Mul, MatMul, Kron)):
+        return RULES["product"]
+    if isinstance(f, Func):
+        return RULES["activation"]
+    return RULES["differential"]
 
 
 def forward_derivation(d: Differentiation) -> Derivation:
@@ -16,7 +27,7 @@ def forward_derivation(d: Differentiation) -> Derivation:
     if d.canonical is not d.f:
         steps.append(Step(RULES["simplify"], lhs_f, d.canonical))
     df = Symbol.new(f"d{f_name}", d.f.shape)
-    steps.append(Step(RULES["differential"], df, d.differential))
+    steps.append(Step(_differential_rule(d.canonical), df, d.differential, part=d.canonical))
     natural_lhs = Partial.new(f_name, x.name, d.natural.shape)
     rule = RULES["scalar_wrt"] if d.case in (Case.VECTOR_BY_SCALAR, Case.MATRIX_BY_SCALAR,
                                              Case.SCALAR_BY_SCALAR) else RULES["identify"]
