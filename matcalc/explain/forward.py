@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..derivation import RULES, Derivation, Step
 from ..derive import Differentiation
-from ..expr import Add, Expr, Func, Kron, MatMul, Mul, Partial, Symbol
+from ..expr import Add, Delta, Expr, Func, Kron, MatMul, Mul, Partial, Symbol
 from ..layout import TRANSPOSED, Case
 
 
@@ -26,7 +26,7 @@ def forward_derivation(d: Differentiation) -> Derivation:
     steps = [Step(RULES["function"], lhs_f, d.f)]
     if d.canonical is not d.f:
         steps.append(Step(RULES["simplify"], lhs_f, d.canonical))
-    df = Symbol.new(f"d{f_name}", d.f.shape)
+    df = Delta.new(lhs_f)
     steps.append(Step(_differential_rule(d.canonical), df, d.differential, part=d.canonical))
     natural_lhs = Partial.new(f_name, x.name, d.natural.shape)
     rule = RULES["scalar_wrt"] if d.case in (Case.VECTOR_BY_SCALAR, Case.MATRIX_BY_SCALAR,
