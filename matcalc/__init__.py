@@ -9,12 +9,13 @@
 
 from .derive import Differentiation, diff, differentiate, gradient, jacobian
 from .derivation import Derivation, Step
-from .errors import MatcalcError, NumericError, ShapeError, UnsupportedError
+from .errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
 from .explain import derive
 from .expr import Expr, Symbol
 from .layout import LAYOUTS
 from .numeric.check import CheckReport, check
 from .numeric.lambdify import lambdify
+from .parsing import parse
 from .ops import (
     abs, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp, matrix, norm2,
     ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum, tan, tanh, tr,
@@ -29,7 +30,7 @@ from .shapes import dims
 __version__ = "0.1.0"
 
 __all__ = [
-    "CheckReport", "Derivation", "Differentiation", "Step", "derive", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
+    "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
     "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
     "differentiate", "dims", "exp", "eye", "gradient", "hadamard", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",

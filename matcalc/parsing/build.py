@@ -1,0 +1,526 @@
+"""From a syntax tree to a matcalc expression: kinds, dimension inference, construction.
+
+Kinds follow matrixcalculus.org: a name starting with a–g is a scalar, h–z a vector, A–Z a
+matrix, unless ``symbols`` says otherwise.  Dimensions are variables unified by use (union-find):
+``x'*A*x`` makes A n×n.  ``*`` is the matrix product in matrixcalculus.org's syntax and the
+elementwise product in Python's; in text with neither syntax's marks it is whichever of the two
+the shapes allow (the matrix product when both do).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Optional
+
+import sympy
+
+from .. import ops
+from ..errors import ParseError
+from ..expr import Const, Expr, Symbol, as_expr, div, matmul, mul, neg, power
+from ..functions import FUNCTIONS
+from ..shapes import ONE
+from .grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
+
+ELEMENTWISE = {name for name, f in FUNCTIONS.items()}
+SQUARE_TO_SCALAR = {"tr": ops.tr, "det": ops.det, "logdet": ops.logdet}
+KNOWN = sorted(ELEMENTWISE | set(SQUARE_TO_SCALAR) | {
+    "inv", "sum", "norm1", "norm2", "diag", "softmax", "logsumexp", "kron", "hadamard", "eye",
+    "ones", "zeros", "vector", "matrix",
+})
+PYTHON_MARKS = ("@", ".T", "**")
+MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
+DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
+
+
+# ---------------------------------------------------------------------------------------------
+# dimension variables
+# ---------------------------------------------------------------------------------------------
+
+
+class Dims:
+    """Union-find over dimension variables; a class may be bound to a value (a SymPy dimension
+    or the integer 1) or to the product of two classes (a Kronecker product's size)."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.value: list[Any] = []
+        self.not_one: list[bool] = []
+        self.label: list[str] = []
+
+    def new(self, value: Any = None, label: str = "", not_one: bool = False) -> int:
+        self.parent.append(len(self.parent))
+        self.value.append(value)
+        self.not_one.append(not_one)
+        self.label.append(label)
+        return len(self.parent) - 1
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def is_one(self, i: int) -> bool:
+        v = self.value[self.find(i)]
+        return isinstance(v, sympy.Expr) and v == ONE
+
+    def can_unify(self, i: int, j: int) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        va, vb = self.value[a], self.value[b]
+        if (self.not_one[a] and vb == ONE) or (self.not_one[b] and va == ONE):
+            return False
+        if va is None or vb is None:
+            return True
+        if isinstance(va, tuple) and isinstance(vb, tuple):
+            return self.can_unify(va[0], vb[0]) and self.can_unify(va[1], vb[1])
+        if isinstance(va, tuple) or isinstance(vb, tuple):
+            # a Kronecker size against a known dimension: equal once both factors are known
+            known = self.product_value(va) if isinstance(va, tuple) else va
+            other = self.product_value(vb) if isinstance(vb, tuple) else vb
+            return known is not None and other is not None and sympy.expand(known - other) == 0
+        return va == vb
+
+    def product_value(self, pair: tuple[int, int]) -> Any:
+        values = []
+        for i in pair:
+            v = self.value[self.find(i)]
+            v = self.product_value(v) if isinstance(v, tuple) else v
+            if v is None:
+                return None
+            values.append(v)
+        return values[0] * values[1]
+
+    def unify(self, i: int, j: int) -> bool:
+        if not self.can_unify(i, j):
+            return False
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        va, vb = self.value[a], self.value[b]
+        if isinstance(va, tuple) and isinstance(vb, tuple):
+            self.unify(va[0], vb[0])
+            self.unify(va[1], vb[1])
+        self.parent[b] = a
+        if isinstance(va, tuple) and vb is not None and not isinstance(vb, tuple):
+            va = vb  # keep the known dimension, equal to the product
+        self.value[a] = va if va is not None else vb
+        self.not_one[a] = self.not_one[a] or self.not_one[b]
+        self.label[a] = self.label[a] or self.label[b]
+        return True
+
+    def describe(self, i: int) -> str:
+        a = self.find(i)
+        v = self.value[a]
+        if isinstance(v, tuple):
+            return f"{self.describe(v[0])}·{self.describe(v[1])}"
+        if v is not None:
+            return str(v)
+        return self.label[a] or "?"
+
+
+Shape = tuple[int, int]
+
+
+@dataclass
+class Typed:
+    """A node's inferred shape, and how to build it once dimensions are resolved."""
+
+    shape: Shape
+    build: Any  # callable(resolver) -> Expr
+
+
+class Builder:
+    def __init__(self, text: str, symbols: Optional[dict], syntax: str):
+        self.text = text
+        self.symbols = dict(symbols or {})
+        self.dims = Dims()
+        self.names: dict[str, tuple[Shape, Optional[Symbol]]] = {}
+        self.dim_of_sympy: dict[sympy.Expr, int] = {}
+        self.named_dims: dict[str, int] = {}
+        self.syntax = syntax
+        self.resolved: dict[int, sympy.Expr] = {}
+
+    # -- errors and shapes ------------------------------------------------------------------------
+    def error(self, message: str, pos: int) -> ParseError:
+        return ParseError(message, self.text, pos)
+
+    def src(self, node: Node) -> str:
+        return self.text[node.start:node.end].strip() or "?"
+
+    def fmt(self, shape: Shape) -> str:
+        return f"{self.dims.describe(shape[0])}×{self.dims.describe(shape[1])}"
+
+    def one(self) -> int:
+        return self.dims.new(ONE)
+
+    def scalar_shape(self) -> Shape:
+        return (self.one(), self.one())
+
+    def is_scalar(self, shape: Shape) -> bool:
+        return self.dims.is_one(shape[0]) and self.dims.is_one(shape[1])
+
+    def from_sympy_dim(self, d: sympy.Expr) -> int:
+        if d == ONE:
+            return self.one()
+        if d not in self.dim_of_sympy:
+            self.dim_of_sympy[d] = self.dims.new(d, str(d), not_one=True)
+        return self.dim_of_sympy[d]
+
+    def unify_shapes(self, a: Shape, b: Shape) -> bool:
+        if not (self.dims.can_unify(a[0], b[0]) and self.dims.can_unify(a[1], b[1])):
+            return False
+        self.dims.unify(a[0], b[0])
+        self.dims.unify(a[1], b[1])
+        return True
+
+    # -- names -------------------------------------------------------------------------------------
+    def name(self, node: Name) -> Typed:
+        name = node.name
+        given = self.symbols.get(name)
+        if isinstance(given, sympy.Symbol):  # a dimension used as a number (tr(I_n) = n)
+            return Typed(self.scalar_shape(), lambda r, g=given: Const.new(g))
+        if name == "eye" and given is None:
+            v = self.dims.new(label="n", not_one=True)
+            return Typed((v, v), lambda r: ops.eye(r(v)))
+        if name in KNOWN and given is None and name not in self.names:
+            raise self.error(f"{name} is a function; call it as {name}(...)", node.start)
+        if name not in self.names:
+            if isinstance(given, Symbol):
+                shape = (self.from_sympy_dim(given.rows), self.from_sympy_dim(given.cols))
+                self.names[name] = (shape, given)
+            elif given is not None:
+                raise self.error(f"symbols[{name!r}] must be a matcalc symbol", node.start)
+            else:
+                self.names[name] = (self.kind_shape(name, node), None)
+        shape, symbol = self.names[name]
+
+        def build(r, name=name, shape=shape, symbol=symbol):
+            if symbol is not None:
+                return symbol
+            rows, cols = r(shape[0]), r(shape[1])
+            if rows == ONE and cols == ONE:
+                return ops.scalar(name)
+            if cols == ONE:
+                return ops.vector(name, rows)
+            return ops.matrix(name, rows, cols)
+
+        return Typed(shape, build)
+
+    def kind_shape(self, name: str, node: Node) -> Shape:
+        first = name[0]
+        if "a" <= first <= "g":
+            return self.scalar_shape()
+        if "h" <= first <= "z":
+            return (self.dims.new(label=f"len({name})", not_one=True), self.one())
+        if "A" <= first <= "Z":
+            return (self.dims.new(label=f"rows({name})", not_one=True),
+                    self.dims.new(label=f"cols({name})", not_one=True))
+        raise self.error(
+            f"cannot tell the kind of {name!r} (a–g: scalar, h–z: vector, A–Z: matrix); "
+            "pass it in symbols=", node.start)
+
+    def dimension(self, node: Node) -> int:
+        """An argument of ones/zeros/eye: a dimension name or a positive integer."""
+        if isinstance(node, Num) and node.value.isdigit() and int(node.value) > 0:
+            return self.from_sympy_dim(sympy.Integer(int(node.value)))
+        if isinstance(node, Name):
+            given = self.symbols.get(node.name)
+            if isinstance(given, sympy.Symbol):
+                return self.from_sympy_dim(given)
+            if node.name not in self.named_dims:
+                self.named_dims[node.name] = self.dims.new(
+                    sympy.Symbol(node.name, integer=True, positive=True), node.name, not_one=True)
+            return self.named_dims[node.name]
+        raise self.error("expected a dimension (a name such as n, or a positive integer)",
+                         node.start)
+
+    # -- the tree ----------------------------------------------------------------------------------
+    def visit(self, node: Node) -> Typed:
+        if isinstance(node, Num):
+            value = float(node.value) if any(c in node.value for c in ".eE") else int(node.value)
+            return Typed(self.scalar_shape(), lambda r, v=value: Const.new(v))
+        if isinstance(node, Name):
+            return self.name(node)
+        if isinstance(node, Unary):
+            inner = self.visit(node.operand)
+            if node.op == "+":
+                return inner
+            return Typed(inner.shape, lambda r, b=inner.build: neg(b(r)))
+        if isinstance(node, Postfix):
+            inner = self.visit(node.operand)
+            return Typed((inner.shape[1], inner.shape[0]), lambda r, b=inner.build: b(r).T)
+        if isinstance(node, BinOp):
+            return self.binop(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        raise AssertionError(node)  # pragma: no cover
+
+    def binop(self, node: BinOp) -> Typed:
+        op = node.op
+        if op in ("^", "**", ".^"):
+            return self.power(node)
+        left, right = self.visit(node.left), self.visit(node.right)
+        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
+        lb, rb = left.build, right.build
+        if op in ("+", "-"):
+            if not (ls or rs) and not self.unify_shapes(left.shape, right.shape):
+                raise self.error(
+                    f"shape conflict: {self.src(node.left)} is {self.fmt(left.shape)} but "
+                    f"{self.src(node.right)} is {self.fmt(right.shape)}", node.pos)
+            shape = left.shape if rs else right.shape if ls else left.shape
+            if op == "+":
+                return Typed(shape, lambda r: lb(r) + rb(r))
+            return Typed(shape, lambda r: lb(r) - rb(r))
+        if op in ("*", ".*", "/", "./") and (ls or rs):
+            shape = right.shape if ls else left.shape
+            if op in ("*", ".*"):
+                return Typed(shape, lambda r: mul(lb(r), rb(r)))
+            if not rs:
+                raise self.error(
+                    f"cannot divide the scalar {self.src(node.left)} by the array "
+                    f"{self.src(node.right)}; use ./ for an elementwise division", node.pos)
+            return Typed(shape, lambda r: div(lb(r), rb(r)))
+        if op == "*":
+            op = self.resolve_star(node, left, right)
+        if op == "@":
+            if not self.dims.unify(left.shape[1], right.shape[0]):
+                raise self.error(
+                    f"cannot multiply {self.src(node.left)} ({self.fmt(left.shape)}) by "
+                    f"{self.src(node.right)} ({self.fmt(right.shape)}): inner dimensions "
+                    f"{self.dims.describe(left.shape[1])} and "
+                    f"{self.dims.describe(right.shape[0])} differ", node.pos)
+            return Typed((left.shape[0], right.shape[1]), lambda r: matmul(lb(r), rb(r)))
+        if op == "/" and self.syntax == "matcalc":
+            raise self.error(f"{self.src(node.right)} is not a scalar; use ./ for an "
+                             "elementwise division", node.pos)
+        if not self.unify_shapes(left.shape, right.shape):
+            raise self.error(
+                f"elementwise {op} needs equal shapes: {self.src(node.left)} is "
+                f"{self.fmt(left.shape)} but {self.src(node.right)} is {self.fmt(right.shape)}",
+                node.pos)
+        if op in ("*", ".*"):
+            return Typed(left.shape, lambda r: mul(lb(r), rb(r)))
+        return Typed(left.shape, lambda r: div(lb(r), rb(r)))
+
+    def resolve_star(self, node: BinOp, left: Typed, right: Typed) -> str:
+        """``*`` between two arrays: "@" (matrix product) or ".*" (elementwise)."""
+        if self.syntax == "python":
+            return ".*"
+        if self.syntax == "matcalc":
+            return "@"
+        if self.dims.can_unify(left.shape[1], right.shape[0]):
+            return "@"
+        if (self.dims.can_unify(left.shape[0], right.shape[0])
+                and self.dims.can_unify(left.shape[1], right.shape[1])):
+            return ".*"
+        raise self.error(
+            f"cannot multiply {self.src(node.left)} ({self.fmt(left.shape)}) by "
+            f"{self.src(node.right)} ({self.fmt(right.shape)}): neither a matrix product nor "
+            "an elementwise product fits these shapes", node.pos)
+
+    def exponent(self, node: Node) -> Fraction:
+        if isinstance(node, Num):
+            return Fraction(node.value) if any(c in node.value for c in ".eE") else Fraction(int(node.value))
+        if isinstance(node, Unary):
+            value = self.exponent(node.operand)
+            return -value if node.op == "-" else value
+        if isinstance(node, BinOp) and node.op in ("/", "./"):
+            den = self.exponent(node.right)
+            if den == 0:
+                raise self.error("division by zero in an exponent", node.pos)
+            return self.exponent(node.left) / den
+        raise self.error("an exponent must be a number, such as 2, -1 or (1/2)", node.start)
+
+    def power(self, node: BinOp) -> Typed:
+        base = self.visit(node.left)
+        k = self.exponent(node.right)
+        b = base.build
+        if node.op in ("**", ".^") or self.is_scalar(base.shape):
+            return Typed(base.shape, lambda r: power(b(r), Const.new(k)))
+        # matrixcalculus.org's ^ on a matrix: the matrix power
+        if self.dims.is_one(base.shape[1]) or not self.dims.unify(base.shape[0], base.shape[1]):
+            raise self.error(
+                f"^ of {self.src(node.left)} ({self.fmt(base.shape)}) is a matrix power and "
+                "needs a square matrix; use .^ for an elementwise power", node.pos)
+        if k.denominator != 1:
+            raise self.error("a matrix power needs an integer exponent; use .^ for an "
+                             "elementwise power", node.pos)
+        n = int(k)
+
+        def build(r, n=n):
+            m = b(r)
+            if n == 0:
+                return ops.eye(m.rows)
+            factor = ops.inv(m) if n < 0 else m
+            out = factor
+            for _ in range(abs(n) - 1):
+                out = matmul(out, factor)
+            return out
+
+        return Typed(base.shape, build)
+
+    def call(self, node: Call) -> Typed:
+        name, args = node.name, node.args
+        if name not in KNOWN:
+            close = difflib.get_close_matches(name, KNOWN, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise self.error(f"unknown function {name!r}{hint}", node.start)
+        if name in ("ones", "zeros", "eye"):
+            return self.constant_array(node)
+        if name in ("vector", "matrix"):
+            return self.filled(node)
+        arity = 2 if name == "kron" else None
+        if name == "hadamard":
+            if len(args) < 2:
+                raise self.error("hadamard takes two or more arguments", node.start)
+        elif arity is not None and len(args) != arity:
+            raise self.error(f"{name} takes {arity} arguments, got {len(args)}", node.start)
+        elif arity is None and len(args) != 1:
+            raise self.error(f"{name} takes one argument, got {len(args)}", node.start)
+        typed = [self.visit(a) for a in args]
+        if name == "hadamard":
+            for a, t in zip(args[1:], typed[1:]):
+                if not self.unify_shapes(typed[0].shape, t.shape):
+                    raise self.error(f"hadamard needs equal shapes: {self.src(args[0])} is "
+                                     f"{self.fmt(typed[0].shape)} but {self.src(a)} is "
+                                     f"{self.fmt(t.shape)}", a.start)
+            builds = [t.build for t in typed]
+
+            def product(r):
+                out = builds[0](r)
+                for b in builds[1:]:
+                    out = mul(out, b(r))
+                return out
+
+            return Typed(typed[0].shape, product)
+        if name == "kron":
+            (a, b) = typed
+            rows = self.dims.new((a.shape[0], b.shape[0]))
+            cols = self.dims.new((a.shape[1], b.shape[1]))
+            return Typed((rows, cols), lambda r: ops.kron(a.build(r), b.build(r)))
+        (arg,) = typed
+        b = arg.build
+        if name in ELEMENTWISE:
+            return Typed(arg.shape, lambda r: ops.ELEMENTWISE[name](b(r)))
+        if name in SQUARE_TO_SCALAR or name == "inv":
+            self.need_square(name, args[0], arg)
+            if name == "inv":
+                return Typed(arg.shape, lambda r: ops.inv(b(r)))
+            return Typed(self.scalar_shape(), lambda r: SQUARE_TO_SCALAR[name](b(r)))
+        if name in ("sum", "norm2", "norm1"):
+            build = {"sum": lambda r: ops.sum(b(r)), "norm2": lambda r: ops.norm2(b(r)),
+                     "norm1": lambda r: ops.sum(ops.abs(b(r)))}[name]
+            return Typed(self.scalar_shape(), build)
+        if name in ("softmax", "logsumexp"):
+            if not self.dims.unify(arg.shape[1], self.one()):
+                raise self.error(f"{name} needs a column vector, got {self.src(args[0])} "
+                                 f"({self.fmt(arg.shape)})", args[0].start)
+            if name == "softmax":
+                return Typed(arg.shape, lambda r: ops.softmax(b(r)))
+            return Typed(self.scalar_shape(), lambda r: ops.logsumexp(b(r)))
+        if name == "diag":
+            if self.dims.is_one(arg.shape[1]):
+                return Typed((arg.shape[0], arg.shape[0]), lambda r: ops.diag(b(r)))
+            self.need_square(name, args[0], arg)
+            return Typed((arg.shape[0], self.one()), lambda r: ops.diag(b(r)))
+        raise AssertionError(name)  # pragma: no cover
+
+    def need_square(self, name: str, node: Node, arg: Typed) -> None:
+        if self.dims.is_one(arg.shape[1]) or not self.dims.unify(arg.shape[0], arg.shape[1]):
+            raise self.error(f"{name} needs a square matrix, got {self.src(node)} "
+                             f"({self.fmt(arg.shape)})", node.start)
+
+    def constant_array(self, node: Call) -> Typed:
+        name, args = node.name, node.args
+        if name == "eye":
+            if len(args) != 1:
+                raise self.error("eye takes one dimension, e.g. eye(n)", node.start)
+            v = self.dimension(args[0])
+            return Typed((v, v), lambda r: ops.eye(r(v)))
+        if len(args) not in (1, 2):
+            raise self.error(f"{name} takes one or two dimensions, e.g. {name}(n) or "
+                             f"{name}(m, n)", node.start)
+        rows = self.dimension(args[0])
+        cols = self.dimension(args[1]) if len(args) == 2 else self.one()
+        build = ops.ones if name == "ones" else ops.zeros
+        return Typed((rows, cols), lambda r: build(r(rows), r(cols) if len(args) == 2 else None))
+
+    def filled(self, node: Call) -> Typed:
+        """matrixcalculus.org's vector(c) and matrix(c): constant arrays of inferred size."""
+        if len(node.args) != 1:
+            raise self.error(f"{node.name} takes one number, e.g. {node.name}(1)", node.start)
+        value = self.exponent(node.args[0])
+        rows = self.dims.new(label="n", not_one=True)
+        cols = self.one() if node.name == "vector" else self.dims.new(label="m", not_one=True)
+
+        def build(r):
+            shape = (r(rows), r(cols))
+            ones = ops.ones(shape[0], None if node.name == "vector" else shape[1])
+            return ones if value == 1 else mul(Const.new(value), ones)
+
+        return Typed((rows, cols), build)
+
+    # -- resolution --------------------------------------------------------------------------------
+    def resolver(self, taken: set[str]):
+        fresh = (nm for nm in (*DIM_NAMES, *(f"n{i}" for i in range(1, 1000))) if nm not in taken)
+        cache: dict[int, sympy.Expr] = {}
+
+        def resolve(i: int) -> sympy.Expr:
+            a = self.dims.find(i)
+            if a in cache:
+                return cache[a]
+            v = self.dims.value[a]
+            if isinstance(v, tuple):
+                out = resolve(v[0]) * resolve(v[1])
+            elif v is not None:
+                out = v
+            else:
+                out = sympy.Symbol(next(fresh), integer=True, positive=True)
+            cache[a] = out
+            return out
+
+        return resolve
+
+
+def detect_syntax(text: str) -> str:
+    python = any(mark in text for mark in PYTHON_MARKS)
+    matcalc = any(mark in text for mark in MATCALC_MARKS)
+    if python and matcalc:
+        return "python" if "@" in text else "matcalc"
+    return "python" if python else "matcalc" if matcalc else "auto"
+
+
+def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") -> Expr:
+    """Parse matrixcalculus.org or Python-style text into a matcalc expression.
+
+    ``symbols`` maps names to matcalc symbols (shape and properties) or to dimensions.
+    ``syntax``: "matcalc" (``*`` is the matrix product), "python" (``*`` is elementwise,
+    ``@`` the matrix product), "auto" (``*`` is whichever product the shapes allow), or
+    "detect" (the default: Python when the text uses ``@``, ``.T`` or ``**``, matrixcalculus.org
+    when it uses ``'``, ``^`` or ``.*``, otherwise auto).  Never evaluates the text.
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"parse needs a string, got {type(text).__name__}", "", 0)
+    if syntax not in ("detect", "auto", "python", "matcalc"):
+        raise ParseError(f"unknown syntax {syntax!r}; use 'detect', 'auto', 'python' or "
+                         "'matcalc'", text, 0)
+    if syntax == "detect":
+        syntax = detect_syntax(text)
+    tree = parse_tree(text)
+    builder = Builder(text, symbols, syntax)
+    typed = builder.visit(tree)
+    taken = set(builder.names) | {str(d) for d in builder.dim_of_sympy}
+    try:
+        return as_expr(typed.build(builder.resolver(taken)))
+    except ParseError:
+        raise
+    except Exception as e:  # a shape the inference let through; report it at the start
+        from ..errors import MatcalcError
+
+        if isinstance(e, MatcalcError):
+            raise ParseError(str(e), text, 0) from None
+        raise

@@ -1,0 +1,174 @@
+"""mc.parse: matrixcalculus.org's syntax and Python's, a real parser, clear errors."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import matcalc as mc
+from matcalc.walk import postorder
+from tests.test_rules_numeric import EXAMPLES
+from tests.test_sympy_hard_cases import CASES as HARD
+
+
+def symbols_of(e):
+    table = {s.name: s for s in e.free_symbols()}
+    for node in postorder(e):
+        if isinstance(node, mc.expr.Const):
+            table.update({str(d): d for d in node.value.free_symbols})
+    return table
+
+
+SUITE = ([f for _, f, _ in EXAMPLES] + [mc.diff(f, w) for _, f, ws in EXAMPLES for w in ws]
+         + [f for _, f, _, _ in HARD])
+
+
+@pytest.mark.parametrize("e", SUITE, ids=[str(i) for i in range(len(SUITE))])
+def test_printed_text_parses_back_to_the_same_expression(e):
+    rebuilt = mc.parse(str(e), symbols_of(e))
+    if mc.simplify(e) is e:  # canonical results print divisions last (see test_printing)
+        rebuilt = mc.simplify(rebuilt)
+    assert rebuilt == e, f"{str(e)!r} parsed as {str(rebuilt)!r}"
+
+
+n, m = mc.dims("n m")
+av, bv = mc.vector("a", n), mc.vector("b", n)
+lam = mc.scalar("lam")
+S = mc.matrix("S", n, symmetric=True)
+vectors_ab = {"a": av, "b": bv}
+
+# (text as matrixcalculus.org users write it, variable, symbols)
+MATCALC_INPUTS = [
+    ("x'*A*x", "x", None),
+    ("x'*A*x", "A", None),
+    ("tr(X'*A*X)", "X", None),
+    ("log(det(X))", "X", None),
+    ("det(X)", "X", None),
+    ("sum(log(1 + exp(-y.*(X*w))))", "w", None),
+    ("norm2(A*x - y)^2", "x", None),
+    ("norm2(A*x - y)^2", "A", None),
+    ("exp(x)'*A*exp(x)", "x", None),
+    ("a'*inv(X)*b", "X", vectors_ab),
+    ("a'*X*b", "X", vectors_ab),
+    ("tr(A*X*B)", "X", None),
+    ("tr(X*X)", "X", None),
+    ("tr(inv(X))", "X", None),
+    ("x'*x", "x", None),
+    ("sqrt(x'*x)", "x", None),
+    ("norm2(x)", "x", None),
+    ("norm1(x)", "x", None),
+    ("sum(exp(x))", "x", None),
+    ("log(sum(exp(x)))", "x", None),
+    ("logsumexp(x)", "x", None),
+    ("-y'*log(softmax(x))", "x", None),
+    ("sigmoid(W*x)", "x", None),
+    ("tanh(W*x)'*y", "W", None),
+    ("x'*A*x + c*sin(y)'*x", "x", None),
+    ("x'*A*x + c*sin(y)'*x", "c", None),
+    ("norm2(A*x - y)^2 + lam*norm2(x)^2", "x", {"lam": lam}),
+    ("x'*S*x", "x", {"S": S}),
+    ("sum(x.^2)", "x", None),
+    ("sum(x./y)", "y", None),
+    ("x'*diag(y)*x", "y", None),
+    ("tr(A^2)", "A", None),
+    ("vector(1)'*exp(x)", "x", None),
+    ("x'*(A + A')*x", "x", None),
+]
+
+
+@pytest.mark.parametrize("text,var,symbols", MATCALC_INPUTS,
+                         ids=[f"{t} by {v}" for t, v, _ in MATCALC_INPUTS])
+def test_matrixcalculus_org_input_parses_differentiates_and_checks(text, var, symbols):
+    e = mc.parse(text, symbols)
+    wrt = next(s for s in e.free_symbols() if s.name == var)
+    for layout in mc.LAYOUTS:
+        report = mc.check(e, wrt, layout)
+        assert report.ok, str(report)
+
+
+def test_there_are_at_least_25_matrixcalculus_inputs():
+    assert len({t for t, _, _ in MATCALC_INPUTS}) >= 25
+
+
+def test_matrixcalculus_spelling_and_python_spelling_give_the_same_expression():
+    x, A = mc.vector("x", n), mc.matrix("A", n)
+    X, W, y = mc.matrix("X", m, n), mc.matrix("W", m, n), mc.vector("y", m)
+    pairs = [
+        ("x'*A*x", x.T @ A @ x, {"x": x, "A": A}),
+        ("norm2(W*x - y)^2", mc.norm2(W @ x - y) ** 2, {"W": W, "x": x, "y": y}),
+        ("sum(log(1 + exp(-y.*(X*x))))", mc.sum(mc.log(1 + mc.exp(-y * (X @ x)))),
+         {"X": X, "x": x, "y": y}),
+        ("exp(x)'*A*exp(x)", mc.exp(x).T @ A @ mc.exp(x), {"x": x, "A": A}),
+        ("x.^2 ./ (1 + x.^2)", x**2 / (1 + x**2), {"x": x}),
+    ]
+    for text, built, symbols in pairs:
+        assert mc.parse(text, symbols) == built
+        assert mc.parse(str(built), symbols) == built
+
+
+def test_dimensions_are_inferred_and_unified_from_use():
+    e = mc.parse("x'*A*x")
+    A = next(s for s in e.free_symbols() if s.name == "A")
+    x = next(s for s in e.free_symbols() if s.name == "x")
+    assert A.rows == A.cols == x.rows
+    e = mc.parse("tr(A*X*B)")
+    shapes = {s.name: s.shape for s in e.free_symbols()}
+    assert shapes["A"][1] == shapes["X"][0] and shapes["X"][1] == shapes["B"][0]
+    assert shapes["B"][1] == shapes["A"][0]
+
+
+def test_symbols_override_kinds_shapes_and_properties():
+    e = mc.parse("x'*S*x", {"S": S})
+    assert mc.diff(e, next(s for s in e.free_symbols() if s.name == "x")) == mc.simplify(
+        2 * S @ mc.vector("x", n))
+
+
+def test_parse_errors_point_at_the_spot_with_a_caret():
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse("x'*A*x +")
+    assert err.value.position == 8 and "ends too early" in err.value.message
+    assert str(err.value).endswith("x'*A*x +\n          ^")
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse("x'*A*x $ 2")
+    assert err.value.position == 7 and "unexpected character '$'" in err.value.message
+
+
+def test_unknown_function_suggests_the_nearest_name():
+    with pytest.raises(mc.ParseError, match="unknown function 'sigmod'; did you mean sigmoid"):
+        mc.parse("sigmod(x)")
+
+
+def test_shape_conflicts_name_both_uses():
+    with pytest.raises(mc.ParseError, match=r"shape conflict: x is .* but y'") as err:
+        mc.parse("x + y'")
+    assert isinstance(err.value, mc.MatcalcError)
+    with pytest.raises(mc.ParseError, match="needs a square matrix"):
+        mc.parse("tr(W)", {"W": mc.matrix("W", m, n)})
+
+
+def test_python_code_is_a_parse_error_with_no_effect(tmp_path):
+    marker = tmp_path / "ran"
+    for attack in [f"__import__('os').system('touch {marker}')",
+                   f"eval(\"open('{marker}', 'w')\")", "exec('import os')", "x.__class__",
+                   "lambda: 0", "[x for x in y]", "x; import os"]:
+        with pytest.raises(mc.ParseError):
+            mc.parse(attack)
+    assert not marker.exists() and not os.path.exists(marker)
+
+
+TOKENS = ["x", "y", "A", "B", "c", "2", "0.5", "'", ".T", "*", ".*", "/", "./", "^", ".^", "**",
+          "@", "+", "-", "(", ")", ",", "tr", "inv", "exp", "norm2", "diag", "kron", "eye",
+          "ones", "sum", "softmax", "vector", "(1)", "__import__", "'os'", "$", " "]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(TOKENS), max_size=14).map("".join)))
+def test_fuzzed_text_only_ever_raises_matcalc_errors(text):
+    try:
+        result = mc.parse(text)
+    except mc.MatcalcError:
+        return
+    assert isinstance(result, mc.Expr)
+    str(result)  # and the result prints
