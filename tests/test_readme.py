@@ -33,15 +33,19 @@ def test_ci_runs_the_readme_test_command():
     assert 'pip install' in ci and '-e ".[dev]"' in ci and '-e ".[dev]"' in install
 
 
-def test_the_main_job_derives_and_checks():
-    command = quick_start_commands()[0]
-    assert command.endswith("python -m matcalc demo")
-    out = subprocess.run([sys.executable, "-m", "matcalc", "demo"], capture_output=True,
+def test_the_main_job_is_the_cli_derivation_with_steps_and_a_check():
+    import shlex
+
+    from tests.test_cli import MAIN_JOB
+
+    install, command = quick_start_commands()[0].split(" && ")
+    assert install == "pip install ."
+    words = shlex.split(command)
+    assert words[0] == "matcalc" and words[1:] == MAIN_JOB  # test_cli runs exactly this
+    out = subprocess.run([sys.executable, "-m", "matcalc", *words[1:]], capture_output=True,
                          text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.count("check ok") == 3
-    assert "dL =" in out.stdout and "identification" in out.stdout
-    assert "2((1 − tanh(W₁x)²) ⊙ (W₂ᵀ(W₂ tanh(W₁x) − t)))xᵀ" in out.stdout
+    assert "check ok" in out.stdout and "diagonal matrix to Hadamard" in out.stdout
 
 
 def test_module_help_and_bad_command():
@@ -50,4 +54,27 @@ def test_module_help_and_bad_command():
     assert ok.returncode == 0 and "demo" in ok.stdout
     bad = subprocess.run([sys.executable, "-m", "matcalc", "nope"], capture_output=True,
                          text=True, cwd=ROOT, timeout=60)
-    assert bad.returncode == 2 and "unknown command" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def command_line_examples():
+    text = README.read_text()
+    section = text.split("## The command line", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.+?)\n```", section, re.S).group(1)
+    for line in block.splitlines():
+        command, _, expected = line.partition("#")
+        yield command.strip(), expected.strip()
+
+
+def test_every_command_line_example_runs_and_prints_what_its_comment_says():
+    import shlex
+
+    examples = list(command_line_examples())
+    assert len(examples) >= 5
+    for command, expected in examples:
+        words = shlex.split(command)
+        assert words[0] == "matcalc"
+        out = subprocess.run([sys.executable, "-m", "matcalc", *words[1:]], capture_output=True,
+                             text=True, cwd=ROOT, timeout=120)
+        assert out.returncode == 0, (command, out.stderr)
+        assert expected in out.stdout, (command, expected, out.stdout)

@@ -1,0 +1,162 @@
+"""What the ``matcalc`` command does with its parsed arguments: parse, derive, print, check.
+
+Bad input exits 2 with a one-line message on stderr; a failed numeric check exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from . import ops
+from .derive import differentiate
+from .errors import MatcalcError, ParseError
+from .explain import derive
+from .expr import Symbol
+from .numeric.check import check
+from .numeric.codegen import codegen
+from .parsing import parse
+from .printing import to_latex, to_unicode
+from .rules.simplify import simplify
+from .shapes import dims, fmt_shape
+
+_VAR = re.compile(
+    r"^\s*(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
+    r"(?:\((?P<dims>[^)]*)\))?\s*(?P<props>(?:[A-Za-z_]+\s*)*)$"
+)
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
+
+
+def parse_var(spec: str) -> Symbol:
+    """``"S: matrix(n, n) symmetric"`` -> a matcalc symbol.  No eval: a regular expression."""
+    m = _VAR.match(spec)
+    if not m:
+        raise MatcalcError(
+            f"cannot read --var {spec!r}; write NAME: scalar | vector(n) | matrix(m, n) "
+            "[symmetric] [spd] [invertible] [diagonal]")
+    name, kind = m["name"], m["kind"]
+    sizes = [s.strip() for s in (m["dims"] or "").split(",") if s.strip()]
+    props = m["props"].split()
+    unknown = [p for p in props if p not in PROPERTIES]
+    if unknown:
+        raise MatcalcError(f"unknown property {unknown[0]!r} in --var {spec!r}; "
+                           f"use {', '.join(PROPERTIES)}")
+    dim = [int(s) if s.isdigit() else dims(s) for s in sizes]
+    if kind == "scalar":
+        if sizes or props:
+            raise MatcalcError(f"a scalar takes no sizes or properties: --var {spec!r}")
+        return ops.scalar(name)
+    if kind == "vector":
+        if len(dim) != 1 or props:
+            raise MatcalcError(f"write a vector as NAME: vector(n), got --var {spec!r}")
+        return ops.vector(name, dim[0])
+    if len(dim) not in (1, 2):
+        raise MatcalcError(f"write a matrix as NAME: matrix(m, n), got --var {spec!r}")
+    return ops.matrix(name, *dim, **{p: True for p in props})
+
+
+def one_line(error: MatcalcError) -> str:
+    if isinstance(error, ParseError):
+        return f"{error.message} (column {error.column + 1} of {error.line!r})"
+    return " ".join(str(error).split())
+
+
+def run(args: Any, out: Any = None, err: Any = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        if args.command == "demo":
+            from .demo import main as demo
+
+            return demo(Console(file=out))
+        return _run(args, out)
+    except MatcalcError as e:
+        print(f"matcalc: error: {one_line(e)}", file=err)
+        return 2
+
+
+def _variables(args: Any):
+    symbols = {}
+    for spec in args.var:
+        s = parse_var(spec)
+        symbols[s.name] = s
+    f = parse(args.expr, symbols)
+    by_name = {s.name: s for s in f.free_symbols()}
+    wrts = []
+    for name in args.wrt:
+        if name not in by_name:
+            raise MatcalcError(f"{name} does not appear in {args.expr!r}; "
+                               f"its variables are {', '.join(sorted(by_name)) or 'none'}")
+        wrts.append(by_name[name])
+    return f, wrts
+
+
+def _run(args: Any, out: Any) -> int:
+    f, wrts = _variables(args)
+    layout = args.layout
+    steps = getattr(args, "steps", False)
+    want_check = args.command == "check" or getattr(args, "check", False)
+    results = [differentiate(f, w, layout) for w in wrts]
+    derivations = [derive(f, w, layout) for w in wrts] if steps else []
+    reports = [check(f, w, layout) for w in wrts] if want_check else []
+    code = (codegen([simplify(f), *(d.result for d in results)], "f_and_grad",
+                    ["f", *(f"∂f/∂{w.name}" for w in wrts)])
+            if getattr(args, "code", False) else None)
+    ok = all(r.ok for r in reports)
+
+    if args.json:
+        payload = {
+            "expression": str(f), "latex": to_latex(f), "layout": layout,
+            "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
+                        sorted(f.free_symbols(), key=lambda s: s.name)},
+            "derivatives": [],
+        }
+        for i, d in enumerate(results):
+            entry = {"wrt": d.wrt.name, "result": str(d.result), "latex": to_latex(d.result),
+                     "unicode": to_unicode(d.result), "shape": [str(x) for x in d.result.shape]}
+            if derivations:
+                entry["steps"] = [{"rule": s.rule.name, "lhs": to_unicode(s.lhs),
+                                   "rhs": to_unicode(s.after), "latex": to_latex(s.after)}
+                                  for s in derivations[i]]
+            if reports:
+                r = reports[i]
+                entry["check"] = {"ok": r.ok, "max_rel_error": r.max_rel_error,
+                                  "sizes": r.sizes, "seed": r.seed, "points": r.points}
+            payload["derivatives"].append(entry)
+        if code is not None:
+            payload["code"] = code
+        if reports:
+            payload["ok"] = ok
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        return 0 if ok else 1
+
+    if getattr(args, "latex", False):
+        for i, d in enumerate(results):
+            if derivations:
+                print(derivations[i].latex(), file=out)
+            else:
+                lhs = rf"\frac{{\partial f}}{{\partial {to_latex(d.wrt)}}}"
+                print(f"{lhs} = {to_latex(d.result)}", file=out)
+        return 0 if ok else 1
+
+    console = Console(file=out, highlight=False)
+    shapes = ", ".join(f"{to_unicode(s)} ∈ ℝ^({fmt_shape(s.shape)})" if not s.is_scalar
+                       else f"{to_unicode(s)} ∈ ℝ" for s in
+                       sorted(f.free_symbols(), key=lambda s: s.name))
+    console.print(Text(f"f = {to_unicode(f)}", style="bold"))
+    console.print(Text(f"    {shapes}", style="dim"))
+    for i, d in enumerate(results):
+        if derivations:
+            console.print(derivations[i])
+        console.print(Text(f"∂f/∂{to_unicode(d.wrt)} = {to_unicode(d.result)}", style="bold")
+                      + Text(f"    [{layout} layout, {fmt_shape(d.result.shape)}]", style="dim"))
+        if reports:
+            console.print(reports[i])
+    if code is not None:
+        console.print(code, markup=False, highlight=False)
+    return 0 if ok else 1

@@ -1,0 +1,142 @@
+"""The matcalc command: every flag and every exit code, run as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+from matcalc import cli, report
+from tests.test_katex import SCRIPT, _katex_env
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN_JOB = ["diff", "norm2(W2*tanh(W1*x) - t)^2", "--wrt", "W1", "--steps", "--check"]
+
+
+def run(*args, check_exit=None):
+    out = subprocess.run([sys.executable, "-m", "matcalc", *args], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    if check_exit is not None:
+        assert out.returncode == check_exit, (out.stdout, out.stderr)
+    assert "Traceback" not in out.stderr
+    return out
+
+
+def test_main_job_derives_step_by_step_and_checks():
+    out = run(*MAIN_JOB, check_exit=0)
+    assert "∂L/∂h₁ = W₂ᵀ ∂L/∂h₂" in out.stdout.replace("│ = ", " = ").replace("│", "") or \
+        "W₂ᵀ ∂L/∂h₂" in out.stdout
+    assert "diagonal matrix to Hadamard" in out.stdout and "check ok" in out.stdout
+    assert "∂f/∂W₁ = 2((1 − tanh(W₁x)²) ⊙ (W₂ᵀ(W₂ tanh(W₁x) − t)))xᵀ" in out.stdout
+
+
+def test_plain_diff_and_several_variables():
+    out = run("diff", "x'*A*x", "--wrt", "x", "--wrt", "A", check_exit=0)
+    assert "∂f/∂x = (A + Aᵀ)x" in out.stdout and "∂f/∂A = xxᵀ" in out.stdout
+
+
+@pytest.mark.parametrize("layout,expected", [("denominator", "Wᵀ"), ("numerator", "W"),
+                                             ("mixed", "W")])
+def test_layout_flag(layout, expected):
+    out = run("diff", "W*x", "--wrt", "x", "--layout", layout, check_exit=0)
+    assert f"∂f/∂x = {expected}    [{layout} layout" in out.stdout
+
+
+def test_var_declares_shapes_and_properties():
+    out = run("diff", "x.T @ S @ x", "--wrt", "x", "--var", "S: matrix(n, n) symmetric",
+              "--var", "x: vector(n)", check_exit=0)
+    assert "∂f/∂x = 2Sx" in out.stdout
+    out = run("diff", "lam*x'*x", "--wrt", "x", "--var", "lam: scalar", check_exit=0)
+    assert "∂f/∂x = 2λx" in out.stdout
+
+
+def test_latex_prints_only_latex_that_renders_in_katex():
+    plain = run("diff", "log(det(X))", "--wrt", "X", "--latex", check_exit=0).stdout.strip()
+    assert plain == r"\frac{\partial f}{\partial X} = X^{-\top}"
+    steps = run(*MAIN_JOB[:4], "--steps", "--latex", check_exit=0).stdout.strip()
+    assert steps.startswith(r"\begin{aligned}") and steps.endswith(r"\end{aligned}")
+    node, env = _katex_env()
+    rendered = subprocess.run([node, str(SCRIPT)], input=json.dumps([plain, steps]),
+                              capture_output=True, text=True, env=env, timeout=120)
+    assert json.loads(rendered.stdout) == []
+
+
+def test_code_prints_a_numpy_function_that_computes_value_and_gradient():
+    source = run("diff", "sum(log(1 + exp(-y.*(X*w))))", "--wrt", "w", "--code",
+                 check_exit=0).stdout
+    source = source[source.index("import numpy"):]
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # our generated code, in a test
+    rng = np.random.default_rng(0)
+    X, w, y = rng.standard_normal((5, 3)), rng.standard_normal(3), rng.standard_normal(5)
+    value, grad = namespace["f_and_grad"](X, w, y)
+    assert value == pytest.approx(np.sum(np.log1p(np.exp(-y * (X @ w)))))
+    expected = -X.T @ (y / (1 + np.exp(y * (X @ w))))
+    np.testing.assert_allclose(grad[:, 0], expected)
+
+
+def test_json_is_machine_readable():
+    data = json.loads(run("diff", "x'*A*x", "--wrt", "x", "--steps", "--check", "--code",
+                          "--json", check_exit=0).stdout)
+    (d,) = data["derivatives"]
+    assert d["result"] == "(A + A.T) @ x" and d["check"]["ok"] is True
+    assert d["steps"][0]["rule"] == "the function" and "def f_and_grad" in data["code"]
+    assert data["ok"] is True and data["symbols"]["A"] == ["n", "n"]
+
+
+def test_check_command():
+    out = run("check", "tr(X'*A*X)", "--wrt", "X", check_exit=0)
+    assert "check ok" in out.stdout
+
+
+def test_a_failed_check_exits_1(monkeypatch, capsys):
+    real = report.check
+
+    def failing(*a, **k):
+        import dataclasses
+
+        return dataclasses.replace(real(*a, **k), ok=False)
+
+    monkeypatch.setattr(report, "check", failing)
+    assert cli.main(["check", "x'*x", "--wrt", "x"]) == 1
+    assert "FAILED" in capsys.readouterr().out
+    assert cli.main(["diff", "x'*x", "--wrt", "x", "--check", "--json"]) == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["diff", "x'*A*x +", "--wrt", "x"], "ends too early (column 9"),
+    (["diff", "x'*A*x", "--wrt", "z"], "z does not appear"),
+    (["diff", "x'*A*x", "--wrt", "x", "--var", "A: tensor(3)"], "cannot read --var"),
+    (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) round"], "unknown property"),
+    (["diff", "A*X", "--wrt", "X"], "not supported yet"),
+    (["diff", "sigmod(x)", "--wrt", "x"], "did you mean sigmoid"),
+])
+def test_bad_input_exits_2_with_one_line_on_stderr(args, message):
+    out = run(*args, check_exit=2)
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("matcalc: error:") and message in lines[0]
+
+
+def test_argument_errors_exit_2():
+    assert run("diff", "x'*x", check_exit=2).stderr  # --wrt is required
+    assert run("diff", "x'*x", "--wrt", "x", "--layout", "row", check_exit=2).stderr
+
+
+def test_help_shows_examples_and_version_works():
+    out = run("--help", check_exit=0).stdout
+    assert "examples:" in out and "matcalc diff" in out
+    assert run("diff", "--help", check_exit=0).stdout.count("matcalc diff") >= 3
+    assert run("--version", check_exit=0).stdout.strip() == f"matcalc {mc.__version__}"
+
+
+def test_demo_still_runs():
+    assert run("demo", check_exit=0).stdout.count("check ok") == 3
+
+
+def test_python_code_in_the_expression_does_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    out = run("diff", f"__import__('os').system('touch {marker}')", "--wrt", "x", check_exit=2)
+    assert "matcalc: error" in out.stderr and not marker.exists()
