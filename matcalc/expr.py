@@ -159,6 +159,12 @@ class Expr:
             "a number raised to an expression is not supported; write exp(x * log(c)) instead"
         )
 
+    def to_sympy(self):
+        """This expression as a SymPy matrix expression (see ``matcalc.interop``)."""
+        from .interop import to_sympy
+
+        return to_sympy(self)
+
     def __abs__(self) -> "Expr":
         return Func.new("abs", self)
 

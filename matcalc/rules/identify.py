@@ -171,6 +171,15 @@ def jacobian_of(dy: Expr, delta: Delta) -> Expr:
     """J with vec(dy) = J dx, for dy a column, a row or a scalar and dx a column vector."""
     linear = _linear_nodes(dy)
     memo: dict[Expr, Expr] = {}
+    # bottom-up over the vector-valued linear nodes, so that each rule finds its arguments
+    # done and the recursion stays local however deep the network (a matrix-valued node is
+    # read by the product, trace or diagonal that contains it)
+    for node in postorder(dy):
+        if linear.get(node) and node is not dy and (node.cols == ONE or node.rows == ONE):
+            try:
+                _jac(node, delta, linear, memo)
+            except UnsupportedError:
+                pass
     return _jac(dy, delta, linear, memo)
 
 
