@@ -7,7 +7,7 @@
     (A + A.T) @ x
 """
 
-from .derive import Differentiation, diff, differentiate, gradient, jacobian
+from .derive import Differentiation, diff, differentiate, gradient, hessian, jacobian
 from .derivation import Derivation, Step
 from .errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
 from .explain import derive
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
     "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
-    "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "inv", "jacobian", "kron",
+    "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "hessian", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
     "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",
     "tan",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .errors import MatcalcError
+from .errors import MatcalcError, UnsupportedError
 from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
@@ -126,6 +126,22 @@ def jacobian(y: Any, x: Any) -> Expr:
             "for a scalar function of a matrix use gradient()"
         )
     return diff(y, x, "numerator")
+
+
+def hessian(f: Any, x: Any, y: Any = None) -> Expr:
+    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the
+    mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  Layout-free."""
+    f = as_expr(f)
+    if not f.is_scalar:
+        raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
+    x = _check_wrt(x)
+    y = x if y is None else _check_wrt(y)
+    for v in (x, y):
+        if v.cols != 1:
+            raise UnsupportedError(
+                f"the Hessian by a matrix {describe(v)} needs the vec convention "
+                "d²f/dvec(X)dvec(X)ᵀ, which is not supported yet; vectors and scalars are")
+    return jacobian(gradient(f, x), y)
 
 
 def diff_all(f: Any, wrt: Sequence[Any], layout: str = "denominator") -> tuple[Expr, ...]:

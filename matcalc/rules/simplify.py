@@ -419,7 +419,8 @@ def c_matmul(factors: Sequence[Expr]) -> Expr:
 
 
 def _matmul(factors: list[Expr], orient: bool) -> Expr:
-    shape = (factors[0].rows, factors[-1].cols)
+    arrays = [f for f in factors if not f.is_scalar] or factors
+    shape = (arrays[0].rows, arrays[-1].cols)
     scalars: list[Expr] = []
     chain: list[Expr] = []
     for f in _flatten(factors, MatMul):
@@ -434,6 +435,11 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
             chain.extend(core.args)
         elif not isinstance(core, Identity):
             chain.append(core)
+    for i, f in enumerate(chain):
+        if isinstance(f, Add) and any(_is_scaled_identity(t) for t in f.args):
+            # (cI + B) C = cC + BC: the identity costs a matrix and hides a simpler sum
+            parts = [c_matmul([*chain[:i], t, *chain[i + 1:]]) for t in f.args]
+            return c_mul([*scalars, c_add(parts)]) if scalars else c_add(parts)
     chain = _merge_adjacent(chain)
     chain, pulled = _pull_scalar_segments(chain)
     scalars.extend(pulled)
@@ -451,6 +457,10 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
     if not scalars:
         return core
     return c_mul([*scalars, core])
+
+
+def _is_scaled_identity(e: Expr) -> bool:
+    return isinstance(split_scalars(e)[1], Identity)
 
 
 def _merge_adjacent(chain: list[Expr]) -> list[Expr]:

@@ -1,0 +1,86 @@
+"""mc.hessian for vectors: compact second-order forms, checked by second differences."""
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+from matcalc.numeric.check import _evaluate
+from matcalc.numeric.sampling import choose_sizes, sample_inputs
+
+n, m = mc.dims("n m")
+x, w = mc.vector("x", n), mc.vector("w", n)
+A, S = mc.matrix("A", n), mc.matrix("S", n, symmetric=True)
+W, X = mc.matrix("W", m, n), mc.matrix("X", m, n)
+b, y = mc.vector("b", m), mc.vector("y", m)
+lam = mc.scalar("lam")
+sig = mc.sigmoid(-y * (X @ w))
+
+CASES = [
+    ("quadratic form", x.T @ A @ x, x, A + A.T),
+    ("least squares", mc.norm2(W @ x - b) ** 2, x, 2 * W.T @ W),
+    ("logistic loss", mc.sum(mc.log(1 + mc.exp(-y * (X @ w)))), w,
+     X.T @ mc.diag(sig * (1 - sig) * y**2) @ X),
+    ("log-sum-exp", mc.logsumexp(x), x,
+     mc.diag(mc.softmax(x)) - mc.softmax(x) @ mc.softmax(x).T),
+    ("ridge", mc.norm2(W @ x - b) ** 2 + lam * mc.norm2(x) ** 2, x,
+     2 * W.T @ W + 2 * lam * mc.eye(n)),
+    ("symmetric quadratic", x.T @ S @ x, x, 2 * S),
+]
+
+
+@pytest.mark.parametrize("name,f,v,expected", CASES, ids=[c[0] for c in CASES])
+def test_hessian_has_the_compact_form(name, f, v, expected):
+    assert mc.hessian(f, v) == mc.simplify(expected), mc.unicode(mc.hessian(f, v))
+
+
+def second_differences(f, u, v, inputs, sizes, h=1e-4):
+    fn = mc.lambdify(f)
+    u0, v0 = inputs[u.name], inputs[v.name]
+    H = np.zeros((u0.size, v0.size))
+    for i in range(u0.size):
+        for j in range(v0.size):
+            total = 0.0
+            for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                point = dict(inputs)
+                du = np.zeros_like(u0)
+                du.flat[i] = si * h
+                point[u.name] = u0 + du
+                dv = np.zeros_like(v0)
+                dv.flat[j] = sj * h
+                point[v.name] = point[v.name] + dv if v.name != u.name else point[u.name] + dv
+                total += si * sj * float(_evaluate(fn, point, sizes)[0, 0])
+            H[i, j] = total / (4 * h * h)
+    return H
+
+
+@pytest.mark.parametrize("name,f,v,expected", CASES, ids=[c[0] for c in CASES])
+def test_hessian_matches_second_differences(name, f, v, expected):
+    H = mc.hessian(f, v)
+    sizes = choose_sizes([f, H])
+    symbols = sorted(f.free_symbols() | H.free_symbols(), key=lambda s: s.name)
+    inputs = sample_inputs(f, symbols, sizes, seed=1)
+    numeric = second_differences(f, v, v, inputs, sizes)
+    np.testing.assert_allclose(_evaluate(mc.lambdify(H), inputs, sizes), numeric,
+                               rtol=1e-5, atol=1e-5)
+    for layout in mc.LAYOUTS:  # the Hessian is the Jacobian of the gradient
+        assert mc.check(mc.gradient(f, v), v, layout).ok
+
+
+def test_mixed_hessian_rows_by_x_columns_by_y():
+    u = mc.vector("u", m)
+    f = u.T @ W @ x + mc.sum(mc.tanh(W @ x) * u)
+    H = mc.hessian(f, x, u)
+    assert H.shape == (n, m)
+    sizes = choose_sizes([f, H])
+    symbols = sorted(f.free_symbols(), key=lambda s: s.name)
+    inputs = sample_inputs(f, symbols, sizes, seed=2)
+    np.testing.assert_allclose(_evaluate(mc.lambdify(H), inputs, sizes),
+                               second_differences(f, x, u, inputs, sizes), rtol=1e-5, atol=1e-5)
+    assert mc.hessian(f, u, x) == mc.simplify(H.T)
+
+
+def test_hessian_errors():
+    with pytest.raises(mc.MatcalcError, match="hessian needs a scalar"):
+        mc.hessian(W @ x, x)
+    with pytest.raises(mc.UnsupportedError, match="vec convention"):
+        mc.hessian(mc.tr(X.T @ X), X)
