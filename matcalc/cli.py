@@ -55,9 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _all_actions(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        yield action
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _all_actions(sub)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    options = {o for action in _all_actions(parser) for o in action.option_strings}
+    # "-sum(y.*log(p))" is an expression, not an option: a leading space keeps argparse off it
+    argv = [f" {a}" if a.startswith("-") and a.split("=")[0] not in options
+            and not a[1:].replace(".", "").isdigit() else a for a in argv]
+    args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0

@@ -333,8 +333,13 @@ class Partial(Expr):
     __slots__ = ()
 
     @classmethod
-    def new(cls, of: str, by: str, shape: Shape) -> "Partial":
-        return cls._make((), (of, by, shape), shape)  # type: ignore[return-value]
+    def new(cls, of: str, by: str, shape: Shape, via: str = "") -> "Partial":
+        """``via`` names the path of one contribution: ∂L/∂x through h₂."""
+        return cls._make((), (of, by, shape, via), shape)  # type: ignore[return-value]
+
+    @property
+    def via(self) -> str:
+        return self.params[3]
 
     @property
     def of(self) -> str:

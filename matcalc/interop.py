@@ -546,22 +546,16 @@ def _to_sympy_node(node: Expr, args: list[Any]) -> sympy.Basic:
         if node.is_scalar:
             return sympy.Add(*(_scalar(a) for a in args))
         return sympy.MatAdd(*args)
-    if isinstance(node, Mul):
+    if isinstance(node, (Mul, MatMul)):
+        # scalars (in a matrix product: a 1×1 factor between a column and a row) scale the
+        # product of the arrays
         scalars = [_scalar(a) for a, n in zip(args, node.args) if n.is_scalar]
         arrays = [a for a, n in zip(args, node.args) if not n.is_scalar]
         coefficient = sympy.Mul(*scalars)
         if not arrays:
             return coefficient
-        array = arrays[0] if len(arrays) == 1 else HadamardProduct(*arrays)
-        return array if coefficient == 1 else _scaled(coefficient, array)
-    if isinstance(node, MatMul):
-        scalars = [_scalar(a) for a, n in zip(args, node.args) if n.is_scalar]
-        arrays = [a for a, n in zip(args, node.args) if not n.is_scalar]
-        coefficient = sympy.Mul(*scalars)
-        if not arrays:
-            return coefficient
-        # a 1×1 factor sits between a column and a row, where it scales their product
-        array = arrays[0] if len(arrays) == 1 else sympy.MatMul(*arrays)
+        combine = HadamardProduct if isinstance(node, Mul) else sympy.MatMul
+        array = arrays[0] if len(arrays) == 1 else combine(*arrays)
         return array if coefficient == 1 else _scaled(coefficient, array)
     if isinstance(node, Pow):
         if node.is_scalar:

@@ -78,6 +78,10 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
     except MatcalcError as e:
         print(f"matcalc: error: {one_line(e)}", file=err)
         return 2
+    except (RecursionError, MemoryError) as e:
+        print(f"matcalc: error: the expression is too large or too deeply nested "
+              f"({type(e).__name__})", file=err)
+        return 2
 
 
 def _variables(args: Any):
@@ -142,13 +146,17 @@ def _run(args: Any, out: Any) -> int:
             else:
                 lhs = rf"\frac{{\partial f}}{{\partial {to_latex(d.wrt)}}}"
                 print(f"{lhs} = {to_latex(d.result)}", file=out)
+        if code is not None:
+            out.write(code)
         return 0 if ok else 1
 
     console = Console(file=out, highlight=False)
     shapes = ", ".join(f"{to_unicode(s)} ∈ ℝ^({fmt_shape(s.shape)})" if not s.is_scalar
                        else f"{to_unicode(s)} ∈ ℝ" for s in
                        sorted(f.free_symbols(), key=lambda s: s.name))
-    console.print(Text(f"f = {to_unicode(f)}", style="bold"))
+    kind = ("a scalar" if f.is_scalar else f"a vector ({fmt_shape(f.shape)})" if f.cols == 1
+            else f"a {fmt_shape(f.shape)} matrix")
+    console.print(Text(f"f = {to_unicode(f)}", style="bold") + Text(f"    ({kind})", style="dim"))
     console.print(Text(f"    {shapes}", style="dim"))
     for i, d in enumerate(results):
         if derivations:
@@ -158,5 +166,5 @@ def _run(args: Any, out: Any) -> int:
         if reports:
             console.print(reports[i])
     if code is not None:
-        console.print(code, markup=False, highlight=False)
+        out.write(code)  # verbatim: a console would wrap long lines and break the Python
     return 0 if ok else 1

@@ -71,8 +71,10 @@ def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter,
             continue
         if isinstance(node, (Func, Softmax)) or uses[node] > 1:
             named.append(node)
-    # the array a loss reduces (‖r‖², sum(r), …) gets a name of its own
-    if isinstance(f, (Pow, *REDUCERS)) and f.is_scalar:
+    # the array a loss reduces (‖r‖², sum(r), …), and the argument of an activation at the
+    # top (a batch layer's pre-activation), get names of their own
+    if (isinstance(f, (Pow, *REDUCERS)) and f.is_scalar) or (
+            isinstance(f, Func) and not f.is_scalar and f.arg not in absorbed):
         node = next(a for a in f.args if dep.get(a))
         while node in absorbed:
             node = next(a for a in node.args if dep.get(a))
@@ -207,14 +209,14 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     targets = [*consumers, x]
     for target in targets:
         contributions: list[Expr] = []
-        for user in order:
-            if user is target or user not in definitions:
-                continue
+        users = [u for u in order if u is not target and u in definitions
+                 and _occurrences(definitions[u], target)]
+        for user in users:
             d = definitions[user]
-            if _occurrences(d, target) == 0:
-                continue
             k = _occurrences(d, target)
-            lhs = grad_symbol(target)
+            # with several users, each line is one path's contribution, summed below
+            lhs = grad_symbol(target) if len(users) == 1 else Partial.new(
+                loss, target.name, target.shape, via=user.name)
             if k > 1:
                 split, copies = _split_uses(d, target)
                 parts = [substitute(vjp(split, c, cot_of(user)), {c2: target for c2 in copies})
@@ -257,9 +259,9 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
         Case.SCALAR_BY_ARRAY, result, "numerator")
     if denominator is not gradient:
         steps.append(Step(RULES["simplify"], lhs_x, denominator))
-    if layout == "numerator":
-        steps.append(Step(RULES["transpose_layout"], Partial.new(loss, x.name, result.shape),
-                          result, before=denominator))
+    if layout == "numerator":  # (∂L/∂x)ᵀ in the denominator notation used above
+        steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs_x), result,
+                          before=denominator))
     return Derivation(f, x, layout, tuple(steps), result)
 
 

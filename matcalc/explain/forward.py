@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..derivation import RULES, Derivation, Step
 from ..derive import Differentiation
-from ..expr import Add, Delta, Expr, Func, Kron, MatMul, Mul, Partial, Symbol
+from ..expr import Add, Delta, Expr, Func, Kron, MatMul, Mul, Partial, Symbol, Transpose
 from ..layout import TRANSPOSED, Case
 
 
@@ -28,13 +28,15 @@ def forward_derivation(d: Differentiation) -> Derivation:
         steps.append(Step(RULES["simplify"], lhs_f, d.canonical))
     df = Delta.new(lhs_f)
     steps.append(Step(_differential_rule(d.canonical), df, d.differential, part=d.canonical))
-    natural_lhs = Partial.new(f_name, x.name, d.natural.shape)
+    result_lhs = Partial.new(f_name, x.name, d.result.shape)
+    transposed = TRANSPOSED[d.case][d.layout]
+    # every line an equation in the requested layout's notation: (∂y/∂x)ᵀ = J, then ∂y/∂x = Jᵀ
+    natural_lhs = Transpose.new(result_lhs) if transposed else result_lhs
     rule = RULES["scalar_wrt"] if d.case in (Case.VECTOR_BY_SCALAR, Case.MATRIX_BY_SCALAR,
                                              Case.SCALAR_BY_SCALAR) else RULES["identify"]
     steps.append(Step(rule, natural_lhs, d.natural, part=d.differential))
-    if TRANSPOSED[d.case][d.layout]:
-        steps.append(Step(RULES["transpose_layout"], Partial.new(f_name, x.name, d.result.shape),
-                          d.result, before=d.natural))
+    if transposed:
+        steps.append(Step(RULES["transpose_layout"], result_lhs, d.result, before=d.natural))
     elif d.result is not d.natural:
         steps.append(Step(RULES["simplify"], natural_lhs, d.result))
     return Derivation(d.f, x, d.layout, tuple(steps), d.result)

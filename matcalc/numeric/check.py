@@ -22,6 +22,8 @@ from .lambdify import lambdify
 from .sampling import choose_sizes, sample_inputs
 
 TOLERANCE = 1e-6
+MAX_ENTRIES = 2000
+MAX_FLAT_POINTS = 6
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,15 @@ def check(
     f_fn, g_fn = lambdify(f), lambdify(d.result)
 
     worst, used_seed, detail = 0.0, seed, ""
-    for point in range(points):
-        inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + point)
+    checked, flat, attempt = 0, 0, 0
+    while checked < points:
+        if attempt >= points + MAX_FLAT_POINTS:
+            return _report(False, worst, f, x, d, (0, 0), dim_sizes, seed, tolerance,
+                           f"inconclusive: at {flat} random points the derivative was below the "
+                           "rounding error of finite differences; try other sizes or a seed")
+        inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
+        attempt += 1
+        point = checked
         symbolic = _evaluate(g_fn, inputs, dim_sizes)
         expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step)
         if expected.shape != symbolic.shape:
@@ -125,6 +134,10 @@ def check(
         # central differences lose about eps·|f|/h to rounding: below that nothing is known
         floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
         rel = err / scale if scale > 0 else err
+        if 0 < scale < 10 * floor:
+            flat += 1  # the derivative is lost in rounding here: this point proves nothing
+            continue
+        checked += 1
         if not np.isfinite(err) or err > tolerance * scale + floor:
             return _report(False, rel, f, x, d, symbolic.shape, dim_sizes, point_seed,
                            tolerance, f"at point {point + 1} of {points}")
@@ -140,9 +153,10 @@ def check(
 def _domain_point(f, f_fn, symbols, sizes, seed):
     """Inputs where f is finite: the seed's, or the next of a few retries."""
     for attempt in range(8):
-        candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt)
-        if np.all(np.isfinite(_evaluate(f_fn, candidate, sizes))):
-            return candidate, seed + 1000 * attempt
+        for constrained in (False, True):
+            candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt, constrained)
+            if np.all(np.isfinite(_evaluate(f_fn, candidate, sizes))):
+                return candidate, seed + 1000 * attempt
     raise NumericError(
         f"could not find a point where {f} is finite (tried 8 random points); "
         "declare properties such as spd=True, or pass a seed"
@@ -153,17 +167,29 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step):
     """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout;
     with the size of f and the step, which bound the rounding error."""
     x0 = inputs[x.name]
+    if x0.size > MAX_ENTRIES:
+        raise MatcalcError(
+            f"{x.name} has {x0.size} entries, too many for a finite-difference check (at most "
+            f"{MAX_ENTRIES}); check with symbolic sizes, which are drawn small")
     f_shape = tuple(int(s.subs(sizes)) for s in f.shape)
-    h = step * max(1.0, float(np.max(np.abs(x0))))
-    d4 = np.zeros((*f_shape, *x0.shape))
     f_scale = float(np.max(np.abs(_evaluate(f_fn, inputs, sizes))))
-    for i, j in np.ndindex(x0.shape):
-        E = np.zeros(x0.shape)
-        E[i, j] = h
-        plus = _evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
-        minus = _evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
-        d4[:, :, i, j] = ((plus - minus) / (2 * h)).reshape(f_shape)
-    return arrange_numeric(d.case, d4, layout), f_scale, h
+    # a larger step where f is large keeps the rounding error (≈ eps·|f|/h) small
+    h = max(step, float(np.cbrt(np.finfo(float).eps * max(1.0, f_scale)))) * max(
+        1.0, float(np.max(np.abs(x0))))
+
+    def central(width: float) -> np.ndarray:
+        d4 = np.zeros((*f_shape, *x0.shape))
+        for i, j in np.ndindex(x0.shape):
+            E = np.zeros(x0.shape)
+            E[i, j] = width
+            plus = _evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
+            minus = _evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
+            d4[:, :, i, j] = ((plus - minus) / (2 * width)).reshape(f_shape)
+        return d4
+
+    # Richardson extrapolation cancels the h² error term, so steep functions check too
+    d4 = (4 * central(h / 2) - central(h)) / 3
+    return arrange_numeric(d.case, d4, layout), f_scale, h / 2
 
 
 def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1) -> CheckReport:

@@ -15,15 +15,8 @@ from ..expr import (
     Zero,
 )  # fmt: skip
 from ..errors import MatcalcError
+from ..functions import FUNCTIONS
 from ..walk import postorder
-
-_NUMPY_FUNCTIONS = {
-    "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
-    "tan": "np.tan({})", "tanh": "np.tanh({})", "sigmoid": "0.5 * (1 + np.tanh(0.5 * {}))",
-    "relu": "np.maximum({}, 0.0)", "softplus": "np.logaddexp(0.0, {})", "abs": "np.abs({})",
-    "sqrt": "np.sqrt({})", "sign": "np.sign({})", "step": "({} > 0).astype(float)",
-}  # fmt: skip
-
 
 def _dim(d, dims: dict) -> str:
     text = str(d)
@@ -51,7 +44,7 @@ def _rules(dims: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
         MatMul: lambda n, a: "(" + " @ ".join(a) + ")",
         Pow: lambda n, a: (f"(1.0 / {a[0]})" if n.exponent == -1
                            else f"np.power({a[0]}, {_number(n.exponent)})"),
-        Func: lambda n, a: _NUMPY_FUNCTIONS[n.name].format(a[0]),
+        Func: lambda n, a: FUNCTIONS[n.name].code.format(a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Trace: lambda n, a: f"np.trace({a[0]})",
         Det: lambda n, a: f"np.linalg.det({a[0]})",

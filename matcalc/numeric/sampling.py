@@ -84,9 +84,15 @@ def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool
     return A
 
 
-def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int) -> dict[str, np.ndarray]:
+def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int,
+                  constrained: bool = True) -> dict[str, np.ndarray]:
+    """Random inputs; ``constrained=False`` draws every sign (the caller falls back to the
+    domain's constraints where f is undefined), since forcing positive inputs can saturate
+    a function and hide sign mistakes."""
     rng = np.random.default_rng(seed)
     positive, definite = domain_needs(f)
+    if not constrained:
+        positive = set()
     return {
         s.name: sample(s, sizes, rng, s in positive, s in definite)
         for s in sorted(symbols, key=lambda s: s.name)

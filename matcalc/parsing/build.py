@@ -10,6 +10,7 @@ the shapes allow (the matrix product when both do).
 from __future__ import annotations
 
 import difflib
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Optional
@@ -17,7 +18,7 @@ from typing import Any, Optional
 import sympy
 
 from .. import ops
-from ..errors import ParseError
+from ..errors import MatcalcError, ParseError
 from ..expr import Const, Expr, Symbol, as_expr, div, matmul, mul, neg, power
 from ..functions import FUNCTIONS
 from ..shapes import ONE
@@ -30,6 +31,11 @@ KNOWN = sorted(ELEMENTWISE | set(SQUARE_TO_SCALAR) | {
     "ones", "zeros", "vector", "matrix",
 })
 PYTHON_MARKS = ("@", ".T", "**")
+PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
+ALTERNATIVES = {"lambda": "lam"}
+ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
+           "log_det": "logdet", "determinant": "det", "frobenius": "norm2", "norm": "norm2"}
+MAX_MATRIX_POWER = 64
 MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
 
@@ -189,6 +195,12 @@ class Builder:
         if name in KNOWN and given is None and name not in self.names:
             raise self.error(f"{name} is a function; call it as {name}(...)", node.start)
         if name not in self.names:
+            if isinstance(given, Symbol) and given.name != name:
+                raise self.error(f"symbols[{name!r}] is a symbol named {given.name!r}; the "
+                                 "names must agree", node.start)
+            if name in PYTHON_KEYWORDS:
+                raise self.error(f"{name!r} is a Python keyword and cannot name a symbol; "
+                                 f"write {ALTERNATIVES.get(name, name + '_')} instead", node.start)
             if isinstance(given, Symbol):
                 shape = (self.from_sympy_dim(given.rows), self.from_sympy_dim(given.cols))
                 self.names[name] = (shape, given)
@@ -240,6 +252,20 @@ class Builder:
 
     # -- the tree ----------------------------------------------------------------------------------
     def visit(self, node: Node) -> Typed:
+        typed = self._visit(node)
+        build = typed.build
+
+        def located(r, build=build, node=node):
+            try:
+                return build(r)
+            except ParseError:
+                raise
+            except MatcalcError as e:  # report it where it happened, not at the start
+                raise self.error(str(e), getattr(node, "pos", node.start)) from None
+
+        return Typed(typed.shape, located)
+
+    def _visit(self, node: Node) -> Typed:
         if isinstance(node, Num):
             value = float(node.value) if any(c in node.value for c in ".eE") else int(node.value)
             return Typed(self.scalar_shape(), lambda r, v=value: Const.new(v))
@@ -279,7 +305,7 @@ class Builder:
             shape = right.shape if ls else left.shape
             if op in ("*", ".*"):
                 return Typed(shape, lambda r: mul(lb(r), rb(r)))
-            if not rs:
+            if not rs and op == "/" and self.syntax == "matcalc":
                 raise self.error(
                     f"cannot divide the scalar {self.src(node.left)} by the array "
                     f"{self.src(node.right)}; use ./ for an elementwise division", node.pos)
@@ -336,6 +362,9 @@ class Builder:
         raise self.error("an exponent must be a number, such as 2, -1 or (1/2)", node.start)
 
     def power(self, node: BinOp) -> Typed:
+        if node.op == "^" and isinstance(node.right, Name) and node.right.name == "T":
+            inner = self.visit(node.left)  # x^T, as in many papers
+            return Typed((inner.shape[1], inner.shape[0]), lambda r, b=inner.build: b(r).T)
         base = self.visit(node.left)
         k = self.exponent(node.right)
         b = base.build
@@ -349,6 +378,9 @@ class Builder:
         if k.denominator != 1:
             raise self.error("a matrix power needs an integer exponent; use .^ for an "
                              "elementwise power", node.pos)
+        if abs(k) > MAX_MATRIX_POWER:
+            raise self.error(f"a matrix power above {MAX_MATRIX_POWER} is not supported "
+                             "(it is written out as a product)", node.pos)
         n = int(k)
 
         def build(r, n=n):
@@ -366,7 +398,8 @@ class Builder:
     def call(self, node: Call) -> Typed:
         name, args = node.name, node.args
         if name not in KNOWN:
-            close = difflib.get_close_matches(name, KNOWN, n=1)
+            close = [ALIASES[name]] if name in ALIASES else difflib.get_close_matches(
+                name, KNOWN, n=1, cutoff=0.7)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise self.error(f"unknown function {name!r}{hint}", node.start)
         if name in ("ones", "zeros", "eye"):
@@ -512,15 +545,12 @@ def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") 
         syntax = detect_syntax(text)
     tree = parse_tree(text)
     builder = Builder(text, symbols, syntax)
-    typed = builder.visit(tree)
-    taken = set(builder.names) | {str(d) for d in builder.dim_of_sympy}
+    # the tree, and the builders it makes, nest as deep as the text: allow that much
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20 * len(text) + 1000))
     try:
+        typed = builder.visit(tree)
+        taken = set(builder.names) | {str(d) for d in builder.dim_of_sympy}
         return as_expr(typed.build(builder.resolver(taken)))
-    except ParseError:
-        raise
-    except Exception as e:  # a shape the inference let through; report it at the start
-        from ..errors import MatcalcError
-
-        if isinstance(e, MatcalcError):
-            raise ParseError(str(e), text, 0) from None
-        raise
+    finally:
+        sys.setrecursionlimit(limit)

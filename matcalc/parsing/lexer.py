@@ -17,8 +17,13 @@ class Token:
     pos: int
 
 
+# transposes as they arrive from PDFs and papers
+_QUOTES = {"\u2019": "'", "\u2032": "'", "\u1d40": "'"}
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
+    text = "".join(_QUOTES.get(ch, ch) for ch in text)
     i, n = 0, len(text)
     while i < n:
         ch = text[i]

@@ -53,8 +53,10 @@ class LatexPrinter(MathPrinter):
         return Printed(text, MUL if value.is_Rational else ATOM)
 
     def partial(self, node, kids):
-        return Printed(rf"\frac{{\partial {self.name(node.of)}}}{{\partial {self.name(node.by)}}}",
-                       POW)
+        text = rf"\frac{{\partial {self.name(node.of)}}}{{\partial {self.name(node.by)}}}"
+        if node.via:  # one path's contribution
+            text = rf"\left.{text}\right|_{{{self.name(node.via)}}}"
+        return Printed(text, POW)
 
     def sup(self, base: str, exponent: str) -> str:
         return f"{base}^{{{exponent}}}"

@@ -26,6 +26,8 @@ _NAME = re.compile(r"^([A-Za-z]+?)_?(\d*)$")
 
 class MathPrinter(Printer):
     negation = "-"
+    #: (1/2)x rather than 1/2x, where a fraction would read as dividing what follows
+    bracket_fractions = False
     hadamard = " ⊙ "
     hadamard_div = " ⊘ "
     kron_op = " ⊗ "
@@ -85,6 +87,8 @@ class MathPrinter(Printer):
         return Printed(self.identity_glyph, ATOM)
 
     def ones(self, node, kids):
+        if node.rows == 1 and node.cols != 1:  # a row of ones: 𝟏ᵀ
+            return Printed(self.sup(self.ones_glyph, self.transpose_mark()), POW)
         return Printed(self.ones_glyph, ATOM)
 
     def zero(self, node, kids):
@@ -135,7 +139,9 @@ class MathPrinter(Printer):
             if coef == -1:
                 sign = self.negation
             else:
-                lead.append(self.number(coef).text)
+                number = self.number(coef)
+                bracket = self.bracket_fractions and not coef.is_Integer and len(factors) > 0
+                lead.append(f"({number.text})" if bracket else number.text)
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
             else "1"
         if scalar_dens:

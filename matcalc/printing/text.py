@@ -38,7 +38,8 @@ class TextPrinter(Printer):
         return Printed(f"d{node.var.name}", ATOM)
 
     def partial(self, node, kids):
-        return Printed(f"d{node.of}_d{node.by}", ATOM)
+        via = f"_via_{node.via}" if node.via else ""
+        return Printed(f"d{node.of}_d{node.by}{via}", ATOM)
 
     def identity(self, node, kids):
         return Printed(f"eye({_dim(node.rows)})", ATOM)
@@ -89,8 +90,9 @@ class TextPrinter(Printer):
         base = self.paren(kids[0], POW)
         k = node.exponent
         exp = str(k) if k.is_Integer else f"({k})"
-        # only x**-1 prints as a division: `a / x` parses back to the same structure
-        return Printed(f"{base}**{exp}", POW, recip=kids[0] if k == -1 else None)
+        if k == -1:  # a division: `1 / x`, and `a / x` inside a product, parse back the same
+            return Printed(f"1 / {self.paren(kids[0], MUL)}", MUL, recip=kids[0])
+        return Printed(f"{base}**{exp}", POW)
 
     def func(self, node, kids):
         return Printed(f"{node.name}({kids[0].text})", ATOM)

@@ -48,6 +48,18 @@ def _letters_at_start(s: str) -> int:
     return i
 
 
+def _bracketed(text: str) -> bool:
+    """Whether the whole of ``text`` is one pair of brackets: (a + b), not (a)(b)."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
+
+
 def _gap(left: str, right: str) -> str:
     """Juxtapose single-letter names (2Sx), but keep words apart (W₂ tanh(…), lam x)."""
     if not left or not right or left[-1] in "( ":
@@ -63,6 +75,7 @@ def _gap(left: str, right: str) -> str:
 class UnicodePrinter(MathPrinter):
     minus = " − "
     negation = "−"
+    bracket_fractions = True
     identity_glyph = "I"
     ones_glyph = "𝟏"
     zero_glyph = "0"
@@ -90,7 +103,10 @@ class UnicodePrinter(MathPrinter):
 
     def partial(self, node, kids):
         # a fraction: parenthesised under a transpose, juxtaposed in a product
-        return Printed(f"∂{self.name(node.of)}/∂{self.name(node.by)}", POW)
+        text = f"∂{self.name(node.of)}/∂{self.name(node.by)}"
+        if node.via:  # one path's contribution
+            text = f"{text}|{self.name(node.via)}"
+        return Printed(text, POW)
 
     def sup(self, base: str, exponent: str) -> str:
         return base + exponent
@@ -101,7 +117,7 @@ class UnicodePrinter(MathPrinter):
     def frac(self, num: str, den: str, num_prec: int = MUL) -> str:
         if not _SINGLE_TERM.match(den):
             den = f"({den})"
-        if num_prec <= ADD:
+        if (num_prec <= ADD or not _SINGLE_TERM.match(num)) and not _bracketed(num):
             num = f"({num})"
         return f"{num}/{den}"
 

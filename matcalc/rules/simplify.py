@@ -337,7 +337,9 @@ def c_pow(base: Expr, k) -> Expr:
         if k < 0:
             raise MatcalcError("division by zero (0 raised to a negative power)")
         return base
-    if is_row_shape(base.shape):
+    if is_row_shape(base.shape) or (isinstance(base, Transpose)
+                                    and not is_row_shape(base.args[0].shape)
+                                    and not is_column_shape(base.args[0].shape)):
         return c_transpose(c_pow(c_transpose(base), k))
     if isinstance(base, Pow) and k.is_integer:
         return c_pow(base.base, base.exponent * k)
@@ -354,8 +356,9 @@ _SYMPY_FUNCTIONS = {
 
 def c_func(name: str, u: Expr) -> Expr:
     """f applied elementwise; log(exp(u)) = u and exp(log(u)) = u; rational values folded."""
-    if is_row_shape(u.shape):
-        return c_transpose(c_func(name, c_transpose(u)))
+    if is_row_shape(u.shape) or (isinstance(u, Transpose) and not is_column_shape(u.args[0].shape)
+                                  and not is_row_shape(u.args[0].shape)):
+        return c_transpose(c_func(name, c_transpose(u)))  # f(Aᵀ) = f(A)ᵀ
     if isinstance(u, Func) and {name, u.name} == {"exp", "log"}:
         return u.arg
     if isinstance(u, (Const, Zero)) and name in _SYMPY_FUNCTIONS:
@@ -386,6 +389,9 @@ def c_transpose(a: Expr) -> Expr:
         if is_column_shape(a.shape):  # like any column: (a ⊗ b)ᵀ stays a transposed column
             return Transpose.new(a)
         return c_kron(c_transpose(a.args[0]), c_transpose(a.args[1]))
+    if isinstance(a, (Pow, Func)) and not is_row_shape(a.shape):
+        # f(A)ᵀ stays: pushed inside it would rebuild f's argument transposed
+        return a if is_symmetric(a) else Transpose.new(a)
     if isinstance(a, (Add, Mul, Pow, Func)):
         if is_column_shape(a.shape):
             scalars, core = split_scalars(a)
