@@ -113,12 +113,14 @@ def check(
     f_fn, g_fn = lambdify(f), lambdify(d.result)
 
     worst, used_seed, detail = 0.0, seed, ""
-    checked, flat, attempt = 0, 0, 0
+    checked, flat, attempt, flat_shape = 0, 0, 0, (0, 0)
     while checked < points:
         if attempt >= points + MAX_FLAT_POINTS:
-            return _report(False, worst, f, x, d, (0, 0), dim_sizes, seed, tolerance,
-                           f"inconclusive: at {flat} random points the derivative was below the "
-                           "rounding error of finite differences; try other sizes or a seed")
+            # both sides vanished to rounding everywhere: consistent, and all this shows
+            return _report(True, worst, f, x, d, flat_shape, dim_sizes, seed, tolerance,
+                           f"at all {flat} random points tried the derivative vanishes to the "
+                           "rounding error of finite differences; that is all this check shows",
+                           points)
         inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
         attempt += 1
         point = checked
@@ -135,7 +137,11 @@ def check(
         floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
         rel = err / scale if scale > 0 else err
         if 0 < scale < 10 * floor:
-            flat += 1  # the derivative is lost in rounding here: this point proves nothing
+            if err > floor:  # even at the noise level the two disagree
+                return _report(False, rel, f, x, d, symbolic.shape, dim_sizes, point_seed,
+                               tolerance, "the derivative and finite differences disagree")
+            flat += 1  # lost in rounding here: this point proves nothing
+            flat_shape = symbolic.shape
             continue
         checked += 1
         if not np.isfinite(err) or err > tolerance * scale + floor:
