@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from .errors import MatcalcError, UnsupportedError
 from .expr import Delta, Expr, Symbol, as_expr, describe
@@ -143,6 +143,3 @@ def hessian(f: Any, x: Any, y: Any = None) -> Expr:
                 "d²f/dvec(X)dvec(X)ᵀ, which is not supported yet; vectors and scalars are")
     return jacobian(gradient(f, x), y)
 
-
-def diff_all(f: Any, wrt: Sequence[Any], layout: str = "denominator") -> tuple[Expr, ...]:
-    return tuple(diff(f, w, layout) for w in wrt)

@@ -37,8 +37,6 @@ class Expr:
 
     __slots__ = ("args", "params", "shape", "_hash", "_digest", "_size", "__weakref__")
 
-    #: precedence class used by the printers (see ``matcalc.printing.base``)
-    kind: ClassVar[str] = "atom"
     # Lets ``2 * x`` and ``ndarray * x`` reach our reflected operators instead of numpy's.
     __array_ufunc__ = None
 
@@ -350,8 +348,6 @@ class Partial(Expr):
         return self.params[1]
 
 
-LEAVES = (Symbol, Delta, Const, Identity, Ones, Zero, Partial)
-
 
 # ---------------------------------------------------------------------------------------------
 # Operations
@@ -362,7 +358,6 @@ class Add(Expr):
     """A sum of two or more terms of one shape."""
 
     __slots__ = ()
-    kind = "add"
 
     @classmethod
     def new(cls, *terms: Expr) -> Expr:
@@ -381,7 +376,6 @@ class Mul(Expr):
     """An elementwise product with numpy broadcasting of scalars: ``2*A``, ``a*b``, ``u*v`` (⊙)."""
 
     __slots__ = ()
-    kind = "mul"
 
     @classmethod
     def new(cls, *factors: Expr) -> Expr:
@@ -406,7 +400,6 @@ class MatMul(Expr):
     """A matrix product of two or more factors."""
 
     __slots__ = ()
-    kind = "matmul"
 
     @classmethod
     def new(cls, *factors: Expr) -> Expr:
@@ -425,7 +418,6 @@ class Pow(Expr):
     """An elementwise power by a constant exponent."""
 
     __slots__ = ()
-    kind = "pow"
 
     @classmethod
     def new(cls, base: Expr, exponent: Any) -> Expr:
@@ -444,7 +436,6 @@ class Func(Expr):
     """An elementwise function from the table in ``matcalc.functions``."""
 
     __slots__ = ()
-    kind = "call"
 
     @classmethod
     def new(cls, name: str, arg: Expr) -> Expr:
@@ -465,7 +456,6 @@ class Func(Expr):
 
 class Transpose(Expr):
     __slots__ = ()
-    kind = "postfix"
 
     @classmethod
     def new(cls, a: Expr) -> Expr:
@@ -477,7 +467,6 @@ class Unary(Expr):
     """A one-argument operation such as tr, det or inv; subclasses set ``result_shape``."""
 
     __slots__ = ()
-    kind = "call"
     #: the name users call it by (``mc.tr``), used in errors and printing
     fname: ClassVar[str] = ""
 
@@ -540,7 +529,6 @@ class LogDet(Unary):
 class Inverse(Unary):
     __slots__ = ()
     fname = "inv"
-    kind = "postfix"
 
     @classmethod
     def result_shape(cls, a: Expr) -> Shape:
@@ -618,7 +606,6 @@ class Kron(Expr):
     """The Kronecker product A ⊗ B."""
 
     __slots__ = ()
-    kind = "call"
 
     @classmethod
     def new(cls, a: Any, b: Any) -> Expr:

@@ -22,7 +22,7 @@ import numpy as np
 from .errors import MatcalcError, UnsupportedError
 from .expr import Expr, describe
 from .rules.simplify import c_transpose
-from .shapes import Shape, fmt_shape, is_column_shape, is_scalar_shape
+from .shapes import Shape, is_column_shape, is_scalar_shape
 
 LAYOUTS = ("denominator", "numerator", "mixed")
 
@@ -100,11 +100,3 @@ def arrange_numeric(case: Case, d4: np.ndarray, layout: str) -> np.ndarray:
         natural = d4[:, :, 0, 0]
     return natural.T if TRANSPOSED[case][check_layout(layout)] else natural
 
-
-def layout_shape(case: Case, f_shape: Shape, x_shape: Shape, layout: str) -> Shape:
-    rows, cols = natural_shape(case, f_shape, x_shape)
-    return (cols, rows) if TRANSPOSED[case][check_layout(layout)] else (rows, cols)
-
-
-def describe_shape(case: Case, f_shape: Shape, x_shape: Shape, layout: str) -> str:
-    return fmt_shape(layout_shape(case, f_shape, x_shape, layout))

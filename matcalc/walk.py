@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
 from .expr import Expr
 
@@ -36,14 +36,6 @@ def fold(root: Expr, rule: Callable[[Expr, list[T]], T], memo: dict[Expr, T] | N
         if node not in results:
             results[node] = rule(node, [results[c] for c in node.args])
     return results[root]
-
-
-def nodes(root: Expr) -> Iterator[Expr]:
-    return iter(postorder(root))
-
-
-def contains(root: Expr, predicate: Callable[[Expr], bool]) -> bool:
-    return any(predicate(n) for n in postorder(root))
 
 
 def cached_fold(

@@ -8,7 +8,7 @@ class Symbols:
 
     def __init__(self):
         self.n, self.m, self.p = mc.dims("n m p")
-        n, m, p = self.n, self.m, self.p
+        n, m = self.n, self.m
         self.a, self.x, self.y, self.z, self.t = (mc.vector(s, n) for s in "axyzt")
         self.b = mc.vector("b", n)
         self.bm = mc.vector("b", m)

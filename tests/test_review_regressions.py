@@ -1,7 +1,5 @@
 """Defects an independent review found; each test pins the fix."""
 
-import numpy as np
-import pytest
 
 import matcalc as mc
 from matcalc.numeric import check as check_module

@@ -15,9 +15,8 @@ import numpy as np
 
 from ..derive import differentiate
 from ..errors import MatcalcError, NumericError
-from ..expr import Expr, Symbol, as_expr
+from ..expr import as_expr
 from ..layout import arrange_numeric, check_layout
-from ..shapes import fmt_shape
 from .lambdify import lambdify
 from .sampling import choose_sizes, sample_inputs
 
@@ -206,5 +205,3 @@ def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1) -
         detail=detail, points=points,
     )
 
-
-__all__ = ["check", "CheckReport", "fmt_shape", "Expr"]

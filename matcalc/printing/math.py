@@ -10,8 +10,7 @@ import re
 
 import sympy
 
-from ..expr import Const, Expr, Inverse, MatMul, Mul, Pow
-from ..functions import FUNCTIONS
+from ..expr import Const, Inverse, MatMul, Mul, Pow
 from .base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
 
 GREEK = {
@@ -223,5 +222,3 @@ def split_name(name: str) -> tuple[str, str]:
         return m.group(1), m.group(2)
     return name, ""
 
-
-__all__ = ["MathPrinter", "split_name", "GREEK", "ALIASES", "FUNCTIONS", "Expr"]

@@ -170,5 +170,3 @@ def to_rich(e: Expr):
 
     return Text(to_unicode(e))
 
-
-__all__ = ["to_unicode", "to_rich", "MUL"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 
-from ..expr import Add, Const, Delta, Expr, Identity, Mul, Ones, Symbol, Zero
+from ..expr import Const, Delta, Expr, Identity, Mul, Ones, Symbol, Zero
 from ..walk import cached_fold
 
 _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()
@@ -59,5 +59,3 @@ def _strip_coefficient(e: Expr) -> Expr:
         return rest[0] if len(rest) == 1 else Mul.new(*rest)
     return e
 
-
-__all__ = ["Add", "factor_key", "is_constant_term", "key", "lead", "term_key"]

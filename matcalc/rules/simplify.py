@@ -29,6 +29,7 @@ from ..expr import (
     LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
     Zero,
 )  # fmt: skip
+from ..expr import _as_number
 from ..shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from ..walk import cached_fold
 from .order import factor_key, key, term_key
@@ -321,7 +322,7 @@ def _recognise_sigmoid(bases: dict[Expr, sympy.Expr]) -> None:
 
 def c_pow(base: Expr, k) -> Expr:
     """u⁰ = 1, u¹ = u, (uᵃ)ᵇ = uᵃᵇ for integer b, (u ⊙ v)ᵏ = uᵏ ⊙ vᵏ for integer k."""
-    k = sympy.sympify(k)
+    k = _as_number(k)
     if k == 0:
         return const(1) if base.is_scalar else Ones.new(base.shape)
     if k == 1:
