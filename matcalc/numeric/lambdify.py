@@ -58,7 +58,20 @@ def _inv(node, X: np.ndarray) -> np.ndarray:
 
 
 def _matmul(values: list[np.ndarray]) -> np.ndarray:
-    return values[0] @ values[1] if len(values) == 2 else np.linalg.multi_dot(values)
+    if len(values) == 2:
+        return values[0] @ values[1]
+    if len(values) <= 12:  # numpy's optimal ordering costs O(k³): worth it for short chains
+        return np.linalg.multi_dot(values)
+    # a long chain: from the thin end, so a product ending in a vector stays matrix-vector
+    if values[-1].shape[1] <= values[0].shape[0]:
+        out = values[-1]
+        for v in reversed(values[:-1]):
+            out = v @ out
+        return out
+    out = values[0]
+    for v in values[1:]:
+        out = out @ v
+    return out
 
 
 def _product(values: list[np.ndarray]) -> np.ndarray:

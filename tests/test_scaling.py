@@ -1,0 +1,69 @@
+"""Deep input does not crash, and derivatives of deep networks stay linear in size.
+
+Counts, not times: timings belong in benchmarks/.
+"""
+
+import numpy as np
+
+import matcalc as mc
+from matcalc.walk import postorder
+
+
+def chain(k: int):
+    n = mc.dims("n")
+    x = mc.vector("x", n)
+    Ws = [mc.matrix(f"W{i}", n) for i in range(1, k + 1)]
+    h = mc.tanh(Ws[0] @ x)
+    for W in Ws[1:]:
+        h = W @ h
+    return x, Ws, h
+
+
+def test_a_5000_layer_chain_builds_derives_prints_and_evaluates():
+    x, Ws, h = chain(5000)
+    L = mc.sum(h)
+    g = mc.diff(L, Ws[0])
+    assert str(g) and mc.latex(g) and mc.unicode(g) and str(mc.diff(L, x))
+    assert mc.jacobian(h, x).shape == (x.rows, x.rows)
+    assert len(mc.derive(L, Ws[0])) > 3
+    rng = np.random.default_rng(0)
+    mats = [np.eye(3) + 0.01 * rng.standard_normal((3, 3)) for _ in Ws]
+    xv = rng.standard_normal(3)
+    values = {f"W{i + 1}": M for i, M in enumerate(mats)}
+    # the gradient by W1 is (v ⊙ tanh′(W1 x)) xᵀ with v = W2ᵀ⋯W_kᵀ 1
+    v = np.ones(3)
+    for M in reversed(mats[1:]):
+        v = M.T @ v
+    expected = np.outer(v * (1 - np.tanh(mats[0] @ xv) ** 2), xv)
+    np.testing.assert_allclose(mc.lambdify(g)(x=xv, **values), expected, rtol=1e-9)
+
+
+def mlp(k: int):
+    dims = mc.dims(" ".join(f"d{i}" for i in range(k + 1)))
+    dims = dims if isinstance(dims, tuple) else (dims,)
+    h = mc.vector("x", dims[0])
+    Ws = []
+    for i in range(k):
+        Ws.append(mc.matrix(f"W{i + 1}", dims[i + 1], dims[i]))
+        h = mc.tanh(Ws[-1] @ h)
+    t = mc.vector("t", dims[-1])
+    return mc.norm2(h - t) ** 2, Ws
+
+
+def distinct_nodes(exprs) -> int:
+    seen = set()
+    for e in exprs:
+        seen.update(postorder(e))
+    return len(seen)
+
+
+def test_the_gradient_by_every_weight_grows_linearly_with_depth():
+    ks = (1, 2, 4, 8, 16, 32, 64)
+    counts = []
+    for k in ks:
+        L, Ws = mlp(k)
+        counts.append(distinct_nodes(mc.diff(L, Ws)))
+    per_layer = (counts[-1] - counts[0]) / (ks[-1] - ks[0])
+    for k, c in zip(ks, counts):
+        assert c == counts[0] + per_layer * (k - 1), (ks, counts)
+    assert per_layer <= 20
