@@ -14,6 +14,7 @@ EXAMPLES = """examples:
   matcalc diff "log(det(X))" --wrt X --latex
   matcalc diff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --code
   matcalc check "tr(X'*A*X)" --wrt X
+  matcalc hessian "norm2(A*x - b)^2" --wrt x --check
   matcalc demo
 
 names starting a-g are scalars, h-z vectors, A-Z matrices (as on matrixcalculus.org);
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ask for, compact, explained and checked numerically.", epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"matcalc {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{diff,check,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{diff,check,hessian,demo}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("expr", help="the expression, e.g. \"x'*A*x\" or \"x.T @ A @ x\"")
@@ -51,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check a derivative against finite differences",
                                 epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     common(check)
+    hessian = commands.add_parser(
+        "hessian", help="the Hessian of a scalar by a vector (two --wrt: the mixed Hessian)",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    hessian.add_argument("expr", help="a scalar expression")
+    hessian.add_argument("--wrt", action="append", required=True, metavar="NAME",
+                         help="the vector (a second --wrt gives ∂²f/∂x∂yᵀ)")
+    hessian.add_argument("--var", action="append", default=[], metavar="SPEC",
+                         help='declare a symbol: "S: matrix(n, n) symmetric"')
+    for flag, text in (("--latex", "print only LaTeX"), ("--json", "print JSON"),
+                       ("--code", "print a numpy function"),
+                       ("--check", "check against finite differences of the gradient")):
+        hessian.add_argument(flag, action="store_true", help=text)
     commands.add_parser("demo", help="the quick-start derivation")
     return parser
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import ops
-from .derive import differentiate
+from .derive import differentiate, gradient, hessian
 from .errors import MatcalcError, ParseError
 from .explain import derive
 from .expr import Symbol
@@ -74,6 +74,8 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
             from .demo import main as demo
 
             return demo(Console(file=out))
+        if args.command == "hessian":
+            return _hessian(args, out)
         return _run(args, out)
     except MatcalcError as e:
         print(f"matcalc: error: {one_line(e)}", file=err)
@@ -98,6 +100,42 @@ def _variables(args: Any):
                                f"its variables are {', '.join(sorted(by_name)) or 'none'}")
         wrts.append(by_name[name])
     return f, wrts
+
+
+def _hessian(args: Any, out: Any) -> int:
+    """∂²f/∂x∂yᵀ; checked as the Jacobian of the gradient against finite differences."""
+    if len(args.wrt) > 2:
+        raise MatcalcError("hessian takes one --wrt (the Hessian) or two (the mixed Hessian)")
+    f, wrts = _variables(args)
+    x, y = wrts[0], wrts[-1]
+    H = hessian(f, x, y)
+    report = check(gradient(f, x), y, "numerator") if args.check else None
+    ok = report is None or report.ok
+    label = f"∂²f/∂{to_unicode(x)}∂{to_unicode(y)}ᵀ"
+    if args.json:
+        payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
+                   "latex": to_latex(H), "unicode": to_unicode(H),
+                   "shape": [str(s) for s in H.shape]}
+        if report is not None:
+            payload["check"] = {"ok": report.ok, "max_rel_error": report.max_rel_error,
+                                "sizes": report.sizes, "seed": report.seed}
+        if args.code:
+            payload["code"] = codegen([H], "hessian", [label])
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        return 0 if ok else 1
+    if args.latex:
+        lhs = (rf"\frac{{\partial^2 f}}{{\partial {to_latex(x)}\, \partial {to_latex(y)}^{{\top}}}}")
+        print(f"{lhs} = {to_latex(H)}", file=out)
+    else:
+        console = Console(file=out, highlight=False)
+        console.print(Text(f"f = {to_unicode(f)}", style="bold"))
+        console.print(Text(f"{label} = {to_unicode(H)}", style="bold")
+                      + Text(f"    [{fmt_shape(H.shape)}]", style="dim"))
+        if report is not None:
+            console.print(report)
+    if args.code:
+        out.write(codegen([H], "hessian", [label]))
+    return 0 if ok else 1
 
 
 def _run(args: Any, out: Any) -> int:

@@ -140,3 +140,17 @@ def test_python_code_in_the_expression_does_nothing(tmp_path):
     marker = tmp_path / "pwned"
     out = run("diff", f"__import__('os').system('touch {marker}')", "--wrt", "x", check_exit=2)
     assert "matcalc: error" in out.stderr and not marker.exists()
+
+
+def test_hessian_command():
+    out = run("hessian", "norm2(A*x - y)^2", "--wrt", "x", "--check", check_exit=0)
+    assert "∂²f/∂x∂xᵀ = 2AᵀA" in out.stdout and "check ok" in out.stdout
+    mixed = run("hessian", "u'*W*x", "--wrt", "x", "--wrt", "u", check_exit=0)
+    assert "∂²f/∂x∂uᵀ = Wᵀ" in mixed.stdout
+    tex = run("hessian", "x'*A*x", "--wrt", "x", "--latex", check_exit=0).stdout.strip()
+    assert tex.endswith("= A + A^{\\top}")
+    data = json.loads(run("hessian", "logsumexp(x)", "--wrt", "x", "--json", "--code",
+                          check_exit=0).stdout)
+    assert data["hessian"] == "diag(softmax(x)) - softmax(x) @ softmax(x).T"
+    assert "def hessian" in data["code"]
+    assert run("hessian", "W*x", "--wrt", "x", check_exit=2).stderr.startswith("matcalc: error")

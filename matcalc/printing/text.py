@@ -56,6 +56,10 @@ class TextPrinter(Printer):
         return self._filled("zeros", node)
 
     def _mul_text(self, node: Mul, kids: list[Printed], coef) -> Printed:
+        rest = [p for i, (f, p) in enumerate(zip(node.args, kids))
+                if not (i == 0 and isinstance(f, Const))]
+        if len(rest) == 1 and rest[0].recip is None and coef in (None, 1):
+            return rest[0]  # the negated term of a sum: a - b @ c, not a - (b @ c)
         nums: list[str] = []
         dens: list[str] = []
         for i, (f, p) in enumerate(zip(node.args, kids)):
