@@ -10,7 +10,10 @@ from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
-from .rules.simplify import c_mul, c_sum, is_zero, simplify, substitute, zero
+from .rules.simplify import (
+    c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, const, is_zero, simplify, substitute,
+    zero,
+)
 
 
 @dataclass(frozen=True)
@@ -40,10 +43,16 @@ def _check_wrt(wrt: Any) -> Symbol:
     )
 
 
-def differentiate(f: Any, wrt: Any, layout: str = "denominator") -> Differentiation:
+STRUCTURES = ("unstructured", "symmetric")
+
+
+def differentiate(f: Any, wrt: Any, layout: str = "denominator",
+                  structure: str = "unstructured") -> Differentiation:
     f = as_expr(f)
     x = _check_wrt(wrt)
     check_layout(layout)
+    if structure != "unstructured":
+        return _structured(f, x, layout, structure)
     if any(isinstance(n, Delta) for n in _nodes(f)):
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
     case = classify(f, x)
@@ -73,6 +82,25 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator") -> Differentiat
     return Differentiation(f, x, layout, case, canonical, df, natural, result)
 
 
+def _structured(f: Expr, x: Symbol, layout: str, structure: str) -> Differentiation:
+    """The derivative by the free entries of a structured matrix (Matrix Cookbook §2.8.2):
+    for a symmetric S, whose entries Sᵢⱼ = Sⱼᵢ are one variable, ∂f/∂S = G + Gᵀ − G ⊙ I
+    with G the unstructured gradient."""
+    if structure not in STRUCTURES:
+        raise MatcalcError(f"unknown structure {structure!r}; choose 'unstructured' or "
+                           "'symmetric'")
+    if not (x.symmetric and not x.is_scalar):
+        raise MatcalcError(f"structure='symmetric' needs a matrix declared symmetric (or spd), "
+                           f"got {describe(x)}; declare it with mc.matrix(..., symmetric=True)")
+    d = differentiate(f, x, "denominator")
+    if d.case is not Case.SCALAR_BY_ARRAY:
+        raise UnsupportedError("structured derivatives are for a scalar function of a matrix")
+    G = d.natural
+    natural = c_add([G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])])
+    result = simplify(arrange(d.case, natural, layout))
+    return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result)
+
+
 def _nodes(f: Expr):
     from .walk import postorder
 
@@ -90,15 +118,17 @@ def upstream_scalar(f: Any, upstream: Any) -> Expr:
     return c_sum(c_mul([G, simplify(f)]))
 
 
-def diff(f: Any, wrt: Any, layout: str = "denominator", *, upstream: Any = None) -> Any:
+def diff(f: Any, wrt: Any, layout: str = "denominator", *, upstream: Any = None,
+         structure: str = "unstructured") -> Any:
     """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
     "mixed"; see ``matcalc.layout``).  ``wrt`` may be a list of symbols: then a tuple.
-    With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G."""
+    With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G.
+    ``structure="symmetric"``: by the free entries of a symmetric matrix, G + Gᵀ − G ⊙ I."""
     if upstream is not None:
         f = upstream_scalar(f, upstream)
     if isinstance(wrt, (list, tuple)):
-        return tuple(differentiate(f, w, layout).result for w in wrt)
-    return differentiate(f, wrt, layout).result
+        return tuple(differentiate(f, w, layout, structure).result for w in wrt)
+    return differentiate(f, wrt, layout, structure).result
 
 
 def gradient(f: Any, x: Any) -> Expr:

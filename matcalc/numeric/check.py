@@ -85,6 +85,7 @@ def check(
     tolerance: float = TOLERANCE,
     step: float = 1e-6,
     points: int = 2,
+    structure: str = "unstructured",
 ) -> CheckReport:
     """Compare ``diff(f, wrt, layout)`` with central finite differences at ``points`` random
     points; every entry of the variable is perturbed on its own (the unstructured derivative,
@@ -97,7 +98,7 @@ def check(
     """
     if isinstance(wrt, (list, tuple)):
         return [check(f, w, layout, seed=seed, sizes=sizes, tolerance=tolerance, step=step,
-                      points=points) for w in wrt]  # type: ignore[return-value]
+                      points=points, structure=structure) for w in wrt]  # type: ignore[return-value]
     check_layout(layout)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise MatcalcError(f"seed must be a non-negative integer, got {seed!r}")
@@ -105,7 +106,7 @@ def check(
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise MatcalcError(f"sizes[{name!r}] must be a positive integer, got {size!r}")
     f = as_expr(f)
-    d = differentiate(f, wrt, layout)
+    d = differentiate(f, wrt, layout, structure)
     x = d.wrt
     dim_sizes = choose_sizes([f, x, d.result], sizes)
     symbols = sorted(f.free_symbols() | {x} | d.result.free_symbols(), key=lambda s: s.name)
@@ -124,7 +125,8 @@ def check(
         attempt += 1
         point = checked
         symbolic = _evaluate(g_fn, inputs, dim_sizes)
-        expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step)
+        expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step,
+                                                   symmetric=structure == "symmetric")
         if expected.shape != symbolic.shape:
             return _report(False, np.inf, f, x, d, symbolic.shape, dim_sizes, point_seed,
                            tolerance, f"shape {symbolic.shape} but finite differences give "
@@ -168,7 +170,7 @@ def _domain_point(f, f_fn, symbols, sizes, seed):
     )
 
 
-def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step):
+def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=False):
     """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout;
     with the size of f and the step, which bound the rounding error."""
     x0 = inputs[x.name]
@@ -185,11 +187,17 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step):
     def central(width: float) -> np.ndarray:
         d4 = np.zeros((*f_shape, *x0.shape))
         for i, j in np.ndindex(x0.shape):
+            if symmetric and j < i:
+                continue
             E = np.zeros(x0.shape)
             E[i, j] = width
+            if symmetric:  # Xᵢⱼ and Xⱼᵢ are one variable: move them together
+                E[j, i] = width
             plus = _evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
             minus = _evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
             d4[:, :, i, j] = ((plus - minus) / (2 * width)).reshape(f_shape)
+            if symmetric:
+                d4[:, :, j, i] = d4[:, :, i, j]
         return d4
 
     # Richardson extrapolation cancels the h² error term, so steep functions check too
