@@ -36,10 +36,10 @@ def test_broadcast_scalars_print_as_numbers_in_sums():
 def _with_wrong_result(monkeypatch, wrong):
     real = check_module.differentiate
 
-    def fake(f, w, layout="denominator"):
+    def fake(f, w, layout="denominator", structure="unstructured"):
         import dataclasses
 
-        return dataclasses.replace(real(f, w, layout), result=wrong)
+        return dataclasses.replace(real(f, w, layout, structure), result=wrong)
 
     monkeypatch.setattr(check_module, "differentiate", fake)
 
