@@ -9,7 +9,7 @@ from .errors import MatcalcError, UnsupportedError
 from .expr import Delta, Expr, Symbol, as_expr, describe
 from .layout import Case, arrange, check_layout, classify, natural_shape
 from .rules.differential import differential
-from .rules.identify import derivative_by_scalar, gradient_of, jacobian_of
+from .rules.identify import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
 from .rules.simplify import (
     c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, const, is_zero, simplify, substitute,
     zero,
@@ -127,8 +127,30 @@ def diff(f: Any, wrt: Any, layout: str = "denominator", *, upstream: Any = None,
     if upstream is not None:
         f = upstream_scalar(f, upstream)
     if isinstance(wrt, (list, tuple)):
+        together = _gradients_at_once(f, wrt, layout, structure)
+        if together is not None:
+            return together
         return tuple(differentiate(f, w, layout, structure).result for w in wrt)
     return differentiate(f, wrt, layout, structure).result
+
+
+def _gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
+    """The gradients of a scalar by several plain variables from one backward sweep, so the
+    gradient of a k-layer network by all its weights costs O(k), not O(k²)."""
+    f = as_expr(f)
+    xs = [_check_wrt(w) for w in wrt]
+    check_layout(layout)
+    if (not f.is_scalar or structure != "unstructured" or any(x.props for x in xs)
+            or len(set(xs)) != len(xs)):
+        return None
+    cases = [classify(f, x) for x in xs]
+    if any(c is not Case.SCALAR_BY_ARRAY for c in cases):
+        return None
+    df = differential(simplify(f), xs)
+    if df is None or is_zero(df):
+        return tuple(simplify(arrange(c, zero(x.shape), layout)) for c, x in zip(cases, xs))
+    grads = gradients_of(df, [Delta.new(x) for x in xs])
+    return tuple(simplify(arrange(c, grads[Delta.new(x)], layout)) for c, x in zip(cases, xs))
 
 
 def gradient(f: Any, x: Any) -> Expr:

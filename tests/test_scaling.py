@@ -67,3 +67,12 @@ def test_the_gradient_by_every_weight_grows_linearly_with_depth():
     for k, c in zip(ks, counts):
         assert c == counts[0] + per_layer * (k - 1), (ks, counts)
     assert per_layer <= 20
+
+
+def test_gradients_by_several_variables_at_once_equal_the_separate_ones():
+    L, Ws = mlp(6)
+    x = next(s for s in L.free_symbols() if s.name == "x")
+    together = mc.diff(L, [*Ws, x], "numerator")
+    for g, w in zip(together, [*Ws, x]):
+        assert g == mc.diff(L, w, "numerator")
+        assert mc.check(L, w, "numerator").ok
