@@ -154,3 +154,20 @@ def test_hessian_command():
     assert data["hessian"] == "diag(softmax(x)) - softmax(x) @ softmax(x).T"
     assert "def hessian" in data["code"]
     assert run("hessian", "W*x", "--wrt", "x", check_exit=2).stderr.startswith("matcalc: error")
+
+
+def test_generated_logistic_hessian_applies_the_diagonal_by_broadcasting():
+    from matcalc.numeric.codegen import codegen
+
+    m, n = mc.dims("m n")
+    X, w, y = mc.matrix("X", m, n), mc.vector("w", n), mc.vector("y", m)
+    H = mc.hessian(mc.sum(mc.log(1 + mc.exp(-y * (X @ w)))), w)
+    source = codegen([H], "hessian")
+    assert "np.diag" not in source and "for " not in source and "while " not in source
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # our generated code, in a test
+    rng = np.random.default_rng(3)
+    Xv, wv, yv = rng.standard_normal((6, 4)), rng.standard_normal(4), rng.choice([-1.0, 1.0], 6)
+    p = 1 / (1 + np.exp(yv * (Xv @ wv)))
+    expected = Xv.T @ (Xv * (p * (1 - p))[:, None])
+    np.testing.assert_allclose(namespace["hessian"](X=Xv, w=wv, y=yv), expected, rtol=1e-10)

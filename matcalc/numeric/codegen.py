@@ -31,6 +31,28 @@ def _number(value) -> str:
     return f"({value})"
 
 
+def _matmul(node: MatMul, args: list[str]) -> str:
+    """A product with diagonal matrices applied by broadcasting: diag(u) A is u * A (u a
+    column) and A diag(u) is A * u.T, so no n×n diagonal matrix is ever built."""
+    out: str | None = None
+    pending: list[str] = []  # diagonals waiting for the factor on their right
+    for factor, text in zip(node.args, args):
+        if isinstance(factor, Diag):
+            column = text[len("np.diag("):-len("[:, 0])")]
+            if out is None:
+                pending.append(column)
+            else:
+                out = f"({out} * {column}.T)"
+            continue
+        for column in reversed(pending):
+            text = f"({column} * {text})"
+        pending = []
+        out = text if out is None else f"({out} @ {text})"
+    if out is None:  # only diagonals: their product is diagonal
+        return "np.diag(" + " * ".join(f"{c}[:, 0]" for c in pending) + ")"
+    return out
+
+
 def _rules(dims: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
     d = lambda x: _dim(x, dims)  # noqa: E731
     return {
@@ -41,7 +63,7 @@ def _rules(dims: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
         Zero: lambda n, a: f"np.zeros(({d(n.rows)}, {d(n.cols)}))",
         Add: lambda n, a: "(" + " + ".join(a) + ")",
         Mul: lambda n, a: "(" + " * ".join(a) + ")",
-        MatMul: lambda n, a: "(" + " @ ".join(a) + ")",
+        MatMul: _matmul,
         Pow: lambda n, a: (f"(1.0 / {a[0]})" if n.exponent == -1
                            else f"np.power({a[0]}, {_number(n.exponent)})"),
         Func: lambda n, a: FUNCTIONS[n.name].code.format(a[0]),
