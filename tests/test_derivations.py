@@ -6,6 +6,7 @@ import pytest
 import matcalc as mc
 from matcalc.derivation import RULES
 from matcalc.walk import postorder
+from tests.networks import mlp
 from tests.test_rules_numeric import EXAMPLES
 from tests.test_sympy_hard_cases import CASES as HARD
 
@@ -63,22 +64,10 @@ def test_two_layer_backprop_ends_in_the_hadamard_outer_product_form():
     assert not any(isinstance(node, mc.expr.Diag) for node in postorder(d.result))
 
 
-def mlp_loss(k: int):
-    dims = mc.dims(" ".join(f"d{i}" for i in range(k + 1)))
-    dims = dims if isinstance(dims, tuple) else (dims,)
-    h = mc.vector("x", dims[0])
-    weights = []
-    for i in range(k):
-        W = mc.matrix(f"W{i + 1}", dims[i + 1], dims[i])
-        weights.append(W)
-        h = mc.tanh(W @ h)
-    return mc.sum(h), weights
-
-
 def test_backprop_steps_and_result_size_grow_linearly_with_depth():
     steps, sizes = [], []
     for k in (1, 2, 4, 8, 16, 32):
-        L, weights = mlp_loss(k)
+        L, weights = mlp(k)
         d = mc.derive(L, weights[0])
         steps.append(len(d))
         sizes.append(len(postorder(d.result)))  # distinct nodes: shared h_p counted once

@@ -7,6 +7,7 @@ import numpy as np
 
 import matcalc as mc
 from matcalc.walk import postorder
+from tests.networks import mlp
 
 
 def chain(k: int):
@@ -38,18 +39,6 @@ def test_a_5000_layer_chain_builds_derives_prints_and_evaluates():
     np.testing.assert_allclose(mc.lambdify(g)(x=xv, **values), expected, rtol=1e-9)
 
 
-def mlp(k: int):
-    dims = mc.dims(" ".join(f"d{i}" for i in range(k + 1)))
-    dims = dims if isinstance(dims, tuple) else (dims,)
-    h = mc.vector("x", dims[0])
-    Ws = []
-    for i in range(k):
-        Ws.append(mc.matrix(f"W{i + 1}", dims[i + 1], dims[i]))
-        h = mc.tanh(Ws[-1] @ h)
-    t = mc.vector("t", dims[-1])
-    return mc.norm2(h - t) ** 2, Ws
-
-
 def distinct_nodes(exprs) -> int:
     seen = set()
     for e in exprs:
@@ -61,7 +50,7 @@ def test_the_gradient_by_every_weight_grows_linearly_with_depth():
     ks = (1, 2, 4, 8, 16, 32, 64)
     counts = []
     for k in ks:
-        L, Ws = mlp(k)
+        L, Ws = mlp(k, loss="squared")
         counts.append(distinct_nodes(mc.diff(L, Ws)))
     per_layer = (counts[-1] - counts[0]) / (ks[-1] - ks[0])
     for k, c in zip(ks, counts):
@@ -70,7 +59,7 @@ def test_the_gradient_by_every_weight_grows_linearly_with_depth():
 
 
 def test_gradients_by_several_variables_at_once_equal_the_separate_ones():
-    L, Ws = mlp(6)
+    L, Ws = mlp(6, loss="squared")
     x = next(s for s in L.free_symbols() if s.name == "x")
     together = mc.diff(L, [*Ws, x], "numerator")
     for g, w in zip(together, [*Ws, x]):
