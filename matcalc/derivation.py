@@ -91,6 +91,11 @@ RULES = {
                                r"\operatorname{diag}(\Phi'(u))"),
     "simplify": _r("simplify"),
     "properties": _r("use the declared properties", "Sᵀ = S for a symmetric S"),
+    "gradient_again": _r("the gradient, to be differentiated again"),
+    "hessian_result": _r("the Hessian", "symmetric for a twice continuously differentiable f"),
+    "hessian": _r("the Hessian is the Jacobian of the gradient", "∂²f/∂x∂xᵀ = ∂(∇f)/∂xᵀ",
+                  r"\frac{\partial^2 f}{\partial x\, \partial x^{\top}} = "
+                  r"\frac{\partial (\nabla f)}{\partial x^{\top}}"),
     "squared_norm": _r("squared norm", "∂‖r‖²/∂r = 2r",
                        r"\frac{\partial \lVert r \rVert_2^2}{\partial r} = 2 r"),
     "norm": _r("norm", "∂‖x‖/∂x = x/‖x‖",

@@ -84,3 +84,18 @@ def test_hessian_errors():
         mc.hessian(W @ x, x)
     with pytest.raises(mc.UnsupportedError, match="vec convention"):
         mc.hessian(mc.tr(X.T @ X), X)
+
+
+@pytest.mark.parametrize("name,f,v,expected", CASES, ids=[c[0] for c in CASES])
+def test_second_order_derivation_ends_in_the_hessian(name, f, v, expected):
+    d = mc.derive(f, v, order=2)
+    assert d.result == mc.hessian(f, v)
+    assert "the Hessian is the Jacobian of the gradient" in d.rules
+    assert d.steps[-1].after is d.result and d.latex().startswith("\\begin{aligned}")
+
+
+def test_second_order_needs_a_scalar_and_a_vector():
+    with pytest.raises(mc.MatcalcError):
+        mc.derive(W @ x, x, order=2)
+    with pytest.raises(mc.MatcalcError, match="order must be 1 or 2"):
+        mc.derive(x.T @ x, x, order=3)

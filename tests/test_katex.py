@@ -45,6 +45,9 @@ def all_latex() -> list[str]:
                 texts.append(mc.derive(f, w, layout).latex())
     for _, f, w, _ in HARD:
         texts.append(mc.derive(f, w).latex())
+    from tests.test_hessian import CASES as HESSIANS
+
+    texts += [mc.derive(f, v, order=2).latex() for _, f, v, _ in HESSIANS]
     texts += [p.read_text() for p in (Path(__file__).parent / "golden").glob("*.tex")]
     return texts
 

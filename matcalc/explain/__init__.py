@@ -5,19 +5,42 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..derivation import RULES, Derivation, Step
-from ..derive import differentiate, upstream_scalar
-from ..expr import Symbol, as_expr
+from ..derive import differentiate, hessian, upstream_scalar
+from ..errors import MatcalcError
+from ..expr import Partial, Symbol, as_expr
 from ..rules.simplify import substitute
 from ..layout import Case
 from .backprop import backprop_derivation
 from .forward import forward_derivation
 
 
+def _second_order(f: Any, wrt: Any) -> Derivation:
+    H = hessian(f, wrt)  # validates: a scalar f, a vector wrt
+    first = derive(f, wrt, "denominator")
+    x = first.wrt
+    second = derive(first.result, x, "numerator")
+    gradient_name = second.steps[0].lhs  # what the second derivation calls the gradient
+    hessian_name = Symbol.new("H", H.shape)
+    steps = (
+        *first.steps,
+        Step(RULES["gradient_again"], gradient_name, first.result),
+        Step(RULES["hessian"], hessian_name, Partial.new(gradient_name.name, x.name, H.shape)),
+        *second.steps[1:],
+        Step(RULES["hessian_result"], hessian_name, H),
+    )
+    return Derivation(as_expr(f), x, "numerator", steps, H)
+
+
 def derive(f: Any, wrt: Any, layout: str = "denominator", *,
-           upstream: Optional[Any] = None) -> Derivation:
+           upstream: Optional[Any] = None, order: int = 1) -> Derivation:
     """The derivation of ∂f/∂wrt in ``layout``: named intermediates, one step per rule, and
     ``.result == mc.diff(f, wrt, layout)``.  With ``upstream=G`` (G = ∂L/∂f for an array f),
-    the backward pass ∂L/∂wrt of one layer."""
+    the backward pass ∂L/∂wrt of one layer.  With ``order=2`` (a scalar f, a vector wrt): the
+    Hessian, as the Jacobian of the gradient; ``.result == mc.hessian(f, wrt)``."""
+    if order == 2:
+        return _second_order(f, wrt)
+    if order != 1:
+        raise MatcalcError(f"order must be 1 or 2, got {order!r}")
     f = as_expr(f)
     if upstream is not None:
         scalar = upstream_scalar(f, upstream)
