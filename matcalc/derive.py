@@ -28,6 +28,7 @@ class Differentiation:
     differential: Expr  #: df, linear in dX (0 when f does not depend on X)
     natural: Expr  #: the derivative read off df, before the layout is applied
     result: Expr  #: the derivative in the requested layout
+    structure: str = "unstructured"  #: or "symmetric": by the free entries of a symmetric S
 
 
 def _check_wrt(wrt: Any) -> Symbol:
@@ -89,16 +90,18 @@ def _structured(f: Expr, x: Symbol, layout: str, structure: str) -> Differentiat
     if structure not in STRUCTURES:
         raise MatcalcError(f"unknown structure {structure!r}; choose 'unstructured' or "
                            "'symmetric'")
-    if not (x.symmetric and not x.is_scalar):
+    if not (x.symmetric and not x.is_scalar) or x.diagonal:
         raise MatcalcError(f"structure='symmetric' needs a matrix declared symmetric (or spd), "
-                           f"got {describe(x)}; declare it with mc.matrix(..., symmetric=True)")
+                           f"not diagonal, got {describe(x)}; declare it with "
+                           "mc.matrix(..., symmetric=True)")
     d = differentiate(f, x, "denominator")
     if d.case is not Case.SCALAR_BY_ARRAY:
         raise UnsupportedError("structured derivatives are for a scalar function of a matrix")
     G = d.natural
     natural = c_add([G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])])
     result = simplify(arrange(d.case, natural, layout))
-    return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result)
+    return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result,
+                           structure)
 
 
 def _nodes(f: Expr):

@@ -109,8 +109,10 @@ def _hessian(args: Any, out: Any) -> int:
     f, wrts = _variables(args)
     x, y = wrts[0], wrts[-1]
     H = hessian(f, x, y)
-    report = check(gradient(f, x), y, "numerator") if args.check else None
-    ok = report is None or report.ok
+    # the gradient against f, then the Hessian as the Jacobian of the gradient
+    reports = [check(f, x), check(gradient(f, x), y, "numerator")] if args.check else []
+    report = next((r for r in reports if not r.ok), reports[-1] if reports else None)
+    ok = all(r.ok for r in reports)
     label = f"∂²f/∂{to_unicode(x)}∂{to_unicode(y)}ᵀ"
     if args.json:
         payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
@@ -131,8 +133,8 @@ def _hessian(args: Any, out: Any) -> int:
         console.print(Text(f"f = {to_unicode(f)}", style="bold"))
         console.print(Text(f"{label} = {to_unicode(H)}", style="bold")
                       + Text(f"    [{fmt_shape(H.shape)}]", style="dim"))
-        if report is not None:
-            console.print(report)
+        for r in reports:
+            console.print(r)
     if args.code:
         out.write(codegen([H], "hessian", [label]))
     return 0 if ok else 1

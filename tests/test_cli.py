@@ -171,3 +171,43 @@ def test_generated_logistic_hessian_applies_the_diagonal_by_broadcasting():
     p = 1 / (1 + np.exp(yv * (Xv @ wv)))
     expected = Xv.T @ (Xv * (p * (1 - p))[:, None])
     np.testing.assert_allclose(namespace["hessian"](X=Xv, w=wv, y=yv), expected, rtol=1e-10)
+
+
+def _run_generated(source, **arrays):
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # our generated code, in a test
+    fn = next(v for k, v in namespace.items() if callable(v) and not k.startswith("_")
+              and k != "np")
+    return fn(**arrays)
+
+
+def test_generated_temporaries_never_shadow_a_symbol():
+    from matcalc.numeric.codegen import codegen
+
+    n, m = mc.dims("n m")
+    x, t1 = mc.vector("x", n), mc.vector("t1", m)
+    W1, W2 = mc.matrix("W1", m, n), mc.matrix("W2", m, m)
+    L = mc.norm2(W2 @ mc.tanh(W1 @ x) - t1) ** 2
+    source = codegen([L, mc.diff(L, W1)], "f")
+    rng = np.random.default_rng(4)
+    arrays = {"x": rng.standard_normal(3), "t1": rng.standard_normal(4),
+              "W1": rng.standard_normal((4, 3)), "W2": rng.standard_normal((4, 4))}
+    value, grad = _run_generated(source, **arrays)
+    assert value == pytest.approx(mc.lambdify(L)(**arrays))
+    np.testing.assert_allclose(grad, mc.lambdify(mc.diff(L, W1))(**arrays))
+    with pytest.raises(mc.MatcalcError, match="would hide"):
+        codegen([mc.vector("np", n).T @ x])
+
+
+def test_generated_code_with_a_shared_diagonal_runs():
+    from matcalc.numeric.codegen import codegen
+
+    n = mc.dims("n")
+    x, A, B = mc.vector("x", n), mc.matrix("A", n), mc.matrix("B", n)
+    e = mc.tr(A @ mc.diag(x) @ B @ mc.diag(x))
+    rng = np.random.default_rng(5)
+    arrays = {"A": rng.standard_normal((3, 3)), "B": rng.standard_normal((3, 3)),
+              "x": rng.standard_normal(3)}
+    assert _run_generated(codegen([e], "f"), **arrays) == pytest.approx(mc.lambdify(e)(**arrays))
+    out = run("hessian", "norm2(V*tanh(W*x)-t)^2", "--wrt", "x", "--code", check_exit=0).stdout
+    compile(out[out.index("import numpy"):], "<generated>", "exec")

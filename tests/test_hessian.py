@@ -99,3 +99,18 @@ def test_second_order_needs_a_scalar_and_a_vector():
         mc.derive(W @ x, x, order=2)
     with pytest.raises(mc.MatcalcError, match="order must be 1 or 2"):
         mc.derive(x.T @ x, x, order=3)
+
+
+def test_second_order_names_are_fresh_and_a_constant_has_a_zero_derivation():
+    H = mc.matrix("H", n)
+    o = mc.vector("o", n)
+    d = mc.derive(x.T @ H @ x + o.T @ x, x, order=2)
+    names = [mc.unicode(s.lhs) for s in d]
+    assert "H₂ = H + Hᵀ" in [f"{mc.unicode(s.lhs)} = {mc.unicode(s.after)}" for s in d]
+    f = mc.norm2(W @ x - b) ** 2
+    second_half = mc.derive(f, x, order=2).steps
+    defined = [mc.unicode(s.lhs) for s in second_half if s.rule.name == "name an intermediate result"]
+    assert len(defined) == len(set(defined)), defined  # no name is defined twice
+    zero = mc.derive(mc.tr(A), x)
+    assert zero.result == mc.diff(mc.tr(A), x) and zero.steps[-1].rule.name == "no dependence"
+    assert names

@@ -56,3 +56,10 @@ def test_structure_needs_a_declared_symmetric_matrix():
         mc.diff(mc.tr(A), A, structure="symmetric")
     with pytest.raises(mc.MatcalcError, match="unknown structure"):
         mc.diff(mc.tr(S), S, structure="toeplitz")
+
+
+def test_structure_is_not_for_diagonal_matrices_and_reports_say_which_check_ran():
+    D = mc.matrix("D", n, diagonal=True)
+    with pytest.raises(mc.MatcalcError, match="not diagonal"):
+        mc.diff(x.T @ D @ a, D, structure="symmetric")
+    assert "symmetric]" in str(mc.check(x.T @ S @ a, S, structure="symmetric")).splitlines()[0]

@@ -18,9 +18,13 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
     H = hessian(f, wrt)  # validates: a scalar f, a vector wrt
     first = derive(f, wrt, "denominator")
     x = first.wrt
-    second = derive(first.result, x, "numerator")
+    # names of their own: the second half's intermediates are g₁, g₂, … (h₁, h₂, … are the
+    # first half's), and the Hessian's name is free in f
+    second = derive(first.result, x, "numerator", _prefix="g")
     gradient_name = second.steps[0].lhs  # what the second derivation calls the gradient
-    hessian_name = Symbol.new("H", H.shape)
+    taken = {s.name for s in as_expr(f).free_symbols()}
+    hessian_name = Symbol.new(next(nm for nm in ("H", "H2", "Hf", "Hess") if nm not in taken),
+                              H.shape)
     steps = (
         *first.steps,
         Step(RULES["gradient_again"], gradient_name, first.result),
@@ -32,12 +36,14 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
 
 
 def derive(f: Any, wrt: Any, layout: str = "denominator", *,
-           upstream: Optional[Any] = None, order: int = 1) -> Derivation:
+           upstream: Optional[Any] = None, order: int = 1, _prefix: str = "h") -> Derivation:
     """The derivation of ∂f/∂wrt in ``layout``: named intermediates, one step per rule, and
     ``.result == mc.diff(f, wrt, layout)``.  With ``upstream=G`` (G = ∂L/∂f for an array f),
     the backward pass ∂L/∂wrt of one layer.  With ``order=2`` (a scalar f, a vector wrt): the
     Hessian, as the Jacobian of the gradient; ``.result == mc.hessian(f, wrt)``."""
     if order == 2:
+        if upstream is not None:
+            raise MatcalcError("order=2 takes no upstream gradient: it is the Hessian of a scalar")
         return _second_order(f, wrt)
     if order != 1:
         raise MatcalcError(f"order must be 1 or 2, got {order!r}")
@@ -51,17 +57,17 @@ def derive(f: Any, wrt: Any, layout: str = "denominator", *,
         # derived with a plain variable (unstructured, as diff does); the last step brings
         # the declared properties back into the result
         plain = Symbol.new(d.wrt.name, d.wrt.shape)
-        inner = derive(substitute(f, {d.wrt: plain}), plain, layout)
+        inner = derive(substitute(f, {d.wrt: plain}), plain, layout, _prefix=_prefix)
         steps = inner.steps
         if steps[-1].after is not d.result:
             steps += (Step(RULES["properties"], steps[-1].lhs, d.result),)
         return Derivation(f, d.wrt, layout, steps, d.result)
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
-        return backprop_derivation(f, d.wrt, layout, d.result)
+        return backprop_derivation(f, d.wrt, layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:
         from .chain import chain_derivation
 
-        chained = chain_derivation(d)
+        chained = chain_derivation(d, _prefix)
         if chained is not None:
             return chained
     return forward_derivation(d)

@@ -161,10 +161,14 @@ def rule_for(definition: Expr, s: Symbol) -> Rule:
 
 
 def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
-                        upstream: Optional[Expr] = None) -> Derivation:
+                        upstream: Optional[Expr] = None, prefix: str = "h") -> Derivation:
     """Steps from f to ∂f/∂x (or to ∂L/∂x given ∂L/∂f = upstream); ``result`` is diff's."""
     fc = simplify(f)
     dep = depends(fc, x)
+    if not dep.get(fc):
+        lhs = Partial.new("L", x.name, result.shape)
+        return Derivation(f, x, layout, (Step(RULES["function"], Symbol.new("L", fc.shape), f),
+                                         Step(RULES["zero"], lhs, result)), result)
     path = [n for n in postorder(fc) if dep.get(n)]
     uses: Counter = Counter()
     for node in path:
@@ -172,7 +176,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
             if dep.get(a):
                 uses[a] += 1
     named = _choose_named(fc, x, path, uses, dep)
-    names = fresh_names(fc, "h", len(named))
+    names = fresh_names(fc, prefix, len(named))
     symbol_of: dict[Expr, Symbol] = {n: Symbol.new(nm, n.shape) for n, nm in zip(named, names)}
     root = Symbol.new("L" if upstream is None else "Y", fc.shape)
     loss = "L"

@@ -41,7 +41,7 @@ def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
     return layers
 
 
-def chain_derivation(d: Differentiation) -> Optional[Derivation]:
+def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivation]:
     if d.case is not Case.VECTOR_BY_VECTOR:
         return None
     f, x, layout = d.canonical, d.wrt, d.layout
@@ -53,7 +53,7 @@ def chain_derivation(d: Differentiation) -> Optional[Derivation]:
         return None
     # names from the input side: x → h₁ → ⋯ → hₖ₋₁ → o
     inner = [inp for _, inp in layers[:-1]][::-1]  # h₁ … hₖ₋₁ as nodes
-    names = fresh_names(f, "h", len(inner))
+    names = fresh_names(f, prefix, len(inner))
     out_name = "o" if "o" not in {s.name for s in f.free_symbols()} else "y"
     symbol_of = {node: Symbol.new(nm, node.shape) for node, nm in zip(inner, names)}
     o = Symbol.new(out_name, f.shape)

@@ -41,6 +41,7 @@ class CheckReport:
     tolerance: float
     detail: str = ""
     points: int = 1
+    structure: str = "unstructured"
 
     def __bool__(self) -> bool:
         return self.ok
@@ -49,7 +50,8 @@ class CheckReport:
         verdict = "ok" if self.ok else "FAILED"
         sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items()) or "none"
         text = (
-            f"check {verdict}: ∂({self.expr})/∂{self.wrt} [{self.layout} layout]\n"
+            f"check {verdict}: ∂({self.expr})/∂{self.wrt} [{self.layout} layout"
+            f"{', ' + self.structure if self.structure != 'unstructured' else ''}]\n"
             f"  derivative      {self.derivative}\n"
             f"  max rel. error  {self.max_rel_error:.2e} (tolerance {self.tolerance:.0e})\n"
             f"  sizes           {sizes}; shape {self.shape[0]}×{self.shape[1]}; "
@@ -210,6 +212,6 @@ def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1) -
         ok=ok, max_rel_error=float(rel), expr=str(f), wrt=x.name, layout=d.layout,
         derivative=str(d.result), shape=tuple(int(s) for s in shape),
         sizes={str(k): v for k, v in sizes.items()}, seed=seed, tolerance=tolerance,
-        detail=detail, points=points,
+        detail=detail, points=points, structure=d.structure,
     )
 

@@ -31,14 +31,14 @@ def _number(value) -> str:
     return f"({value})"
 
 
-def _matmul(node: MatMul, args: list[str]) -> str:
+def _matmul(node: MatMul, args: list[str], text_of: dict) -> str:
     """A product with diagonal matrices applied by broadcasting: diag(u) A is u * A (u a
     column) and A diag(u) is A * u.T, so no n×n diagonal matrix is ever built."""
     out: str | None = None
     pending: list[str] = []  # diagonals waiting for the factor on their right
     for factor, text in zip(node.args, args):
         if isinstance(factor, Diag):
-            column = text[len("np.diag("):-len("[:, 0])")]
+            column = text_of[factor.arg]
             if out is None:
                 pending.append(column)
             else:
@@ -53,7 +53,7 @@ def _matmul(node: MatMul, args: list[str]) -> str:
     return out
 
 
-def _rules(dims: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
+def _rules(dims: dict, text_of: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
     d = lambda x: _dim(x, dims)  # noqa: E731
     return {
         Symbol: lambda n, a: n.name,
@@ -63,14 +63,14 @@ def _rules(dims: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
         Zero: lambda n, a: f"np.zeros(({d(n.rows)}, {d(n.cols)}))",
         Add: lambda n, a: "(" + " + ".join(a) + ")",
         Mul: lambda n, a: "(" + " * ".join(a) + ")",
-        MatMul: _matmul,
+        MatMul: lambda n, a: _matmul(n, a, text_of),
         Pow: lambda n, a: (f"(1.0 / {a[0]})" if n.exponent == -1
                            else f"np.power({a[0]}, {_number(n.exponent)})"),
         Func: lambda n, a: FUNCTIONS[n.name].code.format(a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Trace: lambda n, a: f"np.trace({a[0]})",
         Det: lambda n, a: f"np.linalg.det({a[0]})",
-        LogDet: lambda n, a: f"np.linalg.slogdet({a[0]})[1]",
+        LogDet: lambda n, a: f"_logdet({a[0]})",  # log det X, undefined (nan) where det X ≤ 0
         Inverse: lambda n, a: f"np.linalg.inv({a[0]})",
         Sum: lambda n, a: f"np.sum({a[0]})",
         Norm2: lambda n, a: f"np.linalg.norm({a[0]})",
@@ -96,6 +96,10 @@ def codegen(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()
         if isinstance(node, (Delta, Partial)):
             raise MatcalcError(f"cannot generate code for {node}: it stands for a derivative")
     symbols = sorted({n for n in order if isinstance(n, Symbol)}, key=lambda s: s.name)
+    clash = {s.name for s in symbols} & {"np", "_softmax", "_logdet", name}
+    if clash:
+        raise MatcalcError(f"a symbol named {sorted(clash)[0]!r} would hide a name the "
+                           "generated code needs; rename it")
     from .lambdify import dimension_symbols
 
     dims = sorted(str(s) for s in dimension_symbols(order))
@@ -109,16 +113,19 @@ def codegen(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()
     for node in order:
         for a in node.args:
             uses[a] += 1
-    rules = _rules({})
     text: dict[Expr, str] = {}
+    rules = _rules({}, text)
     lines: list[str] = []
-    temp = 0
+    taken = {s.name for s in symbols} | set(dims) | {"np", "_softmax", "_logdet", name}
+    temporaries = (f"t{i}" for i in range(1, 10**6) if f"t{i}" not in taken)
     for node in order:
         rendered = rules[type(node)](node, [text[a] for a in node.args])
-        if node.args and (uses[node] > 1 or node in roots) and len(rendered) > 12:
-            temp += 1
-            lines.append(f"    t{temp} = {rendered}")
-            rendered = f"t{temp}"
+        # a shared diagonal stays a vector expression: products apply it by broadcasting
+        if (node.args and (uses[node] > 1 or node in roots) and len(rendered) > 12
+                and not (isinstance(node, Diag) and node not in roots)):
+            temp = next(temporaries)
+            lines.append(f"    {temp} = {rendered}")
+            rendered = temp
         text[node] = rendered
     args = ", ".join([s.name for s in symbols] + [d for d in dims if d not in dim_source])
     header = [f"def {name}({args}):",
@@ -141,5 +148,8 @@ def codegen(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()
     body = header + prep + lines + [f"    return {', '.join(results)}"]
     helpers = []
     if any(isinstance(n, Softmax) for n in order):
-        helpers = ["def _softmax(z):", "    e = np.exp(z - z.max())", "    return e / e.sum()", "", ""]
+        helpers += ["def _softmax(z):", "    e = np.exp(z - z.max())", "    return e / e.sum()", "", ""]
+    if any(isinstance(n, LogDet) for n in order):
+        helpers += ["def _logdet(X):", "    sign, value = np.linalg.slogdet(X)",
+                    "    return value if sign > 0 else np.nan", "", ""]
     return "import numpy as np\n\n\n" + "\n".join(helpers + body) + "\n"
