@@ -47,6 +47,11 @@ def _check_wrt(wrt: Any) -> Symbol:
 STRUCTURES = ("unstructured", "symmetric")
 
 
+def _no_differentials(f: Expr) -> None:
+    if any(isinstance(n, Delta) for n in _nodes(f)):
+        raise MatcalcError("the expression contains a differential; differentiate f, not df")
+
+
 def differentiate(f: Any, wrt: Any, layout: str = "denominator",
                   structure: str = "unstructured") -> Differentiation:
     f = as_expr(f)
@@ -54,8 +59,7 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator",
     check_layout(layout)
     if structure != "unstructured":
         return _structured(f, x, layout, structure)
-    if any(isinstance(n, Delta) for n in _nodes(f)):
-        raise MatcalcError("the expression contains a differential; differentiate f, not df")
+    _no_differentials(f)
     case = classify(f, x)
     if x.props:
         # unstructured: every entry of a symmetric (spd, diagonal) variable is independent,
@@ -143,6 +147,7 @@ def _gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     f = as_expr(f)
     xs = [_check_wrt(w) for w in wrt]
     check_layout(layout)
+    _no_differentials(f)
     if (not f.is_scalar or structure != "unstructured" or any(x.props for x in xs)
             or len(set(xs)) != len(xs)):
         return None

@@ -60,6 +60,11 @@ def parse_var(spec: str) -> Symbol:
     return ops.matrix(name, *dim, **{p: True for p in props})
 
 
+def _check_json(r) -> dict:
+    return {"ok": r.ok, "max_rel_error": r.max_rel_error, "sizes": r.sizes, "seed": r.seed,
+            "points": r.points, "structure": r.structure, "detail": r.detail}
+
+
 def one_line(error: MatcalcError) -> str:
     if isinstance(error, ParseError):
         return f"{error.message} (column {error.column + 1} of {error.line!r})"
@@ -119,8 +124,7 @@ def _hessian(args: Any, out: Any) -> int:
                    "latex": to_latex(H), "unicode": to_unicode(H),
                    "shape": [str(s) for s in H.shape]}
         if report is not None:
-            payload["check"] = {"ok": report.ok, "max_rel_error": report.max_rel_error,
-                                "sizes": report.sizes, "seed": report.seed}
+            payload["check"] = _check_json(report)
         if args.code:
             payload["code"] = codegen([H], "hessian", [label])
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
@@ -168,9 +172,7 @@ def _run(args: Any, out: Any) -> int:
                                    "rhs": to_unicode(s.after), "latex": to_latex(s.after)}
                                   for s in derivations[i]]
             if reports:
-                r = reports[i]
-                entry["check"] = {"ok": r.ok, "max_rel_error": r.max_rel_error,
-                                  "sizes": r.sizes, "seed": r.seed, "points": r.points}
+                entry["check"] = _check_json(reports[i])
             payload["derivatives"].append(entry)
         if code is not None:
             payload["code"] = code

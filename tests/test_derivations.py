@@ -88,6 +88,10 @@ def test_batch_linear_layer_backward_pass():
     assert mc.derive(Y, X, upstream=G).result == G @ W.T
     assert mc.derive(Y, W, upstream=G).result == X.T @ G
     assert mc.derive(Y, b, upstream=G).result == mc.simplify(G.T @ mc.ones(N))
+    for w in (X, W, b):  # numerically, in every layout: the gradient of L = ⟨G, Y⟩
+        for layout in mc.LAYOUTS:
+            assert mc.diff(Y, w, layout, upstream=G) == mc.diff(mc.sum(G * Y), w, layout)
+            assert mc.check(mc.sum(G * Y), w, layout).ok
     rules = {w.name: mc.derive(Y, w, upstream=G).steps[-1].rule.name for w in (X, W, b)}
     assert rules == {"X": "linear layer, rows as samples", "W": "weight gradient, rows as samples",
                      "b": "bias gradient: the column sums"}

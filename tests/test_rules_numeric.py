@@ -117,3 +117,5 @@ def test_every_function_is_covered():
 def test_differentiating_a_differential_is_refused():
     with pytest.raises(mc.MatcalcError, match="differential"):
         mc.diff(Delta.new(x).T @ a, a)
+    with pytest.raises(mc.MatcalcError, match="differential"):
+        mc.diff(Delta.new(x).T @ a, [a, x])  # several variables at once: the same refusal

@@ -61,7 +61,8 @@ def test_the_gradient_by_every_weight_grows_linearly_with_depth():
 def test_gradients_by_several_variables_at_once_equal_the_separate_ones():
     L, Ws = mlp(6, loss="squared")
     x = next(s for s in L.free_symbols() if s.name == "x")
-    together = mc.diff(L, [*Ws, x], "numerator")
-    for g, w in zip(together, [*Ws, x]):
-        assert g == mc.diff(L, w, "numerator")
-        assert mc.check(L, w, "numerator").ok
+    for layout in mc.LAYOUTS:
+        together = mc.diff(L, [*Ws, x], layout)
+        for g, w in zip(together, [*Ws, x]):
+            assert g == mc.diff(L, w, layout)
+            assert mc.check(L, w, layout).ok

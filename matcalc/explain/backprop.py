@@ -22,7 +22,10 @@ from ..layout import Case, arrange
 from ..rules.differential import differential
 from ..rules.identify import gradient_of, inner
 from ..functions import FUNCTIONS
-from ..rules.simplify import c_transpose, const, is_zero, simplify, substitute, zero
+from ..rules.simplify import (
+    c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
+)
+from ..walk import cached_fold
 from ..shapes import ONE
 from ..walk import fold, postorder
 
@@ -184,11 +187,12 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     def definition(node: Expr) -> Expr:
         return substitute(node, {n: s for n, s in symbol_of.items() if n is not node})
 
-    steps: list[Step] = [Step(RULES["function"], root, f)]
-    for node in named:
-        steps.append(Step(RULES["definition"], symbol_of[node], definition(node), part=node))
     definitions = {symbol_of[n]: definition(n) for n in named}
     definitions[root] = definition(fc)
+    steps: list[Step] = [Step(RULES["function"], root, f)]
+    for node in named:
+        steps.append(Step(RULES["definition"], symbol_of[node], definitions[symbol_of[node]],
+                          part=node))
     if named:
         steps.append(Step(RULES["in_names"], root, definitions[root]))
 
@@ -198,26 +202,22 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 
     if upstream is not None:
         steps.append(Step(RULES["upstream"], grad_symbol(root), upstream))
-        seed = upstream
-    else:
-        seed = None
+    seed = upstream if upstream is not None else const(1)
     consumers = list(reversed([symbol_of[n] for n in named]))
     order = [root, *consumers]
     values: dict[Symbol, Expr] = {}
 
     def cot_of(s: Symbol) -> Expr:
-        if s is root:
-            return seed if seed is not None else const(1)
-        return grad_symbol(s)
+        return seed if s is root else grad_symbol(s)
 
     targets = [*consumers, x]
     for target in targets:
         contributions: list[Expr] = []
-        users = [u for u in order if u is not target and u in definitions
-                 and _occurrences(definitions[u], target)]
+        uses_by = {u: _occurrences(definitions[u], target) for u in order
+                   if u is not target and u in definitions}
+        users = [u for u, k in uses_by.items() if k]
         for user in users:
-            d = definitions[user]
-            k = _occurrences(d, target)
+            d, k = definitions[user], uses_by[user]
             # with several users, each line is one path's contribution, summed below
             lhs = grad_symbol(target) if len(users) == 1 else Partial.new(
                 loss, target.name, target.shape, via=user.name)
@@ -225,9 +225,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
                 split, copies = _split_uses(d, target)
                 parts = [substitute(vjp(split, c, cot_of(user)), {c2: target for c2 in copies})
                          for c in copies]
-                steps.append(Step(RULES["copy"], lhs, Add.new(*parts), part=d))
-                contributions.append(simplify(Add.new(*parts)))
-                steps.append(Step(RULES["collect"], lhs, contributions[-1]))
+                contributions.append(_copy_gate(steps, lhs, parts, d))
                 continue
             contribution = vjp(d, target, cot_of(user))
             rule = rule_for(d, target)
@@ -240,22 +238,23 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
                 steps.append(Step(rule, lhs, contribution, part=d))
             contributions.append(contribution)
         if len(contributions) > 1:
-            lhs = grad_symbol(target)
-            total = Add.new(*contributions)
-            steps.append(Step(RULES["copy"], lhs, total))
-            steps.append(Step(RULES["collect"], lhs, simplify(total)))
-            values[target] = simplify(total)
+            values[target] = _copy_gate(steps, grad_symbol(target), contributions)
         elif contributions:
             values[target] = contributions[0]
 
-    # substitute the names back: forward definitions, then the gradients they feed
+    # substitute the names back: forward definitions, then the gradients they feed. One memo
+    # serves every expansion (linear in depth): each expression names only what came before.
     expansion: dict[Expr, Expr] = {}
+
+    def expand(e: Expr) -> Expr:
+        return cached_fold(e, rebuild, expansion)  # type: ignore[arg-type]
+
     for node in named:
-        expansion[symbol_of[node]] = substitute(definitions[symbol_of[node]], dict(expansion))
+        expansion[symbol_of[node]] = expand(definitions[symbol_of[node]])
     for target in consumers:
         if target in values:
-            expansion[grad_symbol(target)] = substitute(values[target], dict(expansion))
-    gradient = substitute(values.get(x, zero(x.shape)), dict(expansion))
+            expansion[grad_symbol(target)] = expand(values[target])
+    gradient = expand(values.get(x, zero(x.shape)))
     lhs_x = grad_symbol(x)
     if gradient is not values.get(x):
         steps.append(Step(RULES["substitute"], lhs_x, gradient))
@@ -267,6 +266,14 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
         steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs_x), result,
                           before=denominator))
     return Derivation(f, x, layout, tuple(steps), result)
+
+
+def _copy_gate(steps: list[Step], lhs: Expr, parts: list[Expr], part: Expr | None = None) -> Expr:
+    """Fan-out: the contributions of several uses, shown summed, then collected."""
+    total = simplify(Add.new(*parts))
+    steps.append(Step(RULES["copy"], lhs, Add.new(*parts), part=part))
+    steps.append(Step(RULES["collect"], lhs, total))
+    return total
 
 
 def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:

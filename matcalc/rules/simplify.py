@@ -320,6 +320,15 @@ def _recognise_sigmoid(bases: dict[Expr, sympy.Expr]) -> None:
         bases[s] = bases.get(s, sympy.Integer(0)) + 1
 
 
+def _transpose_goes_outside(u: Expr) -> bool:
+    """An elementwise function or power of a row, or of a transposed matrix, is written as the
+    transpose of one of a column or a matrix: f(uᵀ) = f(u)ᵀ, f(Aᵀ) = f(A)ᵀ."""
+    if is_row_shape(u.shape):
+        return True
+    return isinstance(u, Transpose) and not (
+        is_row_shape(u.args[0].shape) or is_column_shape(u.args[0].shape))
+
+
 def c_pow(base: Expr, k) -> Expr:
     """u⁰ = 1, u¹ = u, (uᵃ)ᵇ = uᵃᵇ for integer b, (u ⊙ v)ᵏ = uᵏ ⊙ vᵏ for integer k."""
     k = _as_number(k)
@@ -338,9 +347,7 @@ def c_pow(base: Expr, k) -> Expr:
         if k < 0:
             raise MatcalcError("division by zero (0 raised to a negative power)")
         return base
-    if is_row_shape(base.shape) or (isinstance(base, Transpose)
-                                    and not is_row_shape(base.args[0].shape)
-                                    and not is_column_shape(base.args[0].shape)):
+    if _transpose_goes_outside(base):
         return c_transpose(c_pow(c_transpose(base), k))
     if isinstance(base, Pow) and k.is_integer:
         return c_pow(base.base, base.exponent * k)
@@ -357,8 +364,7 @@ _SYMPY_FUNCTIONS = {
 
 def c_func(name: str, u: Expr) -> Expr:
     """f applied elementwise; log(exp(u)) = u and exp(log(u)) = u; rational values folded."""
-    if is_row_shape(u.shape) or (isinstance(u, Transpose) and not is_column_shape(u.args[0].shape)
-                                  and not is_row_shape(u.args[0].shape)):
+    if _transpose_goes_outside(u):
         return c_transpose(c_func(name, c_transpose(u)))  # f(Aᵀ) = f(A)ᵀ
     if isinstance(u, Func) and {name, u.name} == {"exp", "log"}:
         return u.arg
