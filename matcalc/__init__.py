@@ -15,6 +15,7 @@ from .expr import Expr, Symbol
 from .layout import LAYOUTS
 from .numeric.check import CheckReport, check
 from .interop import from_sympy, to_sympy
+from .numeric.codegen import codegen
 from .numeric.lambdify import lambdify
 from .parsing import parse
 from .ops import (
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
-    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "cos", "det", "diag", "diff",
+    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "codegen", "cos", "det", "diag", "diff",
     "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "hessian", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
     "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",

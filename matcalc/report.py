@@ -19,7 +19,7 @@ from .errors import MatcalcError, ParseError
 from .explain import derive
 from .expr import Symbol
 from .numeric.check import check
-from .numeric.codegen import codegen
+from .numeric.codegen import source as codegen_source
 from .parsing import parse
 from .printing import to_latex, to_unicode
 from .rules.simplify import simplify
@@ -126,7 +126,7 @@ def _hessian(args: Any, out: Any) -> int:
         if report is not None:
             payload["check"] = _check_json(report)
         if args.code:
-            payload["code"] = codegen([H], "hessian", [label])
+            payload["code"] = codegen_source([H], "hessian", [label])
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
         return 0 if ok else 1
     if args.latex:
@@ -140,7 +140,7 @@ def _hessian(args: Any, out: Any) -> int:
         for r in reports:
             console.print(r)
     if args.code:
-        out.write(codegen([H], "hessian", [label]))
+        out.write(codegen_source([H], "hessian", [label]))
     return 0 if ok else 1
 
 
@@ -152,7 +152,7 @@ def _run(args: Any, out: Any) -> int:
     results = [differentiate(f, w, layout) for w in wrts]
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     reports = [check(f, w, layout) for w in wrts] if want_check else []
-    code = (codegen([simplify(f), *(d.result for d in results)], "f_and_grad",
+    code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
                     ["f", *(f"∂f/∂{w.name}" for w in wrts)])
             if getattr(args, "code", False) else None)
     ok = all(r.ok for r in reports)

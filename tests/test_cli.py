@@ -157,7 +157,7 @@ def test_hessian_command():
 
 
 def test_generated_logistic_hessian_applies_the_diagonal_by_broadcasting():
-    from matcalc.numeric.codegen import codegen
+    from matcalc.numeric.codegen import source as codegen
 
     m, n = mc.dims("m n")
     X, w, y = mc.matrix("X", m, n), mc.vector("w", n), mc.vector("y", m)
@@ -182,7 +182,7 @@ def _run_generated(source, **arrays):
 
 
 def test_generated_temporaries_never_shadow_a_symbol():
-    from matcalc.numeric.codegen import codegen
+    from matcalc.numeric.codegen import source as codegen
 
     n, m = mc.dims("n m")
     x, t1 = mc.vector("x", n), mc.vector("t1", m)
@@ -200,7 +200,7 @@ def test_generated_temporaries_never_shadow_a_symbol():
 
 
 def test_generated_code_with_a_shared_diagonal_runs():
-    from matcalc.numeric.codegen import codegen
+    from matcalc.numeric.codegen import source as codegen
 
     n = mc.dims("n")
     x, A, B = mc.vector("x", n), mc.matrix("A", n), mc.matrix("B", n)

@@ -56,7 +56,7 @@ def test_elementwise_functions_evaluate_like_numpy():
 def test_shared_subexpressions_are_computed_once():
     h = mc.tanh(W @ x)
     f = mc.lambdify(h.T @ h + mc.sum(h))
-    assert sum(1 for node in f.order if isinstance(node, mc.expr.Func)) == 1
+    assert f.source.count("np.tanh(") == 1  # lambdify runs the generated code
     hv = np.tanh(Wv @ xv)
     assert f(W=Wv, x=xv) == pytest.approx(hv @ hv + hv.sum())
 

@@ -1,29 +1,67 @@
-"""Python source of a numpy function for expressions: ``codegen(outputs, name)``.
+"""Python source of numpy functions: the one code generator behind ``mc.codegen``, ``lambdify``
+and the CLI's ``--code``.
 
 Every node used more than once is computed once into a named temporary (the DAG is the
 common-subexpression elimination); the rest is written inline.  Vectors are columns (n×1).
+Products are associated in the cheapest order, diagonal matrices are applied by broadcasting
+(``u * M``), and the inputs' shapes are checked with messages that name the argument.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
+import sympy
+
+from ..errors import MatcalcError
 from ..expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
     LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero,
+    Zero, as_expr,
 )  # fmt: skip
-from ..errors import MatcalcError
 from ..functions import FUNCTIONS
+from ..shapes import fmt_shape
 from ..walk import postorder
 
-def _dim(d, dims: dict) -> str:
-    text = str(d)
-    return dims.get(text, text)
+#: inline text nests at most this deep before a temporary is made (Python's parser refuses
+#: deeply nested parentheses, and a 5,000-layer network would nest 5,000 deep)
+MAX_NESTING = 40
+#: an unknown dimension counts as this many entries when choosing the order of a product
+_UNKNOWN_SIZE = 1000
+
+#: helper functions the generated code may call: name -> source
+HELPERS = {
+    "_scalar": '''def _scalar(value, name):
+    a = np.asarray(value, dtype=float)
+    if a.size != 1:
+        raise ValueError(f"{name} is a scalar but got an array of shape {a.shape}")
+    return a.reshape(1, 1)''',
+    "_column": '''def _column(value, name, spelled):
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
+        return a.reshape(-1, 1)
+    raise ValueError(f"{name} is a vector ({spelled}) but got an array of shape {a.shape}")''',
+    "_matrix": '''def _matrix(value, name, spelled):
+    a = np.asarray(value, dtype=float)
+    if a.ndim != 2:
+        raise ValueError(f"{name} is a matrix ({spelled}) but got an array with {a.ndim} "
+                         f"dimensions (shape {a.shape})")
+    return a''',
+    "_expect": '''def _expect(a, name, spelled, shape):
+    if a.shape != shape:
+        raise ValueError(f"{name} must be {spelled} = {shape}, got an array of shape {a.shape}")''',
+    "_softmax": '''def _softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()''',
+    "_logdet": '''def _logdet(X):
+    sign, value = np.linalg.slogdet(X)  # log det X, undefined (nan) where det X <= 0
+    return value if sign > 0 else np.nan''',
+}
+RESERVED = {"np", *HELPERS}
 
 
-def _number(value) -> str:
+def _number(value: sympy.Expr) -> str:
     if value.is_Integer:
         return f"{int(value)}.0"
     if value.is_Rational:
@@ -31,46 +69,101 @@ def _number(value) -> str:
     return f"({value})"
 
 
-def _matmul(node: MatMul, args: list[str], text_of: dict) -> str:
-    """A product with diagonal matrices applied by broadcasting: diag(u) A is u * A (u a
-    column) and A diag(u) is A * u.T, so no n×n diagonal matrix is ever built."""
-    out: str | None = None
+def _size(d: sympy.Expr) -> int:
+    """A size estimate for choosing the order of a product: unknown dimensions are large."""
+    return int(d.subs({s: _UNKNOWN_SIZE for s in d.free_symbols}))
+
+
+def _chain_order(shapes: list[tuple[int, int]]) -> Callable[[int, int], int]:
+    """The cheapest association of a matrix chain (the textbook dynamic programme): returns
+    split(i, j), where the product of factors i..j is (i..k)(k+1..j) for k = split(i, j)."""
+    k = len(shapes)
+    cost = [[0] * k for _ in range(k)]
+    split = [[0] * k for _ in range(k)]
+    for length in range(1, k):
+        for i in range(k - length):
+            j = i + length
+            cost[i][j] = -1
+            for s in range(i, j):
+                c = (cost[i][s] + cost[s + 1][j]
+                     + shapes[i][0] * shapes[s][1] * shapes[j][1])
+                if cost[i][j] < 0 or c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, s
+    return lambda i, j: split[i][j]
+
+
+def _associate(texts: list[str], shapes: list[tuple[int, int]],
+               emit: Callable[[str], str]) -> str:
+    if len(texts) == 1:
+        return texts[0]
+    if len(texts) <= 12:
+        split = _chain_order(shapes)
+
+        def build(i: int, j: int) -> str:
+            if i == j:
+                return texts[i]
+            s = split(i, j)
+            # a 1×1 factor may be a number in generated code: multiplying by it is the product
+            op = "*" if (shapes[i][0], shapes[s][1]) == (1, 1) or (
+                shapes[s + 1][0], shapes[j][1]) == (1, 1) else "@"
+            return f"({build(i, s)} {op} {build(s + 1, j)})"
+
+        return build(0, len(texts) - 1)
+    # a long chain: from its thin end, so a product ending in a vector stays matrix-vector;
+    # every MAX_NESTING factors the partial product becomes a temporary
+    from_right = shapes[-1][1] <= shapes[0][0]
+    sequence = list(zip(texts, shapes))[::-1] if from_right else list(zip(texts, shapes))
+    out, first_shape = sequence[0]
+    for i, (t, shape) in enumerate(sequence[1:], 1):
+        op = "*" if (shape == (1, 1) or (i == 1 and first_shape == (1, 1))) else "@"
+        out = f"({t} {op} {out})" if from_right else f"({out} {op} {t})"
+        if i % MAX_NESTING == 0:
+            out = emit(out)
+    return out
+
+
+def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], str]) -> str:
+    """A product in its cheapest association, with diagonal matrices applied by broadcasting:
+    diag(u) A is u * A (u a column) and A diag(u) is A * u.T, so no n×n diagonal matrix is
+    ever built."""
+    texts: list[str] = []
+    shapes: list[tuple[int, int]] = []
     pending: list[str] = []  # diagonals waiting for the factor on their right
     for factor, text in zip(node.args, args):
         if isinstance(factor, Diag):
             column = text_of[factor.arg]
-            if out is None:
-                pending.append(column)
+            if texts:
+                texts[-1] = f"({texts[-1]} * {column}.T)"
             else:
-                out = f"({out} * {column}.T)"
+                pending.append(column)
             continue
         for column in reversed(pending):
             text = f"({column} * {text})"
         pending = []
-        out = text if out is None else f"({out} @ {text})"
-    if out is None:  # only diagonals: their product is diagonal
+        texts.append(text)
+        shapes.append((_size(factor.rows), _size(factor.cols)))
+    if not texts:  # only diagonals: their product is diagonal
         return "np.diag(" + " * ".join(f"{c}[:, 0]" for c in pending) + ")"
-    return out
+    return _associate(texts, shapes, emit)
 
 
-def _rules(dims: dict, text_of: dict) -> dict[type, Callable[[Expr, list[str]], str]]:
-    d = lambda x: _dim(x, dims)  # noqa: E731
+def _rules(text_of: dict, emit: Callable[[str], str]
+           ) -> dict[type, Callable[[Any, list[str]], str]]:
     return {
         Symbol: lambda n, a: n.name,
         Const: lambda n, a: _number(n.value) if n.value.is_number else f"({n.value})",
-        Identity: lambda n, a: f"np.eye({d(n.rows)})",
-        Ones: lambda n, a: f"np.ones(({d(n.rows)}, {d(n.cols)}))",
-        Zero: lambda n, a: f"np.zeros(({d(n.rows)}, {d(n.cols)}))",
+        Identity: lambda n, a: f"np.eye({n.rows})",
+        Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
+        Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
         Add: lambda n, a: "(" + " + ".join(a) + ")",
         Mul: lambda n, a: "(" + " * ".join(a) + ")",
-        MatMul: lambda n, a: _matmul(n, a, text_of),
-        Pow: lambda n, a: (f"(1.0 / {a[0]})" if n.exponent == -1
-                           else f"np.power({a[0]}, {_number(n.exponent)})"),
+        MatMul: lambda n, a: _matmul(n, a, text_of, emit),
+        Pow: lambda n, a: _power(a[0], n.exponent),
         Func: lambda n, a: FUNCTIONS[n.name].code.format(a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Trace: lambda n, a: f"np.trace({a[0]})",
         Det: lambda n, a: f"np.linalg.det({a[0]})",
-        LogDet: lambda n, a: f"_logdet({a[0]})",  # log det X, undefined (nan) where det X ≤ 0
+        LogDet: lambda n, a: f"_logdet({a[0]})",
         Inverse: lambda n, a: f"np.linalg.inv({a[0]})",
         Sum: lambda n, a: f"np.sum({a[0]})",
         Norm2: lambda n, a: f"np.linalg.norm({a[0]})",
@@ -82,9 +175,69 @@ def _rules(dims: dict, text_of: dict) -> dict[type, Callable[[Expr, list[str]], 
     }
 
 
-def codegen(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()) -> str:
-    """The source of ``def name(<symbols>): ... return <outputs>`` using numpy."""
-    roots = list(outputs)
+#: 1×1 arguments are numbers in generated code (np.trace gives a float), so the operations
+#: that need a 2-D array take their 1×1 meaning instead
+SCALAR_RULES: dict[type, Callable[[Any, list[str]], str]] = {
+    Transpose: lambda n, a: a[0],
+    Trace: lambda n, a: a[0],
+    Det: lambda n, a: a[0],
+    LogDet: lambda n, a: f"np.log({a[0]})",
+    Inverse: lambda n, a: f"(1.0 / {a[0]})",
+    Diag: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
+    DiagPart: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
+    Softmax: lambda n, a: "np.ones((1, 1))",
+}
+
+#: the node types the generator has a rule for (the rule-table test walks it)
+RULE_TYPES = frozenset(_rules({}, str))
+
+
+def _power(base: str, k: sympy.Expr) -> str:
+    if k == -1:
+        return f"(1.0 / {base})"
+    if k.is_Integer and k > 0:
+        return f"({base} ** {int(k)})"
+    if k.is_Integer:
+        return f"(1.0 / {base} ** {int(-k)})"
+    return f"np.power({base}, {_number(k)})"
+
+
+def refuse_derivative_placeholders(nodes: Sequence[Expr]) -> None:
+    for node in nodes:
+        if isinstance(node, (Delta, Partial)):
+            raise MatcalcError(f"cannot evaluate {node}: it stands for a derivative or a "
+                               "differential; evaluate the derivation's result instead")
+
+
+def dimension_symbols(nodes: Sequence[Expr]) -> set[sympy.Symbol]:
+    """The dimension symbols in shapes and in constants (tr(I_n) = n)."""
+    found: set[sympy.Symbol] = set()
+    for node in nodes:
+        for dim in node.shape:
+            found |= dim.free_symbols
+        if isinstance(node, Const):
+            found |= node.value.free_symbols
+    return found
+
+
+class Generated:
+    """The parts of one generated function, for callers that need more than its source."""
+
+    def __init__(self, source: str, name: str, arguments: list[str]):
+        self.source, self.name, self.arguments = source, name, arguments
+
+    def compile(self) -> Callable[..., Any]:
+        """The function itself.  Only ever our own generated text is executed: symbol names
+        are identifiers checked when the symbols were made, and nothing else is user text."""
+        namespace: dict[str, Any] = {}
+        exec(compile(self.source, f"<matcalc {self.name}>", "exec"), namespace)  # noqa: S102
+        return namespace[self.name]
+
+
+def generate(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (),
+             scalars_as_floats: bool = True) -> Generated:
+    """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy."""
+    roots = [as_expr(o) for o in outputs]
     order: list[Expr] = []
     seen: set[Expr] = set()
     for root in roots:
@@ -92,64 +245,107 @@ def codegen(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()
             if node not in seen:
                 seen.add(node)
                 order.append(node)
-    for node in order:
-        if isinstance(node, (Delta, Partial)):
-            raise MatcalcError(f"cannot generate code for {node}: it stands for a derivative")
+    refuse_derivative_placeholders(order)
     symbols = sorted({n for n in order if isinstance(n, Symbol)}, key=lambda s: s.name)
-    clash = {s.name for s in symbols} & {"np", "_softmax", "_logdet", name}
+    names = [s.name for s in symbols]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise MatcalcError(f"two different symbols share the name {sorted(dup)[0]!r}; rename one")
+    clash = set(names) & (RESERVED | {name})
     if clash:
         raise MatcalcError(f"a symbol named {sorted(clash)[0]!r} would hide a name the "
                            "generated code needs; rename it")
-    from .lambdify import dimension_symbols
-
     dims = sorted(str(s) for s in dimension_symbols(order))
-    dim_source = {}
-    for dim in dims:
-        for sym in symbols:
-            for axis, d in enumerate(sym.shape):
-                if str(d) == dim and dim not in dim_source:
-                    dim_source[dim] = f"{sym.name}.shape[{axis}]"
+    clash = set(names) & set(dims)
+    if clash:
+        raise MatcalcError(
+            f"the symbol {sorted(clash)[0]!r} has the name of the dimension {sorted(clash)[0]}; "
+            "rename one, since "
+            "arrays and sizes are both passed by name")
+    dim_source: dict[str, str] = {}
+    for sym in symbols:
+        for axis, d in enumerate(sym.shape):
+            if d.is_Symbol and str(d) not in dim_source:
+                dim_source[str(d)] = f"{sym.name}.shape[{axis}]"
     uses: Counter = Counter()
     for node in order:
         for a in node.args:
             uses[a] += 1
+
     text: dict[Expr, str] = {}
-    rules = _rules({}, text)
+    nesting: dict[Expr, int] = {}
     lines: list[str] = []
-    taken = {s.name for s in symbols} | set(dims) | {"np", "_softmax", "_logdet", name}
-    temporaries = (f"t{i}" for i in range(1, 10**6) if f"t{i}" not in taken)
+    taken = set(names) | set(dims) | RESERVED | {name}
+    temporaries = (f"t{i}" for i in range(1, 10**9) if f"t{i}" not in taken)
+
+    def emit(rendered: str) -> str:
+        temp = next(temporaries)
+        lines.append(f"    {temp} = {rendered}")
+        return temp
+
+    rules = _rules(text, emit)
     for node in order:
-        rendered = rules[type(node)](node, [text[a] for a in node.args])
+        rule = (SCALAR_RULES.get(type(node)) if node.args and node.args[0].is_scalar else None
+                ) or rules[type(node)]
+        rendered = rule(node, [text[a] for a in node.args])
+        depth = 1 + max((nesting[a] for a in node.args), default=0)
         # a shared diagonal stays a vector expression: products apply it by broadcasting
-        if (node.args and (uses[node] > 1 or node in roots) and len(rendered) > 12
-                and not (isinstance(node, Diag) and node not in roots)):
-            temp = next(temporaries)
-            lines.append(f"    {temp} = {rendered}")
-            rendered = temp
-        text[node] = rendered
-    args = ", ".join([s.name for s in symbols] + [d for d in dims if d not in dim_source])
-    header = [f"def {name}({args}):",
+        shared = (uses[node] > 1 or node in roots) and not (isinstance(node, Diag)
+                                                            and node not in roots)
+        if node.args and ((shared and len(rendered) > 12) or depth > MAX_NESTING):
+            rendered, depth = emit(rendered), 0
+        text[node], nesting[node] = rendered, depth
+
+    arguments = names + [d for d in dims if d not in dim_source]
+    header = [f"def {name}({', '.join(arguments)}):",
               f'    """Generated by matcalc: {", ".join(labels) or "the expression"}."""']
     prep = []
     for s in symbols:
+        spelled = fmt_shape(s.shape)
         if s.is_scalar:
-            prep.append(f"    {s.name} = np.asarray({s.name}, dtype=float).reshape(1, 1)")
+            prep.append(f'    {s.name} = _scalar({s.name}, "{s.name}")')
         elif s.cols == 1:
-            prep.append(f"    {s.name} = np.asarray({s.name}, dtype=float).reshape(-1, 1)")
+            prep.append(f'    {s.name} = _column({s.name}, "{s.name}", "{spelled}")')
         else:
-            prep.append(f"    {s.name} = np.asarray({s.name}, dtype=float)")
+            prep.append(f'    {s.name} = _matrix({s.name}, "{s.name}", "{spelled}")')
     for dim in dims:
         if dim in dim_source:
             prep.append(f"    {dim} = {dim_source[dim]}")
+    for s in symbols:
+        if not s.is_scalar:
+            prep.append(f'    _expect({s.name}, "{s.name}", "{fmt_shape(s.shape)}", '
+                        f"({s.rows}, {s.cols}))")
     results = []
     for root in roots:
         value = text[root]
-        results.append(f"float(np.asarray({value}).reshape(-1)[0])" if root.is_scalar else value)
+        results.append(f"float(np.asarray({value}).reshape(-1)[0])"
+                       if root.is_scalar and scalars_as_floats else value)
     body = header + prep + lines + [f"    return {', '.join(results)}"]
-    helpers = []
-    if any(isinstance(n, Softmax) for n in order):
-        helpers += ["def _softmax(z):", "    e = np.exp(z - z.max())", "    return e / e.sum()", "", ""]
-    if any(isinstance(n, LogDet) for n in order):
-        helpers += ["def _logdet(X):", "    sign, value = np.linalg.slogdet(X)",
-                    "    return value if sign > 0 else np.nan", "", ""]
-    return "import numpy as np\n\n\n" + "\n".join(helpers + body) + "\n"
+    used = [h for h, src in HELPERS.items() if any(h + "(" in line for line in body)]
+    helpers = [HELPERS[h] + "\n\n" for h in used]
+    source = "import numpy as np\n\n\n" + "\n".join(helpers + body) + "\n"
+    return Generated(source, name, arguments)
+
+
+def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()) -> str:
+    """The source of ``def name(<symbols>): ... return <outputs>`` using numpy."""
+    return generate(outputs, name, labels).source
+
+
+def codegen(f: Any, wrt: Any = None, layout: str = "denominator", *, name: str | None = None
+            ) -> str:
+    """The Python source of a readable numpy function of f's symbols (alphabetical), with
+    shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
+    ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
+    the given layout, all from one derivation."""
+    from ..derive import diff
+    from ..rules.simplify import simplify
+
+    f = as_expr(f)
+    if wrt is None:
+        return source([simplify(f)], name or "f", ["f"])
+    many = isinstance(wrt, (list, tuple))
+    wrts = list(wrt) if many else [wrt]
+    derivatives = diff(f, wrts, layout)
+    labels = ["f", *(f"∂f/∂{getattr(w, 'name', w)}" for w in wrts)]
+    return source([simplify(f), *derivatives], name or "f_and_grad", labels)

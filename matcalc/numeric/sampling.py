@@ -20,7 +20,7 @@ SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 
 def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
     """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
-    from .lambdify import dimension_symbols
+    from .codegen import dimension_symbols
 
     dims: set[sympy.Symbol] = set()
     for e in expressions:
