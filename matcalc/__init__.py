@@ -19,9 +19,9 @@ from .numeric.codegen import codegen
 from .numeric.lambdify import lambdify
 from .parsing import parse
 from .ops import (
-    abs, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp, matrix, norm2,
-    ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum, tan, tanh, tr,
-    vector, zeros,
+    abs, commutation, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp,
+    matrix, norm2, ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum,
+    tan, tanh, tr, vec, vector, zeros,
 )  # fmt: skip
 from .printing import to_latex as latex
 from .printing import to_text as text
@@ -33,10 +33,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
-    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "codegen", "cos", "det", "diag", "diff",
+    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "codegen", "commutation", "cos", "det", "diag", "diff",
     "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "hessian", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
     "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",
     "tan",
-    "tanh", "text", "tr", "unicode", "vector", "zeros",
+    "tanh", "text", "tr", "unicode", "vec", "vector", "zeros",
 ]  # fmt: skip

@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--wrt", action="append", required=True, metavar="NAME",
                        help="the variable to differentiate by (repeat for several)")
         p.add_argument("--layout", choices=["denominator", "numerator", "mixed"],
-                       default="denominator", help="the layout convention (default: denominator)")
+                       default=None, help="the layout convention (default: denominator; "
+                       "for a matrix by a matrix, the vec convention d vec F/d vec Xᵀ)")
         p.add_argument("--var", action="append", default=[], metavar="SPEC",
                        help='declare a symbol: "S: matrix(n, n) symmetric"')
         p.add_argument("--json", action="store_true", help="print machine-readable JSON")

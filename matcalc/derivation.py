@@ -125,6 +125,10 @@ RULES = {
     "differential": _r("differential", "rules of Magnus and Neudecker"),
     "identify": _r("identification", "df = ⟨G, dX⟩ ⇒ ∂f/∂X = G; dy = J dx ⇒ ∂y/∂x = J"),
     "scalar_wrt": _r("derivative by a scalar", "df = D dt ⇒ ∂f/∂t = D"),
+    "identify_vec": _r("vec convention (vec stacks columns)",
+                       "vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX; "
+                       "d vec F = J d vec X ⇒ d vec F/d vec Xᵀ = J",
+                       r"\operatorname{vec}(A\,dX\,B) = (B^{\top} \otimes A)\operatorname{vec}dX"),
     "zero": _r("no dependence", "f does not depend on the variable"),
 }
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from .errors import MatcalcError, UnsupportedError
 from .expr import Delta, Expr, Symbol, as_expr, describe
-from .layout import Case, arrange, check_layout, classify, natural_shape
+from .layout import Case, arrange, check_layout, classify, natural_shape, resolve_layout
 from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
+from .rules.vec import vec_jacobian_of
 from .rules.simplify import (
     c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, const, is_zero, simplify, substitute,
     zero,
@@ -52,7 +53,7 @@ def _no_differentials(f: Expr) -> None:
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
 
 
-def differentiate(f: Any, wrt: Any, layout: str = "denominator",
+def differentiate(f: Any, wrt: Any, layout: str | None = None,
                   structure: str = "unstructured") -> Differentiation:
     f = as_expr(f)
     x = _check_wrt(wrt)
@@ -61,6 +62,7 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator",
         return _structured(f, x, layout, structure)
     _no_differentials(f)
     case = classify(f, x)
+    layout = resolve_layout(layout, case)
     if x.props:
         # unstructured: every entry of a symmetric (spd, diagonal) variable is independent,
         # so f is read with a plain variable of the same name, and the properties come back
@@ -81,13 +83,15 @@ def differentiate(f: Any, wrt: Any, layout: str = "denominator",
             natural = gradient_of(df, dx)
         elif case is Case.VECTOR_BY_VECTOR:
             natural = jacobian_of(df, dx)
+        elif case is Case.VEC:
+            natural = vec_jacobian_of(df, dx)
         else:
             natural = derivative_by_scalar(df, dx)
     result = simplify(arrange(case, natural, layout))
     return Differentiation(f, x, layout, case, canonical, df, natural, result)
 
 
-def _structured(f: Expr, x: Symbol, layout: str, structure: str) -> Differentiation:
+def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Differentiation:
     """The derivative by the free entries of a structured matrix (Matrix Cookbook §2.8.2):
     for a symmetric S, whose entries Sᵢⱼ = Sⱼᵢ are one variable, ∂f/∂S = G + Gᵀ − G ⊙ I
     with G the unstructured gradient."""
@@ -103,6 +107,7 @@ def _structured(f: Expr, x: Symbol, layout: str, structure: str) -> Differentiat
         raise UnsupportedError("structured derivatives are for a scalar function of a matrix")
     G = d.natural
     natural = c_add([G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])])
+    layout = resolve_layout(layout, d.case)
     result = simplify(arrange(d.case, natural, layout))
     return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result,
                            structure)
@@ -125,14 +130,30 @@ def upstream_scalar(f: Any, upstream: Any) -> Expr:
     return c_sum(c_mul([G, simplify(f)]))
 
 
-def diff(f: Any, wrt: Any, layout: str = "denominator", *, upstream: Any = None,
-         structure: str = "unstructured") -> Any:
+def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
+         structure: str = "unstructured", form: str = "matrix") -> Any:
     """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
-    "mixed"; see ``matcalc.layout``).  ``wrt`` may be a list of symbols: then a tuple.
+    "mixed"; see ``matcalc.layout``).  Without a layout: denominator, except for a matrix by
+    a matrix (or any pair other than scalars and column vectors), which takes the vec
+    convention d vec(f)/d vec(wrt)ᵀ, written with ⊗ and the commutation matrix; its
+    denominator layout is the transpose.  ``wrt`` may be a list of symbols: then a tuple.
+    ``form="index"``: the layout-free index form ∂F_{ij}/∂X_{kl} (an ``IndexForm``, which
+    ``lambdify`` turns into numpy einsum calls returning the 4-D array).
     With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G.
     ``structure="symmetric"``: by the free entries of a symmetric matrix, G + Gᵀ − G ⊙ I."""
+    if form not in ("matrix", "index"):
+        raise MatcalcError(f"unknown form {form!r}; choose 'matrix' or 'index'")
     if upstream is not None:
         f = upstream_scalar(f, upstream)
+    if form == "index":
+        if layout is not None or structure != "unstructured":
+            raise MatcalcError("the index form ∂F_ij/∂X_kl has no layout and no structure; "
+                               "leave them out")
+        from .index_form import index_form
+
+        if isinstance(wrt, (list, tuple)):
+            return tuple(index_form(f, _check_wrt(w)) for w in wrt)
+        return index_form(f, _check_wrt(wrt))
     if isinstance(wrt, (list, tuple)):
         together = _gradients_at_once(f, wrt, layout, structure)
         if together is not None:
@@ -154,6 +175,7 @@ def _gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     cases = [classify(f, x) for x in xs]
     if any(c is not Case.SCALAR_BY_ARRAY for c in cases):
         return None
+    layout = resolve_layout(layout, Case.SCALAR_BY_ARRAY)
     df = differential(simplify(f), xs)
     if df is None or is_zero(df):
         return tuple(simplify(arrange(c, zero(x.shape), layout)) for c, x in zip(cases, xs))
@@ -172,34 +194,26 @@ def gradient(f: Any, x: Any) -> Expr:
 
 
 def jacobian(y: Any, x: Any) -> Expr:
-    """The Jacobian ∂y/∂x of a vector (or scalar) y by a vector (or scalar) x: m×n."""
+    """The Jacobian ∂y/∂x of a vector (or scalar) y by a vector (or scalar) x: m×n; for
+    matrices, d vec(y)/d vec(x)ᵀ (the vec convention)."""
     y = as_expr(y)
-    if y.cols != 1:
-        raise MatcalcError(
-            f"jacobian needs a column vector or a scalar, got {describe(y)}; "
-            "for a scalar function of a matrix use gradient()"
-        )
     x = _check_wrt(x)
-    if x.cols != 1:
+    if y.is_scalar and not x.is_scalar:
         raise MatcalcError(
-            f"jacobian is taken by a vector or a scalar, got {describe(x)}; "
-            "for a scalar function of a matrix use gradient()"
+            f"jacobian needs an array-valued expression, got the scalar {describe(y)}; "
+            "for a scalar function use gradient()"
         )
     return diff(y, x, "numerator")
 
 
 def hessian(f: Any, x: Any, y: Any = None) -> Expr:
     """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the
-    mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  Layout-free."""
+    mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  By matrices, in the vec
+    convention: d²f/d vec(X) d vec(Y)ᵀ = d vec(G)/d vec(Y)ᵀ with G = ∂f/∂X.  Layout-free."""
     f = as_expr(f)
     if not f.is_scalar:
         raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
     x = _check_wrt(x)
     y = x if y is None else _check_wrt(y)
-    for v in (x, y):
-        if v.cols != 1:
-            raise UnsupportedError(
-                f"the Hessian by a matrix {describe(v)} needs the vec convention "
-                "d²f/dvec(X)dvec(X)ᵀ, which is not supported yet; vectors and scalars are")
-    return jacobian(gradient(f, x), y)
+    return diff(gradient(f, x), y, "numerator")
 

@@ -21,6 +21,7 @@ from .shapes import (
     ONE,
     SCALAR,
     Shape,
+    as_dim,
     fmt_shape,
     is_column_shape,
     is_scalar_shape,
@@ -331,9 +332,14 @@ class Partial(Expr):
     __slots__ = ()
 
     @classmethod
-    def new(cls, of: str, by: str, shape: Shape, via: str = "") -> "Partial":
-        """``via`` names the path of one contribution: ∂L/∂x through h₂."""
-        return cls._make((), (of, by, shape, via), shape)  # type: ignore[return-value]
+    def new(cls, of: str, by: str, shape: Shape, via: str = "", vec: bool = False) -> "Partial":
+        """``via`` names the path of one contribution: ∂L/∂x through h₂; ``vec`` makes it the
+        vec-convention derivative d vec(of)/d vec(by)ᵀ."""
+        return cls._make((), (of, by, shape, via, vec), shape)  # type: ignore[return-value]
+
+    @property
+    def vec(self) -> bool:
+        return self.params[4]
 
     @property
     def via(self) -> str:
@@ -613,10 +619,41 @@ class Kron(Expr):
         return cls._make((a, b), (), (a.rows * b.rows, a.cols * b.cols))
 
 
+class Vec(Unary):
+    """vec(A): the columns of A stacked into one column (Magnus–Neudecker)."""
+
+    __slots__ = ()
+    fname = "vec"
+
+    @classmethod
+    def result_shape(cls, a: Expr) -> Shape:
+        return (a.rows * a.cols, ONE)
+
+
+class Commutation(Expr):
+    """The commutation matrix K₍ₘ,ₙ₎ (mn×mn): K₍ₘ,ₙ₎ vec(A) = vec(Aᵀ) for A of shape m×n."""
+
+    __slots__ = ()
+
+    @classmethod
+    def new(cls, m: Any, n: Any) -> "Commutation":
+        m, n = as_dim(m), as_dim(n)
+        return cls._make((), (m, n), (m * n, m * n))  # type: ignore[return-value]
+
+    @property
+    def m(self) -> sympy.Expr:
+        return self.params[0]
+
+    @property
+    def n(self) -> sympy.Expr:
+        return self.params[1]
+
+
 #: every node type; a test checks that each rule table covers all of them
 NODE_TYPES: tuple[type[Expr], ...] = (
     Symbol, Delta, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func, Transpose,
     Trace, Det, LogDet, Inverse, Sum, Norm2, Diag, DiagPart, Softmax, LogSumExp, Kron, Partial,
+    Vec, Commutation,
 )  # fmt: skip
 
 

@@ -11,6 +11,13 @@ finite-difference arrays in ``numeric.check``, so symbolic and numeric results c
 | vector y by x     | J = ∂y/∂x, m×n       | Jᵀ          | J         | J     |
 | vector y by t     | D, m×1               | Dᵀ          | D         | D     |
 | matrix Y by t     | D, the shape of Y    | D           | D         | D     |
+| F by X (vec)      | J = d vec F/d vec Xᵀ | Jᵀ          | J         | J     |
+
+The last row is every other pair (a matrix by a matrix, a matrix by a vector, a vector by a
+matrix, a row vector by anything): the vec convention of Magnus and Neudecker, vec stacking
+columns, J of size (size of F)×(size of X).  Without a layout, a derivative takes the
+denominator layout, except the vec convention's own form J, which is what its literature
+writes (d(AXB)/dX = Bᵀ ⊗ A).
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ from enum import Enum
 
 import numpy as np
 
-from .errors import MatcalcError, UnsupportedError
-from .expr import Expr, describe
+from .errors import MatcalcError
+from .expr import Expr
 from .rules.simplify import c_transpose
 from .shapes import Shape, is_column_shape, is_scalar_shape
 
@@ -33,6 +40,7 @@ class Case(Enum):
     VECTOR_BY_VECTOR = "vector by vector"
     VECTOR_BY_SCALAR = "vector by scalar"
     MATRIX_BY_SCALAR = "matrix by scalar"
+    VEC = "matrix by matrix (vec convention)"
 
 
 #: (case, layout) -> is the natural form transposed?
@@ -42,11 +50,20 @@ TRANSPOSED: dict[Case, dict[str, bool]] = {
     Case.VECTOR_BY_VECTOR: {"denominator": True, "numerator": False, "mixed": False},
     Case.VECTOR_BY_SCALAR: {"denominator": True, "numerator": False, "mixed": False},
     Case.MATRIX_BY_SCALAR: {"denominator": False, "numerator": False, "mixed": False},
+    Case.VEC: {"denominator": True, "numerator": False, "mixed": False},
 }
 
 
-def check_layout(layout: str) -> str:
-    if layout not in LAYOUTS:
+def resolve_layout(layout: str | None, case: Case) -> str:
+    """The layout to use: the one asked for, else the default of the kind (see above)."""
+    if layout is None:
+        return "numerator" if case is Case.VEC else "denominator"
+    return check_layout(layout)
+
+
+def check_layout(layout: str | None) -> str | None:
+    """The layout, or None for the default of each kind of derivative."""
+    if layout is not None and layout not in LAYOUTS:
         raise MatcalcError(
             f"unknown layout {layout!r}; choose one of {', '.join(repr(x) for x in LAYOUTS)}"
         )
@@ -54,7 +71,7 @@ def check_layout(layout: str) -> str:
 
 
 def classify(f: Expr, x: Expr) -> Case:
-    """The kind of derivative of f by x; unsupported kinds raise UnsupportedError."""
+    """The kind of derivative of f by x."""
     if is_scalar_shape(x.shape):
         if is_scalar_shape(f.shape):
             return Case.SCALAR_BY_SCALAR
@@ -63,23 +80,12 @@ def classify(f: Expr, x: Expr) -> Case:
         return Case.SCALAR_BY_ARRAY
     if is_column_shape(f.shape) and is_column_shape(x.shape):
         return Case.VECTOR_BY_VECTOR
-    what = "matrix" if not is_column_shape(f.shape) else "vector"
-    by = "matrix" if not is_column_shape(x.shape) else "vector"
-    hint = (
-        "; for a row vector, differentiate its transpose (a column)"
-        if f.rows == 1 else
-        "; differentiate a scalar function of it (e.g. a trace or a sum), or see the vec "
-        "convention of matrix-by-matrix derivatives"
-    )
-    raise UnsupportedError(
-        f"the derivative of a {what} {describe(f)} by a {by} {describe(x)} is not supported "
-        f"yet{hint}"
-    )
+    return Case.VEC
 
 
 def arrange(case: Case, natural: Expr, layout: str) -> Expr:
     """The natural form of a derivative, in the requested layout."""
-    return c_transpose(natural) if TRANSPOSED[case][check_layout(layout)] else natural
+    return c_transpose(natural) if TRANSPOSED[case][resolve_layout(layout, case)] else natural
 
 
 def natural_shape(case: Case, f_shape: Shape, x_shape: Shape) -> Shape:
@@ -87,6 +93,8 @@ def natural_shape(case: Case, f_shape: Shape, x_shape: Shape) -> Shape:
         return x_shape
     if case is Case.VECTOR_BY_VECTOR:
         return (f_shape[0], x_shape[0])
+    if case is Case.VEC:
+        return (f_shape[0] * f_shape[1], x_shape[0] * x_shape[1])
     return f_shape
 
 
@@ -96,7 +104,10 @@ def arrange_numeric(case: Case, d4: np.ndarray, layout: str) -> np.ndarray:
         natural = d4[0, 0]
     elif case is Case.VECTOR_BY_VECTOR:
         natural = d4[:, 0, :, 0]
+    elif case is Case.VEC:  # vec stacks columns: entry (i, j) of F is row i + p·j
+        p, q, m, n = d4.shape
+        natural = d4.transpose(1, 0, 3, 2).reshape(q * p, n * m)
     else:
         natural = d4[:, :, 0, 0]
-    return natural.T if TRANSPOSED[case][check_layout(layout)] else natural
+    return natural.T if TRANSPOSED[case][resolve_layout(layout, case)] else natural
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from .errors import MatcalcError, ShapeError
 from .expr import (
-    Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet, LogSumExp, Norm2, Ones,
-    Softmax, Sum, Symbol, Trace, Zero, as_expr, describe, mul,
+    Commutation, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet, LogSumExp,
+    Norm2, Ones, Softmax, Sum, Symbol, Trace, Vec, Zero, as_expr, describe, mul,
 )  # fmt: skip
 from .functions import FUNCTIONS
 from .shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
@@ -124,6 +124,16 @@ def hadamard(a: Any, b: Any) -> Expr:
 def kron(a: Any, b: Any) -> Expr:
     """The Kronecker product a ⊗ b."""
     return Kron.new(a, b)
+
+
+def vec(a: Any) -> Expr:
+    """vec(A): the columns of A stacked into one column."""
+    return Vec.new(a)
+
+
+def commutation(m: DimLike, n: DimLike) -> Expr:
+    """The commutation matrix K₍ₘ,ₙ₎ (mn×mn): K₍ₘ,ₙ₎ vec(A) = vec(Aᵀ) for an m×n matrix A."""
+    return Commutation.new(as_dim(m), as_dim(n))
 
 
 def softmax(z: Any) -> Expr:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from . import ops
 from .derive import differentiate, gradient, hessian
+from .layout import Case
 from .errors import MatcalcError, ParseError
 from .explain import derive
 from .expr import Symbol
@@ -144,6 +145,13 @@ def _hessian(args: Any, out: Any) -> int:
     return 0 if ok else 1
 
 
+def _convention(d: Any) -> str:
+    if d.case is Case.VEC:
+        vec = "the vec convention d vec F/d vec Xᵀ"
+        return vec if d.layout != "denominator" else f"denominator layout: ({vec})ᵀ"
+    return f"{d.layout} layout"
+
+
 def _run(args: Any, out: Any) -> int:
     f, wrts = _variables(args)
     layout = args.layout
@@ -159,13 +167,15 @@ def _run(args: Any, out: Any) -> int:
 
     if args.json:
         payload = {
-            "expression": str(f), "latex": to_latex(f), "layout": layout,
+            "expression": str(f), "latex": to_latex(f),
+            "layout": results[0].layout if results else layout,
             "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
                         sorted(f.free_symbols(), key=lambda s: s.name)},
             "derivatives": [],
         }
         for i, d in enumerate(results):
-            entry = {"wrt": d.wrt.name, "result": str(d.result), "latex": to_latex(d.result),
+            entry = {"wrt": d.wrt.name, "layout": d.layout, "convention": _convention(d),
+                     "result": str(d.result), "latex": to_latex(d.result),
                      "unicode": to_unicode(d.result), "shape": [str(x) for x in d.result.shape]}
             if derivations:
                 entry["steps"] = [{"rule": s.rule.name, "lhs": to_unicode(s.lhs),
@@ -204,7 +214,7 @@ def _run(args: Any, out: Any) -> int:
         if derivations:
             console.print(derivations[i])
         console.print(Text(f"∂f/∂{to_unicode(d.wrt)} = {to_unicode(d.result)}", style="bold")
-                      + Text(f"    [{layout} layout, {fmt_shape(d.result.shape)}]", style="dim"))
+                      + Text(f"    [{_convention(d)}, {fmt_shape(d.result.shape)}]", style="dim"))
         if reports:
             console.print(reports[i])
     if code is not None:

@@ -111,7 +111,6 @@ def test_a_failed_check_exits_1(monkeypatch, capsys):
     (["diff", "x'*A*x", "--wrt", "z"], "z does not appear"),
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: tensor(3)"], "cannot read --var"),
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) round"], "unknown property"),
-    (["diff", "A*X", "--wrt", "X"], "not supported yet"),
     (["diff", "sigmod(x)", "--wrt", "x"], "did you mean sigmoid"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message):

@@ -2,7 +2,9 @@
 
 import pytest
 
-from matcalc.expr import NODE_TYPES, Add, Diag, DiagPart, Kron, MatMul, Mul, Sum, Trace, Transpose
+from matcalc.expr import (
+    NODE_TYPES, Add, Diag, DiagPart, Kron, MatMul, Mul, Sum, Trace, Transpose, Vec,
+)
 from matcalc.numeric.codegen import RULE_TYPES as NUMPY
 from matcalc.printing.latex import LatexPrinter
 from matcalc.printing.text import TextPrinter
@@ -26,4 +28,4 @@ def test_table_covers_every_node_type(name):
 
 
 def test_every_node_a_differential_is_linear_through_has_a_cotangent_rule():
-    assert set(PULLBACK) == {Add, Mul, MatMul, Transpose, Trace, Sum, Diag, DiagPart, Kron}
+    assert set(PULLBACK) == {Add, Mul, MatMul, Transpose, Trace, Sum, Diag, DiagPart, Kron, Vec}

@@ -75,6 +75,23 @@ EXAMPLES = [
     ("diagonal", x.T @ Dg @ x + mc.tr(Dg @ A), [x, Dg]),
     ("vector by scalar", mc.exp(c * x), [c]),
     ("matrix by scalar", mc.tanh(c * W) @ A, [c]),
+    ("vec: of a product, by each factor", mc.vec(W @ X), [W, X]),
+    ("vec: gradient through it", mc.vec(W).T @ k + mc.sum(mc.vec(X) ** 2), [W, X]),
+    ("commutation: applied to vec", mc.commutation(m, n) @ mc.vec(W), [W]),
+    ("commutation: in a scalar", k.T @ mc.commutation(n, m) @ mc.vec(mc.tanh(V)), [V]),
+    ("kron: of matrices by each", mc.kron(W, X), [W, X]),
+    ("kron: gradient by a matrix inside", mc.sum(mc.kron(X, W) ** 2), [X, W]),
+    ("vec convention: matrix by matrix", A @ X @ B, [X, A, B]),
+    ("vec convention: transpose", X.T, [X]),
+    ("vec convention: inverse", mc.inv(X), [X]),
+    ("vec convention: gram", X.T @ X, [X]),
+    ("vec convention: hadamard", X * A.T, [X]),
+    ("vec convention: elementwise function", mc.tanh(W @ X), [X, W]),
+    ("vec convention: trace times matrix", mc.tr(X) * A, [X]),
+    ("vec convention: diag and diagonal part", mc.diag(mc.diag(X)), [X]),
+    ("vec convention: vector by matrix", W @ x, [W]),
+    ("vec convention: matrix by vector", x @ u.T, [x, u]),
+    ("vec convention: row by vector", x.T @ A, [x]),
 ]
 
 def test_every_node_type_has_examples():

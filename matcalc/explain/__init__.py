@@ -28,14 +28,15 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
     steps = (
         *first.steps,
         Step(RULES["gradient_again"], gradient_name, first.result),
-        Step(RULES["hessian"], hessian_name, Partial.new(gradient_name.name, x.name, H.shape)),
+        Step(RULES["hessian"], hessian_name,
+             Partial.new(gradient_name.name, x.name, H.shape, vec=x.cols != 1)),
         *second.steps[1:],
         Step(RULES["hessian_result"], hessian_name, H),
     )
     return Derivation(as_expr(f), x, "numerator", steps, H)
 
 
-def derive(f: Any, wrt: Any, layout: str = "denominator", *,
+def derive(f: Any, wrt: Any, layout: str | None = None, *,
            upstream: Optional[Any] = None, order: int = 1, _prefix: str = "h") -> Derivation:
     """The derivation of ∂f/∂wrt in ``layout``: named intermediates, one step per rule, and
     ``.result == mc.diff(f, wrt, layout)``.  With ``upstream=G`` (G = ∂L/∂f for an array f),
@@ -51,17 +52,17 @@ def derive(f: Any, wrt: Any, layout: str = "denominator", *,
     if upstream is not None:
         scalar = upstream_scalar(f, upstream)
         d = differentiate(scalar, wrt, layout)
-        return backprop_derivation(f, d.wrt, layout, d.result, upstream=as_expr(upstream))
+        return backprop_derivation(f, d.wrt, d.layout, d.result, upstream=as_expr(upstream))
     d = differentiate(f, wrt, layout)
     if d.wrt.props:
         # derived with a plain variable (unstructured, as diff does); the last step brings
         # the declared properties back into the result
         plain = Symbol.new(d.wrt.name, d.wrt.shape)
-        inner = derive(substitute(f, {d.wrt: plain}), plain, layout, _prefix=_prefix)
+        inner = derive(substitute(f, {d.wrt: plain}), plain, d.layout, _prefix=_prefix)
         steps = inner.steps
         if steps[-1].after is not d.result:
             steps += (Step(RULES["properties"], steps[-1].lhs, d.result),)
-        return Derivation(f, d.wrt, layout, steps, d.result)
+        return Derivation(f, d.wrt, d.layout, steps, d.result)
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
         return backprop_derivation(f, d.wrt, layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:

@@ -28,12 +28,17 @@ def forward_derivation(d: Differentiation) -> Derivation:
         steps.append(Step(RULES["simplify"], lhs_f, d.canonical))
     df = Delta.new(lhs_f)
     steps.append(Step(_differential_rule(d.canonical), df, d.differential, part=d.canonical))
-    result_lhs = Partial.new(f_name, x.name, d.result.shape)
     transposed = TRANSPOSED[d.case][d.layout]
-    # every line an equation in the requested layout's notation: (∂y/∂x)ᵀ = J, then ∂y/∂x = Jᵀ
-    natural_lhs = Transpose.new(result_lhs) if transposed else result_lhs
+    if d.case is Case.VEC:  # the natural form is J = d vec F/d vec Xᵀ, whatever the layout
+        natural_lhs = Partial.new(f_name, x.name, d.natural.shape, vec=True)
+        result_lhs = Transpose.new(natural_lhs) if transposed else natural_lhs
+    else:
+        result_lhs = Partial.new(f_name, x.name, d.result.shape)
+        # every line an equation in the layout's notation: (∂y/∂x)ᵀ = J, then ∂y/∂x = Jᵀ
+        natural_lhs = Transpose.new(result_lhs) if transposed else result_lhs
     rule = RULES["scalar_wrt"] if d.case in (Case.VECTOR_BY_SCALAR, Case.MATRIX_BY_SCALAR,
-                                             Case.SCALAR_BY_SCALAR) else RULES["identify"]
+                                             Case.SCALAR_BY_SCALAR) else (
+        RULES["identify_vec"] if d.case is Case.VEC else RULES["identify"])
     steps.append(Step(rule, natural_lhs, d.natural, part=d.differential))
     if transposed:
         steps.append(Step(RULES["transpose_layout"], result_lhs, d.result, before=d.natural))

@@ -16,9 +16,9 @@ import sympy
 
 from ..errors import MatcalcError
 from ..expr import (
-    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero, as_expr,
+    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
+    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
+    Transpose, Vec, Zero, as_expr,
 )  # fmt: skip
 from ..functions import FUNCTIONS
 from ..shapes import fmt_shape
@@ -51,6 +51,21 @@ HELPERS = {
     "_expect": '''def _expect(a, name, spelled, shape):
     if a.shape != shape:
         raise ValueError(f"{name} must be {spelled} = {shape}, got an array of shape {a.shape}")''',
+    "_kron_matmul": '''def _kron_matmul(A, B, M):
+    """(A ⊗ B) @ M without building A ⊗ B."""
+    k = M.shape[1]
+    Y = np.matmul(B, M.reshape(A.shape[1], B.shape[1], k))
+    return np.tensordot(A, Y, axes=(1, 0)).reshape(A.shape[0] * B.shape[0], k)''',
+    "_matmul_kron": '''def _matmul_kron(M, A, B):
+    """M @ (A ⊗ B) without building A ⊗ B."""
+    k = M.shape[0]
+    Y = np.matmul(M.reshape(k, A.shape[0], B.shape[0]), B)
+    return np.tensordot(Y, A, axes=(1, 0)).transpose(0, 2, 1).reshape(k, A.shape[1] * B.shape[1])''',
+    "_commutation_perm": '''def _commutation_perm(m, n):
+    """The permutation of K(m,n): K(m,n) v = v[perm], and K(m,n) vec(A) = vec(A.T)."""
+    return np.arange(m * n).reshape((m, n), order="F").T.reshape(-1, order="F")''',
+    "_commutation": '''def _commutation(m, n):
+    return np.eye(m * n)[_commutation_perm(m, n)]''',
     "_softmax": '''def _softmax(z):
     e = np.exp(z - z.max())
     return e / e.sum()''',
@@ -122,29 +137,75 @@ def _associate(texts: list[str], shapes: list[tuple[int, int]],
     return out
 
 
+def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
+    """A factor of a product as an item: a plain array, or an operator applied implicitly."""
+    if isinstance(factor, Diag):
+        return ("diag", text_of[factor.arg])
+    if isinstance(factor, Kron):
+        return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
+    if isinstance(factor, Commutation):
+        return ("comm", str(factor.m), str(factor.n))
+    return ("plain", text, (_size(factor.rows), _size(factor.cols)))
+
+
+def _materialize(item: tuple) -> str:
+    kind = item[0]
+    if kind == "diag":
+        return f"np.diag({item[1]}[:, 0])"
+    if kind == "kron":
+        return f"np.kron({item[1]}, {item[2]})"
+    if kind == "comm":
+        return f"_commutation({item[1]}, {item[2]})"
+    return item[1]
+
+
+#: kind -> (item @ acc, acc @ item): the operators applied without being built; K₍ₘ,ₙ₎ is
+#: a permutation whose inverse is K₍ₙ,ₘ₎
+_APPLY = {
+    "diag": ("({0} * {acc})", "({acc} * {0}.T)"),
+    "kron": ("_kron_matmul({0}, {1}, {acc})", "_matmul_kron({acc}, {0}, {1})"),
+    "comm": ("{acc}[_commutation_perm({0}, {1})]", "{acc}[:, _commutation_perm({1}, {0})]"),
+}
+
+
+def _apply(item: tuple, acc: str, item_on_left: bool) -> str:
+    """item @ acc (or acc @ item), without building a diagonal, Kronecker or commutation
+    matrix."""
+    kind = item[0]
+    if kind == "plain":
+        op = "*" if item[2] == (1, 1) else "@"
+        return f"({item[1]} {op} {acc})" if item_on_left else f"({acc} {op} {item[1]})"
+    return _APPLY[kind][0 if item_on_left else 1].format(*item[1:], acc=acc)
+
+
 def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], str]) -> str:
-    """A product in its cheapest association, with diagonal matrices applied by broadcasting:
-    diag(u) A is u * A (u a column) and A diag(u) is A * u.T, so no n×n diagonal matrix is
-    ever built."""
-    texts: list[str] = []
-    shapes: list[tuple[int, int]] = []
-    pending: list[str] = []  # diagonals waiting for the factor on their right
+    """A product with runs of plain factors in their cheapest association, and diagonal,
+    Kronecker and commutation matrices applied implicitly: diag(u) A is u * A, (A ⊗ B) M
+    reshapes M, K M permutes its rows; none of them is ever built unless it is all there is."""
+    groups: list[tuple] = []  # ("run", texts, shapes) or an operator item
     for factor, text in zip(node.args, args):
-        if isinstance(factor, Diag):
-            column = text_of[factor.arg]
-            if texts:
-                texts[-1] = f"({texts[-1]} * {column}.T)"
-            else:
-                pending.append(column)
-            continue
-        for column in reversed(pending):
-            text = f"({column} * {text})"
-        pending = []
-        texts.append(text)
-        shapes.append((_size(factor.rows), _size(factor.cols)))
-    if not texts:  # only diagonals: their product is diagonal
-        return "np.diag(" + " * ".join(f"{c}[:, 0]" for c in pending) + ")"
-    return _associate(texts, shapes, emit)
+        item = _factor(factor, text, text_of)
+        if item[0] != "plain":
+            groups.append(item)
+        elif groups and groups[-1][0] == "run":
+            groups[-1][1].append(item[1])
+            groups[-1][2].append(item[2])
+        else:
+            groups.append(("run", [item[1]], [item[2]]))
+
+    def run_item(group: tuple) -> tuple:
+        texts, shapes = group[1], group[2]
+        return ("plain", _associate(texts, shapes, emit), (shapes[0][0], shapes[-1][1]))
+
+    items = [run_item(g) if g[0] == "run" else g for g in groups]
+    from_left = items[-1][0] != "plain" and items[0][0] == "plain"
+    sequence = items if from_left else items[::-1]
+    acc = _materialize(sequence[0])
+    for i, item in enumerate(sequence[1:], 1):
+        acc = _apply(item, acc, item_on_left=not from_left)
+        if i % MAX_NESTING == 0:
+            acc = emit(acc)
+    return acc
 
 
 def _rules(text_of: dict, emit: Callable[[str], str]
@@ -172,6 +233,8 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Softmax: lambda n, a: f"_softmax({a[0]})",
         LogSumExp: lambda n, a: f"np.logaddexp.reduce({a[0]}, axis=None)",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
+        Vec: lambda n, a: f'{a[0]}.reshape(-1, 1, order="F")',
+        Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",
     }
 
 
@@ -322,6 +385,8 @@ def generate(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (
                        if root.is_scalar and scalars_as_floats else value)
     body = header + prep + lines + [f"    return {', '.join(results)}"]
     used = [h for h, src in HELPERS.items() if any(h + "(" in line for line in body)]
+    if "_commutation" in used and "_commutation_perm" not in used:
+        used.insert(used.index("_commutation"), "_commutation_perm")
     helpers = [HELPERS[h] + "\n\n" for h in used]
     source = "import numpy as np\n\n\n" + "\n".join(helpers + body) + "\n"
     return Generated(source, name, arguments)

@@ -152,8 +152,13 @@ class NumpyFunction:
         return f"<numpy function of {', '.join(self.names)}: {self.expr}>"
 
 
-def lambdify(expr: Any) -> NumpyFunction:
+def lambdify(expr: Any) -> Any:
     """A numpy function of ``expr``: call it with arrays by symbol name; vectors may be 1-D or
     n×1.  A scalar comes back as a float, anything else as a 2-D array of the expression's
-    shape (an n×1 column, a 1×n row)."""
+    shape (an n×1 column, a 1×n row).  An index form (``diff(..., form="index")``) gives the
+    4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum."""
+    from ..index_form import IndexForm, IndexFunction
+
+    if isinstance(expr, IndexForm):
+        return IndexFunction(expr)
     return NumpyFunction(as_expr(expr))

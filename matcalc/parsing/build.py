@@ -28,7 +28,7 @@ ELEMENTWISE = {name for name, f in FUNCTIONS.items()}
 SQUARE_TO_SCALAR = {"tr": ops.tr, "det": ops.det, "logdet": ops.logdet}
 KNOWN = sorted(ELEMENTWISE | set(SQUARE_TO_SCALAR) | {
     "inv", "sum", "norm1", "norm2", "diag", "softmax", "logsumexp", "kron", "hadamard", "eye",
-    "ones", "zeros", "vector", "matrix",
+    "ones", "zeros", "vector", "matrix", "vec", "commutation",
 })
 PYTHON_MARKS = ("@", ".T", "**")
 PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
@@ -82,6 +82,9 @@ class Dims:
         if va is None or vb is None:
             return True
         if isinstance(va, tuple) and isinstance(vb, tuple):
+            pa, pb = self.product_value(va), self.product_value(vb)
+            if pa is not None and pb is not None:  # known sizes: mn = nm
+                return sympy.expand(pa - pb) == 0
             return self.can_unify(va[0], vb[0]) and self.can_unify(va[1], vb[1])
         if isinstance(va, tuple) or isinstance(vb, tuple):
             # a Kronecker size against a known dimension: equal once both factors are known
@@ -107,7 +110,8 @@ class Dims:
         if a == b:
             return True
         va, vb = self.value[a], self.value[b]
-        if isinstance(va, tuple) and isinstance(vb, tuple):
+        if isinstance(va, tuple) and isinstance(vb, tuple) and (
+                self.product_value(va) is None or self.product_value(vb) is None):
             self.unify(va[0], vb[0])
             self.unify(va[1], vb[1])
         self.parent[b] = a
@@ -236,7 +240,17 @@ class Builder:
             "pass it in symbols=", node.start)
 
     def dimension(self, node: Node) -> int:
-        """An argument of ones/zeros/eye: a dimension name or a positive integer."""
+        """An argument of ones/zeros/eye: a dimension name, a positive integer, or a product
+        or integer power of them (``eye(m*n)``, ``eye(n**2)``, as printed results have)."""
+        if isinstance(node, BinOp) and node.op == "*":
+            return self.dims.new((self.dimension(node.left), self.dimension(node.right)))
+        if (isinstance(node, BinOp) and node.op in ("**", "^") and isinstance(node.right, Num)
+                and node.right.value.isdigit() and int(node.right.value) > 1):
+            base = self.dimension(node.left)
+            out = base
+            for _ in range(int(node.right.value) - 1):
+                out = self.dims.new((out, base))
+            return out
         if isinstance(node, Num) and node.value.isdigit() and int(node.value) > 0:
             return self.from_sympy_dim(sympy.Integer(int(node.value)))
         if isinstance(node, Name):
@@ -402,7 +416,7 @@ class Builder:
                 name, KNOWN, n=1, cutoff=0.7)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise self.error(f"unknown function {name!r}{hint}", node.start)
-        if name in ("ones", "zeros", "eye"):
+        if name in ("ones", "zeros", "eye", "commutation"):
             return self.constant_array(node)
         if name in ("vector", "matrix"):
             return self.filled(node)
@@ -437,6 +451,9 @@ class Builder:
             return Typed((rows, cols), lambda r: ops.kron(a.build(r), b.build(r)))
         (arg,) = typed
         b = arg.build
+        if name == "vec":
+            return Typed((self.dims.new((arg.shape[0], arg.shape[1])), self.one()),
+                         lambda r: ops.vec(b(r)))
         if name in ELEMENTWISE:
             return Typed(arg.shape, lambda r: ops.ELEMENTWISE[name](b(r)))
         if name in SQUARE_TO_SCALAR or name == "inv":
@@ -474,6 +491,13 @@ class Builder:
                 raise self.error("eye takes one dimension, e.g. eye(n)", node.start)
             v = self.dimension(args[0])
             return Typed((v, v), lambda r: ops.eye(r(v)))
+        if name == "commutation":
+            if len(args) != 2:
+                raise self.error("commutation takes two dimensions, e.g. commutation(m, n)",
+                                 node.start)
+            m, n = self.dimension(args[0]), self.dimension(args[1])
+            size = self.dims.new((m, n))
+            return Typed((size, size), lambda r: ops.commutation(r(m), r(n)))
         if len(args) not in (1, 2):
             raise self.error(f"{name} takes one or two dimensions, e.g. {name}(n) or "
                              f"{name}(m, n)", node.start)

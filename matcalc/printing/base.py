@@ -13,9 +13,9 @@ from typing import Callable, Optional
 import sympy
 
 from ..expr import (
-    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero,
+    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
+    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
+    Transpose, Vec, Zero,
 )  # fmt: skip
 from ..walk import fold
 
@@ -55,7 +55,8 @@ class Printer:
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Trace: self.trace,
             Det: self.det, LogDet: self.logdet, Inverse: self.inverse, Sum: self.sum,
             Norm2: self.norm2, Diag: self.diag, DiagPart: self.diagpart, Softmax: self.softmax,
-            LogSumExp: self.logsumexp, Kron: self.kron, Partial: self.partial,
+            LogSumExp: self.logsumexp, Kron: self.kron, Partial: self.partial, Vec: self.vec,
+            Commutation: self.commutation,
         }  # fmt: skip
 
     def doprint(self, e: Expr) -> str:

@@ -14,6 +14,7 @@ _OPERATORS = {
     "tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
     "sum": r"\operatorname{sum}", "diag": r"\operatorname{diag}",
     "softmax": r"\operatorname{softmax}", "logsumexp": r"\operatorname{logsumexp}",
+    "vec": r"\operatorname{vec}",
 }  # fmt: skip
 
 
@@ -54,6 +55,9 @@ class LatexPrinter(MathPrinter):
 
     def partial(self, node, kids):
         text = rf"\frac{{\partial {self.name(node.of)}}}{{\partial {self.name(node.by)}}}"
+        if node.vec:
+            text = (rf"\frac{{\partial \operatorname{{vec}} {self.name(node.of)}}}"
+                    rf"{{\partial \operatorname{{vec}}({self.name(node.by)})^{{\top}}}}")
         if node.via:  # one path's contribution
             text = rf"\left.{text}\right|_{{{self.name(node.via)}}}"
         return Printed(text, POW)
@@ -91,6 +95,9 @@ class LatexPrinter(MathPrinter):
 
     def absolute(self, arg: str) -> str:
         return rf"\left\lvert {arg} \right\rvert"
+
+    def subscript(self, base: str, *dims) -> str:
+        return f"{base}_{{{','.join(sympy.latex(d) for d in dims)}}}"
 
     def func_name(self, name: str) -> str:
         if name in _OPERATORS:

@@ -10,7 +10,7 @@ import re
 
 import sympy
 
-from ..expr import Const, Inverse, MatMul, Mul, Pow
+from ..expr import Const, Identity, Inverse, Kron, MatMul, Mul, Pow
 from .base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
 
 GREEK = {
@@ -212,7 +212,25 @@ class MathPrinter(Printer):
         return self._op(self.func_name("logsumexp"), kids)
 
     def kron(self, node, kids):
-        return Printed(self.kron_op.join(self.paren(k, MUL) for k in kids), MUL)
+        # an identity next to ⊗ shows its size: Iₙ ⊗ A is not I ⊗ A for every n
+        kids = [self._sized(a, k) for a, k in zip(node.args, kids)]
+        # ⊗ is associative: (A ⊗ B) ⊗ C prints as A ⊗ B ⊗ C
+        return Printed(self.kron_op.join(k.text if isinstance(a, Kron) else self.paren(k, MUL)
+                                         for a, k in zip(node.args, kids)), MUL)
+
+    def _sized(self, a, printed: Printed) -> Printed:
+        if isinstance(a, Identity):
+            return Printed(self.subscript(self.identity_glyph, a.rows), ATOM)
+        return printed
+
+    def vec(self, node, kids):
+        return self._op(self.func_name("vec"), [self._sized(node.arg, kids[0])])
+
+    def commutation(self, node, kids):
+        return Printed(self.subscript("K", node.m, node.n), ATOM)
+
+    def subscript(self, base: str, *dims) -> str:
+        raise NotImplementedError
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -39,7 +39,8 @@ class TextPrinter(Printer):
 
     def partial(self, node, kids):
         via = f"_via_{node.via}" if node.via else ""
-        return Printed(f"d{node.of}_d{node.by}{via}", ATOM)
+        vec = "vec" if node.vec else ""
+        return Printed(f"d{vec}{node.of}_d{vec}{node.by}{via}", ATOM)
 
     def identity(self, node, kids):
         return Printed(f"eye({_dim(node.rows)})", ATOM)
@@ -139,6 +140,12 @@ class TextPrinter(Printer):
 
     def kron(self, node, kids):
         return self._call("kron", kids)
+
+    def vec(self, node, kids):
+        return self._call("vec", kids)
+
+    def commutation(self, node, kids):
+        return Printed(f"commutation({_dim(node.m)}, {_dim(node.n)})", ATOM)
 
 
 _PRINTER = TextPrinter()

@@ -104,6 +104,8 @@ class UnicodePrinter(MathPrinter):
     def partial(self, node, kids):
         # a fraction: parenthesised under a transpose, juxtaposed in a product
         text = f"∂{self.name(node.of)}/∂{self.name(node.by)}"
+        if node.vec:
+            text = f"∂vec {self.name(node.of)}/∂vec {self.name(node.by)}ᵀ"
         if node.via:  # one path's contribution
             text = f"{text}|{self.name(node.via)}"
         return Printed(text, POW)
@@ -151,6 +153,14 @@ class UnicodePrinter(MathPrinter):
 
     def absolute(self, arg: str) -> str:
         return f"|{arg}|"
+
+    def subscript(self, base: str, *dims) -> str:
+        """Iₙ, K₍ₘ,ₙ₎; a size without subscript letters as I_(2n)."""
+        parts = [str(d).replace("*", "") for d in dims]
+        if all(ch in _SUB_LETTERS or ch.isdigit() for ch in "".join(parts)):
+            subs = ",".join(p.translate(_SUB).translate(_SUB_LETTERS_MAP) for p in parts)
+            return base + (subs if len(parts) == 1 else f"₍{subs}₎")
+        return f"{base}_({','.join(parts)})"
 
     def func_name(self, name: str) -> str:
         if name in FUNCTIONS:

@@ -11,15 +11,15 @@ from typing import Callable, Optional
 
 from ..errors import MatcalcError
 from ..expr import (
-    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero,
+    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
+    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
+    Transpose, Vec, Zero,
 )  # fmt: skip
 from ..functions import FUNCTIONS
 from ..walk import fold
 from .simplify import (
     c_add, c_diag, c_diagpart, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum, c_trace,
-    c_transpose, const, simplify,
+    c_transpose, c_vec, const, simplify,
 )  # fmt: skip
 
 D = Optional[Expr]  # None stands for a zero differential
@@ -103,6 +103,7 @@ RULES: dict[type[Expr], Rule] = {
     Ones: _leaf,
     Zero: _leaf,
     Partial: _leaf,
+    Commutation: _leaf,
     Add: lambda node, d: _sum(d),
     Mul: _product_rule(c_mul),
     MatMul: _product_rule(c_matmul),
@@ -114,6 +115,7 @@ RULES: dict[type[Expr], Rule] = {
     Sum: _linear(c_sum),
     Diag: _linear(c_diag),
     DiagPart: _linear(c_diagpart),
+    Vec: _linear(c_vec),
     Det: _chain(d_det),
     LogDet: _chain(d_logdet),
     Inverse: _chain(d_inverse),

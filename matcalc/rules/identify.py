@@ -17,12 +17,13 @@ from typing import Callable
 from ..errors import MatcalcError, UnsupportedError
 from ..expr import (
     Add, Delta, Diag, DiagPart, Expr, Identity, Kron, MatMul, Mul, Ones, Sum, Trace, Transpose,
+    Vec,
 )  # fmt: skip
 from ..shapes import ONE, is_column_shape
 from ..walk import fold, postorder
 from .simplify import (
-    c_add, c_diag, c_diagpart, c_kron, c_matmul, c_mul, c_sum, c_trace, c_transpose, const,
-    split_scalars, substitute,
+    c_add, c_diag, c_diagpart, c_kron, c_matmul, c_mul, c_sum, c_trace, c_transpose, c_vec,
+    const, split_scalars, substitute,
 )  # fmt: skip
 
 
@@ -38,6 +39,14 @@ def _the_linear_arg(node: Expr, linear: dict[Expr, bool]) -> int:
     if len(idx) != 1:
         raise MatcalcError(f"internal: {type(node).__name__} is not linear in the differential")
     return idx[0]
+
+
+def linear_factor(node: Expr, linear: dict[Expr, bool]) -> tuple[Expr, Expr]:
+    """The one factor A of a product linear in the differential, and the product P of the
+    others (1 if none)."""
+    i = _the_linear_arg(node, linear)
+    others = [f for j, f in enumerate(node.args) if j != i]
+    return node.args[i], (c_mul(others) if others else const(1))
 
 
 def inner(G: Expr, P: Expr) -> Expr:
@@ -57,10 +66,7 @@ def pull_add(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
 
 def pull_mul(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨G, P ⊙ dA⟩ = ⟨G ⊙ P, dA⟩; for a scalar dA broadcast over an array, ⟨G, P⟩ dA."""
-    i = _the_linear_arg(node, linear)
-    A = node.args[i]
-    others = [f for j, f in enumerate(node.args) if j != i]
-    P = c_mul(others) if others else const(1)
+    A, P = linear_factor(node, linear)
     if A.shape == node.shape:
         return [(A, c_mul([G, P]))]
     return [(A, inner(G, P))]
@@ -107,18 +113,30 @@ def pull_diagpart(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
 
 
 def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
-    """For vectors a ∈ Rⁿ, b ∈ Rᵖ: a ⊗ b = (Iₙ ⊗ b) a = (a ⊗ Iₚ) b."""
+    """For vectors a ∈ Rⁿ, b ∈ Rᵖ: a ⊗ b = (Iₙ ⊗ b) a = (a ⊗ Iₚ) b.  For matrices, through
+    vec(A ⊗ B) = T (vec A ⊗ vec B) = T (vec A ⊗ I) vec B = T (I ⊗ vec B) vec A."""
+    from .vec import kron_shuffle, unvec
+
     i = _the_linear_arg(node, linear)
     a, b = node.args
-    if not (is_column_shape(a.shape) and is_column_shape(b.shape)):
-        raise UnsupportedError(
-            f"the gradient through kron(A, B) where A or B is not a column vector ({node}) is "
-            "not supported yet (it needs the vec/Kronecker forms of matrix-by-matrix "
-            "derivatives); kron of two column vectors, and any kron by a scalar, are supported"
-        )
+    if is_column_shape(a.shape) and is_column_shape(b.shape):
+        if i == 0:
+            return [(a, c_matmul([c_kron(Identity.new(a.rows), c_transpose(b)), G]))]
+        return [(b, c_matmul([c_kron(c_transpose(a), Identity.new(b.rows)), G]))]
+    back = c_matmul([c_transpose(kron_shuffle(a, b)), c_vec(G)])
     if i == 0:
-        return [(a, c_matmul([c_kron(Identity.new(a.rows), c_transpose(b)), G]))]
-    return [(b, c_matmul([c_kron(c_transpose(a), Identity.new(b.rows)), G]))]
+        g = c_matmul([c_kron(Identity.new(a.rows * a.cols), c_transpose(c_vec(b))), back])
+        return [(a, unvec(g, a.rows, a.cols))]
+    g = c_matmul([c_kron(c_transpose(c_vec(a)), Identity.new(b.rows * b.cols)), back])
+    return [(b, unvec(g, b.rows, b.cols))]
+
+
+def pull_vec(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
+    """⟨g, vec(dA)⟩ = ⟨unvec(g), dA⟩."""
+    from .vec import unvec
+
+    A = node.args[0]
+    return [(A, unvec(G, A.rows, A.cols))]
 
 
 #: linear node type -> cotangent rule; every node a differential can be linear through
@@ -132,6 +150,7 @@ PULLBACK: dict[type[Expr], Pull] = {
     Diag: pull_diag,
     DiagPart: pull_diagpart,
     Kron: pull_kron,
+    Vec: pull_vec,
 }
 
 
@@ -215,10 +234,7 @@ def _jac_rule(e: Expr, dx: Delta, linear: dict, memo: dict) -> Expr:
             return J(inner_)
         raise _unsupported(e)
     if isinstance(e, Mul):
-        i = _the_linear_arg(e, linear)
-        A = e.args[i]
-        others = [f for j, f in enumerate(e.args) if j != i]
-        P = c_mul(others) if others else const(1)
+        A, P = linear_factor(e, linear)
         if A.shape == e.shape:
             if P.is_scalar:
                 return c_mul([P, J(A)])

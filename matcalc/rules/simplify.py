@@ -25,9 +25,9 @@ import sympy
 
 from ..errors import MatcalcError
 from ..expr import (
-    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero,
+    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
+    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
+    Transpose, Vec, Zero,
 )  # fmt: skip
 from ..expr import _as_number
 from ..shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
@@ -93,6 +93,8 @@ def _symmetric_rule(node: Expr, args: list[bool]) -> bool:
         return node.symmetric
     if isinstance(node, (Identity, Zero, Ones, Diag)):
         return True
+    if isinstance(node, Commutation):
+        return node.m == node.n
     if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron)):
         return all(args)
     if isinstance(node, MatMul):
@@ -390,6 +392,8 @@ def c_transpose(a: Expr) -> Expr:
         return a.args[0]
     if isinstance(a, (Ones, Zero)):
         return type(a).new((a.cols, a.rows))
+    if isinstance(a, Commutation):  # K₍ₘ,ₙ₎ᵀ = K₍ₙ,ₘ₎ (its inverse: it is a permutation)
+        return c_commutation(a.n, a.m)
     if isinstance(a, MatMul):
         return c_matmul([c_transpose(f) for f in reversed(a.args)])
     if isinstance(a, Kron):
@@ -481,6 +485,14 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
     for f in chain:
         if out and _is_inverse_pair(out[-1], f):
             out.pop()
+            continue
+        if (out and isinstance(out[-1], Commutation) and isinstance(f, Commutation)
+                and (out[-1].m, out[-1].n) == (f.n, f.m)):
+            out.pop()  # K₍ₙ,ₘ₎ K₍ₘ,ₙ₎ = I
+            continue
+        if (out and isinstance(out[-1], Ones) and isinstance(f, Ones)
+                and out[-1].cols == ONE):  # 𝟏ₘ 𝟏ₙᵀ is the m×n all-ones matrix
+            out[-1] = Ones.new((out[-1].rows, f.cols))
             continue
         if out and isinstance(out[-1], Diag) and isinstance(f, Diag):
             out[-1] = c_diag(c_mul([out[-1].arg, f.arg]))
@@ -691,12 +703,44 @@ def c_diagpart(m: Expr) -> Expr:
 
 
 def c_kron(a: Expr, b: Expr) -> Expr:
-    """s ⊗ B = sB; A ⊗ s = sA; 0 ⊗ B = 0."""
+    """s ⊗ B = sB; A ⊗ s = sA; 0 ⊗ B = 0; Iₘ ⊗ Iₙ = Iₘₙ; (sA) ⊗ B = s(A ⊗ B)."""
+    if isinstance(a, Identity) and a.rows == ONE:
+        return b
+    if isinstance(b, Identity) and b.rows == ONE:
+        return a
     if a.is_scalar or b.is_scalar:
         return c_mul([a, b])
     if is_zero(a) or is_zero(b):
         return Zero.new((a.rows * b.rows, a.cols * b.cols))
+    if isinstance(a, Identity) and isinstance(b, Identity):
+        return Identity.new(a.rows * b.rows)
+    sa, core_a = split_scalars(a)
+    sb, core_b = split_scalars(b)
+    if sa or sb:
+        return c_mul([*sa, *sb, c_kron(core_a, core_b)])
     return Kron.new(a, b)
+
+
+def c_vec(a: Expr) -> Expr:
+    """vec(v) = v for a column; vec(uᵀ) = u; vec(sA) = s vec(A); vec(0) = 0; vec(1) = 1."""
+    if is_column_shape(a.shape) or a.is_scalar:
+        return a
+    if is_row_shape(a.shape):
+        return c_transpose(a)
+    shape = (a.rows * a.cols, ONE)
+    if isinstance(a, (Zero, Ones)):
+        return type(a).new(shape)
+    scalars, core = split_scalars(a)
+    if scalars:
+        return c_mul([*scalars, c_vec(core)])
+    return Vec.new(a)
+
+
+def c_commutation(m, n) -> Expr:
+    """K₍ₘ,₁₎ = K₍₁,ₙ₎ = I: a vector and its transpose have the same vec."""
+    if m == ONE or n == ONE:
+        return Identity.new(m * n)
+    return Commutation.new(m, n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -738,6 +782,8 @@ RULES: dict[type[Expr], Callable[[Expr, list[Expr]], Expr]] = {
     Softmax: lambda n, a: Softmax.new(a[0]),
     LogSumExp: lambda n, a: LogSumExp.new(a[0]),
     Kron: lambda n, a: c_kron(a[0], a[1]),
+    Vec: lambda n, a: c_vec(a[0]),
+    Commutation: lambda n, a: c_commutation(n.m, n.n),
 }
 
 

@@ -1,0 +1,247 @@
+"""Matrix-by-matrix derivatives and Hessians by a matrix in the vec convention
+d vec(F)/d vec(X)ᵀ (vec stacks columns), against finite differences written here on their own
+(not ``mc.check``'s arrangement), with distinct small sizes so a missing K or transpose shows."""
+
+import numpy as np
+import pytest
+
+import matcalc as mc
+from matcalc.numeric.check import _evaluate
+from matcalc.numeric.sampling import sample_inputs
+
+m, n, p, q = mc.dims("m n p q")
+SIZES = {m: 3, n: 4, p: 2, q: 5}
+X, C = mc.matrix("X", m, n), mc.matrix("C", m, n)
+A, B = mc.matrix("A", p, m), mc.matrix("B", n, q)
+Y, Z = mc.matrix("Y", n), mc.matrix("Z", n)
+M = mc.matrix("M", m)
+W, x, u = mc.matrix("W", p, m), mc.vector("x", n), mc.vector("u", m)
+P = mc.matrix("P", p, n)
+K = mc.commutation
+
+
+def vec(a: np.ndarray) -> np.ndarray:
+    return a.reshape(-1, 1, order="F")
+
+
+def jacobian_by_differences(F, wrt, inputs, h=1e-6) -> np.ndarray:
+    """d vec(F)/d vec(X)ᵀ by central differences, column k perturbing entry k of vec(X)."""
+    fn = mc.lambdify(F)
+    x0 = inputs[wrt.name]
+    columns = []
+    for k in range(x0.size):
+        E = np.zeros(x0.size)
+        E[k] = h
+        E = E.reshape(x0.shape, order="F")
+        plus = _evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
+        minus = _evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
+        columns.append(vec((plus - minus) / (2 * h)))
+    return np.hstack(columns)
+
+
+def point(*exprs, seed=0):
+    symbols = sorted(set().union(*(e.free_symbols() for e in exprs)), key=lambda s: s.name)
+    inputs = sample_inputs(exprs[0], symbols, SIZES, seed=seed, constrained=True)
+    return inputs
+
+
+def agrees(F, wrt, J, seed=0):
+    inputs = point(F, J, seed=seed)
+    got = _evaluate(mc.lambdify(J), inputs, SIZES)
+    expected = jacobian_by_differences(F, wrt, inputs)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    return got
+
+
+#: the issue's examples: (name, F, X, the Kronecker form expected)
+KRONECKER = [
+    ("AXB", A @ X @ B, X, mc.kron(B.T, A)),
+    ("transpose", X.T, X, K(m, n)),
+    ("inverse", mc.inv(Y), Y, -mc.kron(mc.inv(Y).T, mc.inv(Y))),
+    ("gram XᵀX", X.T @ X, X, mc.kron(mc.eye(n), X.T) + mc.kron(X.T, mc.eye(n)) @ K(m, n)),
+    ("hadamard", X * C, X, mc.diag(mc.vec(C))),
+]
+
+
+@pytest.mark.parametrize("name,F,wrt,expected", KRONECKER, ids=[k[0] for k in KRONECKER])
+def test_issue_examples_have_their_kronecker_forms_and_agree_with_differences(name, F, wrt,
+                                                                              expected):
+    J = mc.diff(F, wrt)
+    assert J == mc.simplify(expected), mc.unicode(J)
+    agrees(F, wrt, J)
+
+
+def test_hessian_by_a_matrix_of_a_trace_quadratic_is_I_kron_A_plus_At():
+    f = mc.tr(X.T @ M @ X)
+    H = mc.hessian(f, X)
+    assert H == mc.simplify(mc.kron(mc.eye(n), M + M.T))
+    agrees(mc.gradient(f, X), X, H)
+
+
+#: at least eight more, each checked in value (no expected form: what the engine writes)
+MORE = [
+    ("right product", X @ B, X),
+    ("left product", A @ X, X),
+    ("square", Y @ Y, Y),
+    ("outer gram XXᵀ", X @ X.T, X),
+    ("layer tanh(WX)", mc.tanh(W @ X), X),
+    ("layer by its weights", mc.tanh(W @ X), W),
+    ("trace times a matrix", mc.tr(Y) * Z, Y),
+    ("adjugate det(Y)Y⁻¹", mc.det(Y) * mc.inv(Y), Y),
+    ("inverse transpose", mc.inv(Y).T, Y),
+    ("kron with a constant", mc.kron(A, X), X),
+    ("kron, variable first", mc.kron(X, A), X),
+    ("diagonal part and back", mc.diag(mc.diag(Y)), Y),
+    ("elementwise product with a function of X", mc.exp(X) * X, X),
+    ("sandwich XᵀMX", X.T @ M @ X, X),
+    ("solve Y⁻¹P", mc.inv(Y) @ P.T, Y),
+    ("difference of squares", (X + C).T @ (X - C), X),
+    ("vector by matrix Wu", W @ u, W),
+    ("matrix by vector x xᵀ", x @ x.T, x),
+    ("row by vector", x.T @ Y, x),
+]
+
+
+@pytest.mark.parametrize("name,F,wrt", MORE, ids=[k[0] for k in MORE])
+def test_matrix_by_matrix_derivatives_agree_with_differences_of_vec(name, F, wrt):
+    J = mc.diff(F, wrt)
+    assert J.shape == (F.rows * F.cols, wrt.rows * wrt.cols)
+    agrees(F, wrt, J)
+
+
+@pytest.mark.parametrize("name,F,wrt", MORE[:6], ids=[k[0] for k in MORE[:6]])
+def test_layouts_of_the_vec_convention(name, F, wrt):
+    J = mc.diff(F, wrt)  # default: the vec convention's own form
+    assert mc.diff(F, wrt, "numerator") is J and mc.diff(F, wrt, "mixed") is J
+    assert mc.diff(F, wrt, "denominator") is mc.simplify(J.T)
+    assert mc.jacobian(F, wrt) is J
+    for layout in ("denominator", "numerator", "mixed"):
+        assert mc.check(F, wrt, layout).ok
+
+
+HESSIANS = [
+    ("squared residual ‖AX − P‖²", mc.norm2(A @ X - P) ** 2, X, X),
+    ("log det", mc.logdet(Y), Y, Y),
+    ("trace of a square", mc.tr(Y @ Y), Y, Y),
+    ("sum of tanh", mc.sum(mc.tanh(X)), X, X),
+    ("mixed: by X then M", mc.tr(X.T @ M @ X), X, M),
+    ("mixed: matrix and vector", u.T @ mc.tanh(X) @ x, X, x),
+]
+
+
+@pytest.mark.parametrize("name,f,first,second", HESSIANS, ids=[h[0] for h in HESSIANS])
+def test_hessians_by_matrices_agree_with_second_differences(name, f, first, second):
+    H = mc.hessian(f, first, second)
+    assert H.shape == (first.rows * first.cols, second.rows * second.cols)
+    inputs = point(f, H, seed=1)
+    got = agrees(mc.gradient(f, first), second, H, seed=1)
+    if first is second:
+        np.testing.assert_allclose(got, got.T, rtol=1e-8, atol=1e-8)
+    # and directly from f: second differences of f itself
+    fn, x0 = mc.lambdify(f), inputs[first.name]
+    y0, h = inputs[second.name], 1e-4
+    for i, j in [(0, 0), (1, 2), (x0.size - 1, 0)]:
+        j = min(j, y0.size - 1)
+        Ei = np.zeros(x0.size)
+        Ei[i] = h
+        Ej = np.zeros(y0.size)
+        Ej[j] = h
+        Ei, Ej = Ei.reshape(x0.shape, order="F"), Ej.reshape(y0.shape, order="F")
+
+        def at(di, dj):
+            moved = dict(inputs)
+            moved[first.name] = x0 + di
+            moved[second.name] = moved[second.name] + dj
+            return fn(**{k: v for k, v in moved.items() if k in fn.names})
+
+        if first is second:
+            value = (at(Ei + Ej, 0) - at(Ei - Ej, 0) - at(Ej - Ei, 0) + at(-Ei - Ej, 0)) / (4 * h * h)
+        else:
+            value = (at(Ei, Ej) - at(Ei, -Ej) - at(-Ei, Ej) + at(-Ei, -Ej)) / (4 * h * h)
+        assert value == pytest.approx(got[i, j], rel=1e-4, abs=1e-5)
+
+
+def test_generated_code_applies_kronecker_and_commutation_matrices_implicitly():
+    V = mc.matrix("V", m, n)
+    H = mc.hessian(mc.tr(X.T @ M @ X), X)
+    hv = H @ mc.vec(V)  # a Hessian-vector product: (I ⊗ (M + Mᵀ)) vec V
+    kv = mc.kron(X.T, A.T) @ K(p, m) @ mc.vec(W)
+    for e in (hv, kv):
+        source = mc.lambdify(e).source
+        assert "np.kron(" not in source and "_commutation(" not in source, source
+        inputs = point(e, seed=2)
+        got = _evaluate(mc.lambdify(e), inputs, SIZES)
+        A_, M_, V_, W_, X_ = (inputs.get(s) for s in "AMVWX")
+        if e is hv:
+            expected = np.kron(np.eye(4), M_ + M_.T) @ vec(V_)
+        else:
+            Kpm = np.eye(6)[np.arange(6).reshape((2, 3), order="F").T.reshape(-1, order="F")]
+            expected = np.kron(X_.T, A_.T) @ Kpm @ vec(W_)
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+def test_the_convention_is_stated_in_the_derivation():
+    d = mc.derive(A @ X @ B, X)
+    assert d.result is mc.diff(A @ X @ B, X)
+    text = d.text()
+    assert "vec convention" in text and "∂vec F/∂vec Xᵀ = Bᵀ ⊗ A" in text
+    assert r"\operatorname{vec}(X)^{\top}" in d.latex()
+    second = mc.derive(mc.tr(X.T @ M @ X), X, order=2)
+    assert second.result is mc.hessian(mc.tr(X.T @ M @ X), X)
+    assert "∂vec F/∂vec Xᵀ" in second.text()
+
+
+def test_vec_and_commutation_print_parse_and_evaluate():
+    e = K(m, n) @ mc.vec(X)
+    assert str(e) == "commutation(m, n) @ vec(X)"
+    assert mc.latex(e) == r"K_{m,n} \operatorname{vec}\left(X\right)"
+    assert mc.parse(str(e), {"X": X}) is e
+    assert mc.parse("commutation(m, n) * vec(X)") == e
+    inputs = point(e)
+    np.testing.assert_allclose(_evaluate(mc.lambdify(e), inputs, SIZES), vec(inputs["X"].T))
+
+
+def differences_4d(F, wrt, inputs, h=1e-6) -> np.ndarray:
+    """d4[i, j, k, l] = ∂F_ij/∂X_kl by central differences."""
+    fn, x0 = mc.lambdify(F), inputs[wrt.name]
+    f0 = _evaluate(fn, inputs, SIZES)
+    d4 = np.zeros((*f0.shape, *x0.shape))
+    for k, l in np.ndindex(x0.shape):
+        E = np.zeros(x0.shape)
+        E[k, l] = h
+        plus = _evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
+        minus = _evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
+        d4[:, :, k, l] = (plus - minus) / (2 * h)
+    return d4
+
+
+INDEX_CASES = [(name, F, wrt) for name, F, wrt, _ in KRONECKER] + [
+    c for c in MORE if not c[0].startswith("kron")] + [
+    ("scalar by matrix", mc.tr(X.T @ M @ X), X), ("scalar by vector", x.T @ Y @ x, x)]
+
+
+@pytest.mark.parametrize("name,F,wrt", INDEX_CASES, ids=[c[0] for c in INDEX_CASES])
+def test_index_form_agrees_with_differences_as_a_4d_array(name, F, wrt):
+    form = mc.diff(F, wrt, form="index")
+    inputs = point(F, seed=3)
+    arrays = {k: v for k, v in inputs.items()}
+    got = mc.lambdify(form)(**arrays)
+    np.testing.assert_allclose(got, differences_4d(F, wrt, inputs), rtol=1e-5, atol=1e-6)
+    assert form.latex().startswith(r"\frac{\partial ") and str(form).startswith("∂")
+
+
+def test_index_forms_read_like_the_textbook():
+    assert str(mc.diff(A @ X @ B, X, form="index")) == "∂F_ij/∂X_kl = A_ik B_lj"
+    assert str(mc.diff(X.T, X, form="index")) == "∂F_ij/∂X_kl = δ_jk δ_il"
+    assert str(mc.diff(mc.inv(Y), Y, form="index")) == "∂F_ij/∂Y_kl = −(Y⁻¹)_ik (Y⁻¹)_lj"
+    assert mc.diff(X * C, X, form="index").latex() == (
+        r"\frac{\partial F_{ij}}{\partial X_{kl}} = C_{ij} \delta_{ik} \delta_{jl}")
+
+
+def test_index_form_refuses_what_it_cannot_write_and_bad_options():
+    with pytest.raises(mc.UnsupportedError, match="index form of Kron"):
+        mc.diff(mc.kron(A, X), X, form="index")
+    with pytest.raises(mc.MatcalcError, match="no layout"):
+        mc.diff(X.T, X, "numerator", form="index")
+    with pytest.raises(mc.MatcalcError, match="unknown form"):
+        mc.diff(X.T, X, form="einsum")
