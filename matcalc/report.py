@@ -119,7 +119,8 @@ def _hessian(args: Any, out: Any) -> int:
     reports = [check(f, x), check(gradient(f, x), y, "numerator")] if args.check else []
     report = next((r for r in reports if not r.ok), reports[-1] if reports else None)
     ok = all(r.ok for r in reports)
-    label = f"∂²f/∂{to_unicode(x)}∂{to_unicode(y)}ᵀ"
+    vec = "vec " if (x.cols != 1 or y.cols != 1) else ""  # the vec convention for matrices
+    label = f"∂²f/∂{vec}{to_unicode(x)}∂{vec}{to_unicode(y)}ᵀ"
     if args.json:
         payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
                    "latex": to_latex(H), "unicode": to_unicode(H),
@@ -131,7 +132,9 @@ def _hessian(args: Any, out: Any) -> int:
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
         return 0 if ok else 1
     if args.latex:
-        lhs = (rf"\frac{{\partial^2 f}}{{\partial {to_latex(x)}\, \partial {to_latex(y)}^{{\top}}}}")
+        v = r"\operatorname{vec} " if vec else ""
+        lhs = (rf"\frac{{\partial^2 f}}{{\partial {v}{to_latex(x)}\, "
+               rf"\partial {v}{to_latex(y)}^{{\top}}}}")
         print(f"{lhs} = {to_latex(H)}", file=out)
     else:
         console = Console(file=out, highlight=False)
@@ -143,6 +146,14 @@ def _hessian(args: Any, out: Any) -> int:
     if args.code:
         out.write(codegen_source([H], "hessian", [label]))
     return 0 if ok else 1
+
+
+def _lhs(d: Any) -> str:
+    """∂f/∂x, or for the vec convention ∂vec f/∂vec Xᵀ (transposed in denominator layout)."""
+    if d.case is not Case.VEC:
+        return f"∂f/∂{to_unicode(d.wrt)}"
+    lhs = f"∂vec f/∂vec {to_unicode(d.wrt)}ᵀ"
+    return f"({lhs})ᵀ" if d.layout == "denominator" else lhs
 
 
 def _convention(d: Any) -> str:
@@ -197,6 +208,11 @@ def _run(args: Any, out: Any) -> int:
                 print(derivations[i].latex(), file=out)
             else:
                 lhs = rf"\frac{{\partial f}}{{\partial {to_latex(d.wrt)}}}"
+                if d.case is Case.VEC:
+                    lhs = (rf"\frac{{\partial \operatorname{{vec}} f}}"
+                           rf"{{\partial \operatorname{{vec}}({to_latex(d.wrt)})^{{\top}}}}")
+                    if d.layout == "denominator":
+                        lhs = rf"\left({lhs}\right)^{{\top}}"
                 print(f"{lhs} = {to_latex(d.result)}", file=out)
         if code is not None:
             out.write(code)
@@ -213,7 +229,7 @@ def _run(args: Any, out: Any) -> int:
     for i, d in enumerate(results):
         if derivations:
             console.print(derivations[i])
-        console.print(Text(f"∂f/∂{to_unicode(d.wrt)} = {to_unicode(d.result)}", style="bold")
+        console.print(Text(f"{_lhs(d)} = {to_unicode(d.result)}", style="bold")
                       + Text(f"    [{_convention(d)}, {fmt_shape(d.result.shape)}]", style="dim"))
         if reports:
             console.print(reports[i])

@@ -210,3 +210,17 @@ def test_generated_code_with_a_shared_diagonal_runs():
     assert _run_generated(codegen([e], "f"), **arrays) == pytest.approx(mc.lambdify(e)(**arrays))
     out = run("hessian", "norm2(V*tanh(W*x)-t)^2", "--wrt", "x", "--code", check_exit=0).stdout
     compile(out[out.index("import numpy"):], "<generated>", "exec")
+
+
+def test_matrix_by_matrix_and_hessian_by_a_matrix_in_the_vec_convention():
+    out = run("diff", "A*X*B", "--wrt", "X", "--check", check_exit=0).stdout
+    assert "∂vec f/∂vec Xᵀ = Bᵀ ⊗ A" in out and "the vec convention" in out and "check ok" in out
+    den = json.loads(run("diff", "A*X*B", "--wrt", "X", "--layout", "denominator", "--json",
+                         check_exit=0).stdout)["derivatives"][0]
+    assert den["result"] == "kron(B, A.T)" and den["layout"] == "denominator"
+    tex = run("diff", "A*X*B", "--wrt", "X", "--latex", check_exit=0).stdout.strip()
+    assert tex == (r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec}(X)^{\top}} = "
+                   r"B^{\top} \otimes A")
+    out = run("hessian", "tr(X'*A*X)", "--wrt", "X", "--check", "--code", check_exit=0).stdout
+    assert "∂²f/∂vec X∂vec Xᵀ = Iₘ ⊗ (A + Aᵀ)" in out and out.count("check ok") == 2
+    assert "np.kron(np.eye(m), (A + A.T))" in out

@@ -48,6 +48,10 @@ def all_latex() -> list[str]:
     from tests.test_hessian import CASES as HESSIANS
 
     texts += [mc.derive(f, v, order=2).latex() for _, f, v, _ in HESSIANS]
+    from tests.test_vec import HESSIANS as BY_MATRICES, INDEX_CASES
+
+    texts += [mc.derive(f, a, order=2).latex() for _, f, a, b in BY_MATRICES if a is b]
+    texts += [mc.diff(F, w, form="index").latex() for _, F, w in INDEX_CASES]
     texts += [p.read_text() for p in (Path(__file__).parent / "golden").glob("*.tex")]
     return texts
 
