@@ -48,13 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--steps", action="store_true", help="show the derivation step by step")
     diff.add_argument("--latex", action="store_true", help="print only LaTeX, ready to paste")
     diff.add_argument("--code", action="store_true", help="print a numpy function")
+    diff.add_argument("--index", action="store_true",
+                      help="the index form ∂F_ij/∂X_kl instead of the matrix form")
     diff.add_argument("--check", action="store_true",
                       help="check against finite differences (exit 1 if it fails)")
     check = commands.add_parser("check", help="check a derivative against finite differences",
                                 epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     common(check)
     hessian = commands.add_parser(
-        "hessian", help="the Hessian of a scalar by a vector (two --wrt: the mixed Hessian)",
+        "hessian", help="the Hessian of a scalar by a vector or, in the vec convention, a matrix "
+        "(two --wrt: the mixed Hessian)",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     hessian.add_argument("expr", help="a scalar expression")
     hessian.add_argument("--wrt", action="append", required=True, metavar="NAME",

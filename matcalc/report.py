@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import ops
-from .derive import differentiate, gradient, hessian
+from .derive import diff, differentiate, gradient, hessian
 from .layout import Case
 from .errors import MatcalcError, ParseError
 from .explain import derive
@@ -163,7 +163,37 @@ def _convention(d: Any) -> str:
     return f"{d.layout} layout"
 
 
+def _index(args: Any, out: Any) -> int:
+    """The index form ∂F_ij/∂X_kl of each derivative, checked as a 4-D array on request."""
+    if args.layout or args.steps or args.code:
+        raise MatcalcError("--index prints the index form alone: it has no layout, steps or code")
+    f, wrts = _variables(args)
+    forms = [diff(f, w, form="index") for w in wrts]
+    reports = [check(f, w, form="index") for w in wrts] if args.check else []
+    ok = all(r.ok for r in reports)
+    if args.json:
+        payload = {"expression": str(f), "derivatives": [
+            {"wrt": w.name, "index": str(fm), "latex": fm.latex(),
+             **({"check": _check_json(reports[i])} if reports else {})}
+            for i, (w, fm) in enumerate(zip(wrts, forms))]}
+        if reports:
+            payload["ok"] = ok
+        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        return 0 if ok else 1
+    console = Console(file=out, highlight=False)
+    for i, fm in enumerate(forms):
+        if args.latex:
+            print(fm.latex(), file=out)
+            continue
+        console.print(Text(str(fm), style="bold"))
+        if reports:
+            console.print(reports[i])
+    return 0 if ok else 1
+
+
 def _run(args: Any, out: Any) -> int:
+    if getattr(args, "index", False):
+        return _index(args, out)
     f, wrts = _variables(args)
     layout = args.layout
     steps = getattr(args, "steps", False)

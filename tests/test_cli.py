@@ -224,3 +224,13 @@ def test_matrix_by_matrix_and_hessian_by_a_matrix_in_the_vec_convention():
     out = run("hessian", "tr(X'*A*X)", "--wrt", "X", "--check", "--code", check_exit=0).stdout
     assert "∂²f/∂vec X∂vec Xᵀ = Iₘ ⊗ (A + Aᵀ)" in out and out.count("check ok") == 2
     assert "np.kron(np.eye(m), (A + A.T))" in out
+
+
+def test_index_form_on_the_command_line():
+    out = run("diff", "A*X*B", "--wrt", "X", "--index", "--check", check_exit=0).stdout
+    assert out.startswith("∂F_ij/∂X_kl = A_ik B_lj") and "check ok" in out
+    data = json.loads(run("diff", "inv(X)", "--wrt", "X", "--index", "--json",
+                          check_exit=0).stdout)
+    assert data["derivatives"][0]["index"] == "∂F_ij/∂X_kl = −(X⁻¹)_ik (X⁻¹)_lj"
+    err = run("diff", "inv(X)", "--wrt", "X", "--index", "--steps", check_exit=2).stderr
+    assert "no layout, steps or code" in err

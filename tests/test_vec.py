@@ -245,3 +245,9 @@ def test_index_form_refuses_what_it_cannot_write_and_bad_options():
         mc.diff(X.T, X, "numerator", form="index")
     with pytest.raises(mc.MatcalcError, match="unknown form"):
         mc.diff(X.T, X, form="einsum")
+
+
+def test_check_compares_an_index_form_with_differences_as_a_4d_array():
+    report = mc.check(A @ X @ B, X, form="index")
+    assert report.ok and report.layout == "index form" and report.shape == (5, 6, 3, 4)  # p×q by m×n
+    assert "A_ik B_lj" in str(report)

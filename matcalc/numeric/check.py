@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from ..derive import differentiate
+from ..derive import diff, differentiate
 from ..errors import MatcalcError, NumericError
 from ..expr import as_expr
 from ..layout import arrange_numeric, check_layout
+from .codegen import dimension_symbols
 from .lambdify import lambdify
 from .sampling import choose_sizes, sample_inputs
 
@@ -50,11 +51,12 @@ class CheckReport:
         verdict = "ok" if self.ok else "FAILED"
         sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items()) or "none"
         text = (
-            f"check {verdict}: ∂({self.expr})/∂{self.wrt} [{self.layout} layout"
+            f"check {verdict}: ∂({self.expr})/∂{self.wrt} [{self.layout}"
+            f"{'' if self.layout == 'index form' else ' layout'}"
             f"{', ' + self.structure if self.structure != 'unstructured' else ''}]\n"
             f"  derivative      {self.derivative}\n"
             f"  max rel. error  {self.max_rel_error:.2e} (tolerance {self.tolerance:.0e})\n"
-            f"  sizes           {sizes}; shape {self.shape[0]}×{self.shape[1]}; "
+            f"  sizes           {sizes}; shape {'×'.join(str(s) for s in self.shape)}; "
             f"{self.points} point{'s' if self.points > 1 else ''}, worst at seed {self.seed}"
         )
         if self.detail:
@@ -88,6 +90,7 @@ def check(
     step: float = 1e-6,
     points: int = 2,
     structure: str = "unstructured",
+    form: str = "matrix",
 ) -> CheckReport:
     """Compare ``diff(f, wrt, layout)`` with central finite differences at ``points`` random
     points; every entry of the variable is perturbed on its own (the unstructured derivative,
@@ -96,11 +99,13 @@ def check(
     Sizes are small and distinct unless given (``sizes={"n": 3}``); inputs respect declared
     properties and the domains of log, sqrt, inv, det and logdet.  Returns a printable
     :class:`CheckReport`; ``report.ok`` says whether the relative error is below ``tolerance``.
-    ``wrt`` may be a list: then a list of reports.
+    ``wrt`` may be a list: then a list of reports.  ``form="index"`` checks the index form
+    ∂F_ij/∂X_kl as a 4-D array.
     """
     if isinstance(wrt, (list, tuple)):
         return [check(f, w, layout, seed=seed, sizes=sizes, tolerance=tolerance, step=step,
-                      points=points, structure=structure) for w in wrt]  # type: ignore[return-value]
+                      points=points, structure=structure, form=form)
+                for w in wrt]  # type: ignore[return-value]
     check_layout(layout)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise MatcalcError(f"seed must be a non-negative integer, got {seed!r}")
@@ -113,13 +118,18 @@ def check(
     dim_sizes = choose_sizes([f, x, d.result], sizes)
     symbols = sorted(f.free_symbols() | {x} | d.result.free_symbols(), key=lambda s: s.name)
     f_fn, g_fn = lambdify(f), lambdify(d.result)
+    shown = _Shown(str(d.result), d.layout, d.structure)
+    if form == "index":
+        index = diff(f, x, form="index")
+        g_fn = _IndexAsArrays(lambdify(index), f, x)
+        shown = _Shown(str(index), "index form", d.structure)
 
     worst, used_seed, detail = 0.0, seed, ""
     checked, flat, attempt, flat_shape = 0, 0, 0, (0, 0)
     while checked < points:
         if attempt >= points + MAX_FLAT_POINTS:
             # both sides vanished to rounding everywhere: consistent, and all this shows
-            return _report(True, worst, f, x, d, flat_shape, dim_sizes, seed, tolerance,
+            return _report(True, worst, f, x, shown, flat_shape, dim_sizes, seed, tolerance,
                            f"at all {flat} random points tried the derivative vanishes to the "
                            "rounding error of finite differences; that is all this check shows",
                            points)
@@ -128,9 +138,10 @@ def check(
         point = checked
         symbolic = _evaluate(g_fn, inputs, dim_sizes)
         expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step,
-                                                   symmetric=structure == "symmetric")
+                                                   symmetric=structure == "symmetric",
+                                                   raw=form == "index")
         if expected.shape != symbolic.shape:
-            return _report(False, np.inf, f, x, d, symbolic.shape, dim_sizes, point_seed,
+            return _report(False, np.inf, f, x, shown, symbolic.shape, dim_sizes, point_seed,
                            tolerance, f"shape {symbolic.shape} but finite differences give "
                            f"{expected.shape}")
         err = float(np.max(np.abs(symbolic - expected), initial=0.0))
@@ -141,21 +152,21 @@ def check(
         rel = err / scale if scale > 0 else err
         if 0 < scale < 10 * floor:
             if err > floor:  # even at the noise level the two disagree
-                return _report(False, rel, f, x, d, symbolic.shape, dim_sizes, point_seed,
+                return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
                                tolerance, "the derivative and finite differences disagree")
             flat += 1  # lost in rounding here: this point proves nothing
             flat_shape = symbolic.shape
             continue
         checked += 1
         if not np.isfinite(err) or err > tolerance * scale + floor:
-            return _report(False, rel, f, x, d, symbolic.shape, dim_sizes, point_seed,
+            return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
                            tolerance, f"at point {point + 1} of {points}")
         if rel >= tolerance:
             detail = (f"the error is within the rounding of finite differences (|f| ≈ "
                       f"{f_scale:.1e}, step {h:.1e})")
         if rel >= worst:
             worst, used_seed = rel, point_seed
-    return _report(True, worst, f, x, d, symbolic.shape, dim_sizes, used_seed, tolerance, detail,
+    return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed, tolerance, detail,
                    points)
 
 
@@ -172,9 +183,30 @@ def _domain_point(f, f_fn, symbols, sizes, seed):
     )
 
 
-def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=False):
-    """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout;
-    with the size of f and the step, which bound the rounding error."""
+@dataclass(frozen=True)
+class _Shown:
+    """What a report names: the derivative checked, its layout, its structure."""
+
+    result: str
+    layout: str
+    structure: str
+
+
+class _IndexAsArrays:
+    """An index form's 4-D array, called like a lambdified expression."""
+
+    def __init__(self, fn, f, x):
+        self.fn, self.names = fn, fn.names
+        self.dimensions = sorted(dimension_symbols([f, x]), key=str)
+
+    def __call__(self, **args):
+        return self.fn(**args)
+
+
+def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=False, raw=False):
+    """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout (or
+    raw, for an index form); with the size of f and the step, which bound the rounding
+    error."""
     x0 = inputs[x.name]
     if x0.size > MAX_ENTRIES:
         raise MatcalcError(
@@ -204,13 +236,13 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=Fa
 
     # Richardson extrapolation cancels the h² error term, so steep functions check too
     d4 = (4 * central(h / 2) - central(h)) / 3
-    return arrange_numeric(d.case, d4, layout), f_scale, h / 2
+    return (d4 if raw else arrange_numeric(d.case, d4, layout)), f_scale, h / 2
 
 
 def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1) -> CheckReport:
     return CheckReport(
         ok=ok, max_rel_error=float(rel), expr=str(f), wrt=x.name, layout=d.layout,
-        derivative=str(d.result), shape=tuple(int(s) for s in shape),
+        derivative=d.result, shape=tuple(int(s) for s in shape),
         sizes={str(k): v for k, v in sizes.items()}, seed=seed, tolerance=tolerance,
         detail=detail, points=points, structure=d.structure,
     )
