@@ -85,3 +85,29 @@ def _reference_chain(v, k):
     for _ in range(k):
         v = np.tanh(0.5 * v)
     return v
+
+
+def test_a_weighted_gram_with_provably_nonnegative_weights_is_one_symmetric_product():
+    mm, nn = mc.dims("mm nn")
+    X, w, y = mc.matrix("X", mm, nn), mc.vector("w", nn), mc.vector("y", mm)
+    H = mc.hessian(mc.sum(mc.log(1 + mc.exp(-y * (X @ w)))), w)  # Xᵀ diag(σ(1−σ)y²) X
+    source = mc.codegen(H)
+    assert "np.sqrt(" in source and "np.diag" not in source and "for " not in source
+    temp = source.split("np.sqrt(")[0].split()[-3]  # the name assigned √w ⊙ X
+    assert f"({temp}.T @ {temp})" in source  # numpy computes Bᵀ B as one triangle (syrk)
+    Xv, wv, yv = rng.standard_normal((7, 3)), rng.standard_normal(3), rng.choice([-1.0, 1.0], 7)
+    p = 1 / (1 + np.exp(yv * (Xv @ wv)))
+    np.testing.assert_allclose(mc.lambdify(H)(X=Xv, w=wv, y=yv),
+                               Xv.T @ (Xv * (p * (1 - p))[:, None]), rtol=1e-12)
+    # weights of unknown sign keep the general product
+    u = mc.vector("u", mm)
+    assert "np.sqrt(" not in mc.codegen(X.T @ mc.diag(u) @ X)
+
+
+def test_numbers_are_numbers_and_negations_are_minus_signs_in_generated_code():
+    s = mc.sigmoid(W @ x)
+    source = mc.codegen(mc.jacobian(s, x))
+    assert "np.ones" not in source and "(1.0 - " in source and "-1.0 *" not in source
+    v = 1 / (1 + np.exp(-(Wv @ xv)))
+    np.testing.assert_allclose(mc.lambdify(mc.jacobian(s, x))(W=Wv, x=xv),
+                               (v * (1 - v))[:, None] * Wv, rtol=1e-12)

@@ -178,12 +178,70 @@ def _apply(item: tuple, acc: str, item_on_left: bool) -> str:
     return _APPLY[kind][0 if item_on_left else 1].format(*item[1:], acc=acc)
 
 
+_NONNEGATIVE_FUNCTIONS = {"exp", "sigmoid", "softplus", "sqrt", "abs", "relu", "step"}
+
+
+def _in_unit_interval(e: Expr) -> bool:
+    """0 ≤ e ≤ 1 entrywise: σ(u), tanh(u)², step(u)."""
+    if isinstance(e, Func):
+        return e.name in ("sigmoid", "step")
+    return (isinstance(e, Pow) and e.exponent == 2 and isinstance(e.base, Func)
+            and e.base.name == "tanh")
+
+
+def nonnegative(e: Expr) -> bool:
+    """Provably ≥ 0 entrywise (a sufficient test: False means unknown)."""
+    if isinstance(e, Const):
+        return bool(e.value.is_number and e.value >= 0)
+    if isinstance(e, (Ones, Identity)):
+        return True
+    if isinstance(e, Pow):
+        k = e.exponent
+        return bool(k.is_Integer and k % 2 == 0) or nonnegative(e.base)
+    if isinstance(e, Func):
+        return e.name in _NONNEGATIVE_FUNCTIONS
+    if isinstance(e, Mul):
+        return all(nonnegative(f) for f in e.args)
+    if isinstance(e, Add):
+        if all(nonnegative(t) for t in e.args):
+            return True
+        # 1 − f with 0 ≤ f ≤ 1, such as 1 − σ(u) and 1 − tanh(u)²
+        ones = [t for t in e.args if isinstance(t, Ones)]
+        rest = [t for t in e.args if not isinstance(t, Ones)]
+        return (len(ones) == 1 and len(rest) == 1 and isinstance(rest[0], Mul)
+                and isinstance(rest[0].args[0], Const) and rest[0].args[0].value == -1
+                and len(rest[0].args) == 2 and _in_unit_interval(rest[0].args[1]))
+    return False
+
+
+def _grams(node: MatMul, args: list[str], text_of: dict, emit) -> list[tuple[Expr, str]]:
+    """Aᵀ diag(w) A with w ≥ 0 as Bᵀ B, B = √w ⊙ A: numpy then computes one triangle (BLAS
+    syrk), half the work of Aᵀ (w ⊙ A).  Returns the factors with each such triple merged."""
+    from ..rules.simplify import c_transpose
+
+    factors = list(zip(node.args, args))
+    out: list[tuple[Expr, str]] = []
+    i = 0
+    while i < len(factors):
+        if (i + 2 < len(factors) and isinstance(factors[i + 1][0], Diag)
+                and factors[i][0] is c_transpose(factors[i + 2][0])
+                and nonnegative(factors[i + 1][0].arg)):
+            A, A_text = factors[i + 2]
+            B = emit(f"(np.sqrt({text_of[factors[i + 1][0].arg]}) * {A_text})")
+            out.append((MatMul.new(Transpose.new(A), A), f"({B}.T @ {B})"))
+            i += 3
+            continue
+        out.append(factors[i])
+        i += 1
+    return out
+
+
 def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], str]) -> str:
     """A product with runs of plain factors in their cheapest association, and diagonal,
     Kronecker and commutation matrices applied implicitly: diag(u) A is u * A, (A ⊗ B) M
     reshapes M, K M permutes its rows; none of them is ever built unless it is all there is."""
     groups: list[tuple] = []  # ("run", texts, shapes) or an operator item
-    for factor, text in zip(node.args, args):
+    for factor, text in _grams(node, args, text_of, emit):
         item = _factor(factor, text, text_of)
         if item[0] != "plain":
             groups.append(item)
@@ -216,11 +274,11 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: lambda n, a: "(" + " + ".join(a) + ")",
-        Mul: lambda n, a: "(" + " * ".join(a) + ")",
+        Add: _add,
+        Mul: _mul,
         MatMul: lambda n, a: _matmul(n, a, text_of, emit),
         Pow: lambda n, a: _power(a[0], n.exponent),
-        Func: lambda n, a: FUNCTIONS[n.name].code.format(a[0]),
+        Func: lambda n, a: _func(FUNCTIONS[n.name].code, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Trace: lambda n, a: f"np.trace({a[0]})",
         Det: lambda n, a: f"np.linalg.det({a[0]})",
@@ -251,8 +309,50 @@ SCALAR_RULES: dict[type, Callable[[Any, list[str]], str]] = {
     Softmax: lambda n, a: "np.ones((1, 1))",
 }
 
-#: the node types the generator has a rule for (the rule-table test walks it)
-RULE_TYPES = frozenset(_rules({}, str))
+def _constant_array(e: Expr) -> str | None:
+    """A number broadcast over an array (c * ones), as the number; numpy broadcasts it back."""
+    if isinstance(e, Ones):
+        return "1.0"
+    if (isinstance(e, Mul) and len(e.args) == 2 and isinstance(e.args[0], Const)
+            and isinstance(e.args[1], Ones) and e.args[0].value.is_number):
+        return _number(e.args[0].value)
+    return None
+
+
+def _add(node: Add, args: list[str]) -> str:
+    """a + b with numbers as numbers and negated terms subtracted: (1.0 - t), not
+    (np.ones((m, 1)) + (-1.0 * t)).  Some term is an array, so numpy keeps the shape."""
+    signed: list[tuple[bool, str]] = []  # (subtracted, text)
+    for term, text in zip(node.args, args):
+        number = _constant_array(term)
+        if number is not None:
+            negative = number.startswith("-") or number.startswith("(-")
+            signed.append((negative, number.replace("-", "", 1) if negative else number))
+        elif text.startswith("(-") and text.endswith(")"):
+            signed.append((True, text[2:-1]))
+        else:
+            signed.append((False, text))
+    if all(_constant_array(t) is not None for t in node.args):
+        return "(" + " + ".join(args) + ")"
+    signed.sort(key=lambda p: not p[1][0].isdigit())  # the numbers first: 1.0 - t
+    out = ("-" if signed[0][0] else "") + signed[0][1]
+    for subtracted, text in signed[1:]:
+        out += f" {'-' if subtracted else '+'} {text}"
+    return f"({out})"
+
+
+def _func(template: str, arg: str) -> str:
+    """A function's numpy template; −(−u) written as u."""
+    if "-{}" in template and arg.startswith("(-") and arg.endswith(")"):
+        return template.replace("-{}", "({})").format(arg[2:-1])
+    return template.format(arg)
+
+
+def _mul(node: Mul, args: list[str]) -> str:
+    """An elementwise product; a leading −1 is a minus sign."""
+    if isinstance(node.args[0], Const) and node.args[0].value == -1:
+        return "(-" + " * ".join(args[1:]) + ")"
+    return "(" + " * ".join(args) + ")"
 
 
 def _power(base: str, k: sympy.Expr) -> str:
@@ -263,6 +363,10 @@ def _power(base: str, k: sympy.Expr) -> str:
     if k.is_Integer:
         return f"(1.0 / {base} ** {int(-k)})"
     return f"np.power({base}, {_number(k)})"
+
+
+#: the node types the generator has a rule for (the rule-table test walks it)
+RULE_TYPES = frozenset(_rules({}, str))
 
 
 def refuse_derivative_placeholders(nodes: Sequence[Expr]) -> None:
