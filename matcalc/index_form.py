@@ -122,11 +122,11 @@ def _sign(coefficient: tuple[Expr, ...]) -> tuple[int, list[Expr]]:
 
 
 def _name(f: Expr) -> str:
-    return f.name if isinstance(f, Symbol) else "F"
+    return f.name if isinstance(f, Symbol) else ("f" if f.is_scalar else "F")
 
 
 def _plain(f: Expr) -> Expr:
-    return f if isinstance(f, Symbol) else Symbol.new("F", f.shape)
+    return f if isinstance(f, Symbol) else Symbol.new(_name(f), f.shape)
 
 
 def _atomic(e: Expr) -> bool:

@@ -78,3 +78,14 @@ def test_every_command_line_example_runs_and_prints_what_its_comment_says():
                              text=True, cwd=ROOT, timeout=120)
         assert out.returncode == 0, (command, out.stderr)
         assert expected in out.stdout, (command, expected, out.stdout)
+
+
+def test_benchmark_numbers_in_readme_come_from_results():
+    text = README.read_text()
+    section = text[text.index("## Benchmarks"):text.index("## How it works")]
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text()
+    numbers = re.findall(r"\d+(?:\.\d+)? ms", section)
+    assert len(numbers) >= 16
+    missing = [n for n in numbers if n not in results]
+    assert not missing, f"README quotes {missing}, which benchmarks/RESULTS.md does not have"
+    assert "pip install -e \".[bench]\" && python benchmarks/run.py" in section
