@@ -1,4 +1,4 @@
-"""The four notebooks run top to bottom in a real kernel; their assertions hold and every
+"""The five notebooks run top to bottom in a real kernel; their assertions hold and every
 derivation they display is typeset (text/latex) for Jupyter."""
 
 from pathlib import Path
@@ -10,8 +10,8 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_four_notebooks():
-    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_there_are_five_notebooks():
+    assert [p.stem[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
