@@ -79,7 +79,8 @@ def is_square_shape(shape: Shape) -> bool:
 
 
 def fmt_dim(d: Dim) -> str:
-    text = str(d)
+    """n, (m·n), (n²): a compound size in parentheses, products with a middle dot."""
+    text = str(d).replace("**2", "²").replace("**3", "³").replace("*", "·")
     return text if d.is_Atom else f"({text})"
 
 
