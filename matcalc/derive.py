@@ -12,8 +12,8 @@ from .rules.differential import differential
 from .rules.identify import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
 from .rules.vec import vec_jacobian_of
 from .rules.simplify import (
-    c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, const, is_zero, simplify, substitute,
-    zero,
+    c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, c_vec, const, is_zero, simplify,
+    substitute, zero,
 )
 
 
@@ -209,11 +209,23 @@ def jacobian(y: Any, x: Any) -> Expr:
 def hessian(f: Any, x: Any, y: Any = None) -> Expr:
     """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the
     mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  By matrices, in the vec
-    convention: d²f/d vec(X) d vec(Y)ᵀ = d vec(G)/d vec(Y)ᵀ with G = ∂f/∂X.  Layout-free."""
+    convention: d²f/d vec(X) d vec(Y)ᵀ = d vec(G)/d vec(Y)ᵀ with G = ∂f/∂X.  Layout-free and
+    unstructured: a variable declared symmetric (spd, diagonal) is differentiated entry by entry
+    both times, its properties used only in the result."""
     f = as_expr(f)
     if not f.is_scalar:
         raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
     x = _check_wrt(x)
     y = x if y is None else _check_wrt(y)
-    return diff(gradient(f, x), y, "numerator")
-
+    plain = {v: Symbol.new(v.name, v.shape) for v in {x, y} if v.props}
+    if plain:
+        # the gradient by a plain variable, not one simplified with Sᵀ = S, which only holds
+        # for symmetric perturbations
+        H = hessian(substitute(f, plain), plain.get(x, x), plain.get(y, y))
+        return simplify(substitute(H, {p: v for v, p in plain.items()}))
+    if x.is_scalar and y.cols != 1:  # a row: d(∂f/∂s)/d vec(Y)ᵀ = vec(∂²f/∂s∂Y)ᵀ
+        return simplify(c_transpose(c_vec(diff(gradient(f, x), y, "denominator"))))
+    H = diff(gradient(f, x), y, "numerator")
+    if y.is_scalar and x.cols != 1:  # a column: d vec(∂f/∂X)/ds
+        return simplify(c_vec(H))
+    return H

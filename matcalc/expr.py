@@ -662,6 +662,10 @@ NODE_TYPES: tuple[type[Expr], ...] = (
 # ---------------------------------------------------------------------------------------------
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def as_expr(value: Any) -> Expr:
     if isinstance(value, Expr):
         return value
@@ -670,7 +674,8 @@ def as_expr(value: Any) -> Expr:
     ):
         return Const.new(value)
     raise MatcalcError(
-        f"cannot use a {type(value).__name__} in a matcalc expression; use symbols and numbers "
+        f"cannot use {_article(type(value).__name__)} {type(value).__name__} in a matcalc "
+        "expression; use symbols and numbers "
         "(numeric arrays go to lambdify)"
     )
 

@@ -57,6 +57,8 @@ class IndexForm:
 
         def indexed(name: str, idx) -> str:
             sub = "".join(i for i in idx if i)
+            if "_" in name:  # W_{1} indexed: {W_{1}}_{kl}, never a double subscript
+                name = f"{{{name}}}"
             return f"{name}_{{{sub}}}" if sub else name
 
         i, j, k, l = self.free
@@ -72,7 +74,8 @@ class IndexForm:
             return f"{name}_{sub}" if sub else name
 
         i, j, k, l = self.free
-        lhs = f"∂{indexed(_name(self.f), (i, j))}/∂{indexed(self.wrt.name, (k, l))}"
+        lhs = (f"∂{indexed(to_unicode(_plain(self.f)), (i, j))}"
+               f"/∂{indexed(to_unicode(self.wrt), (k, l))}")
         return f"{lhs} = {self._body(to_unicode, indexed, latex=False)}"
 
     def _repr_latex_(self) -> str:
@@ -134,8 +137,7 @@ def _atomic(e: Expr) -> bool:
 
 
 def _wrapped(text: str, latex: bool) -> str:
-    if all(ch.isalnum() or ch in "_{}\\" for ch in text):
-        return text
+    """A compound factor in brackets, so its indices are clearly its own: (XB)_ij."""
     return rf"\left({text}\right)" if latex else f"({text})"
 
 
@@ -145,7 +147,7 @@ class _Translator:
     def __init__(self, df: Expr, dX: Delta, free_x: tuple[Index, Index]):
         self.linear = _linear_nodes(df)
         self.dX, self.free_x = dX, free_x
-        self.names = iter(SUMMED)
+        self.names = (f"{c}{k or ''}" for k in range(10**6) for c in SUMMED)
         self.dims: dict[str, sympy.Expr] = {}
 
     def fresh(self, dim) -> Index:
@@ -216,8 +218,9 @@ def _contract(t: Term, free: set, dims: dict) -> Term:
         for n, (a, b) in enumerate(deltas):
             if a == b or a is None or b is None:
                 del deltas[n]
-                if a == b and a not in free and a is not None:
-                    coefficient.append(const(dims[a]))
+                elsewhere = any(a in idx for _, idx in factors) or any(a in d for d in deltas)
+                if a == b and a not in free and a is not None and not elsewhere:
+                    coefficient.append(const(dims[a]))  # Σₐ δₐₐ = n; else δₐₐ = 1 in the sum
                 changed = True
                 break
             old, new = (a, b) if a not in free else (b, a) if b not in free else (None, None)
@@ -246,8 +249,27 @@ def index_form(f: Any, wrt: Symbol) -> IndexForm:
     translator = _Translator(d.differential, Delta.new(x), free[2:])
     raw = translator.terms(d.differential, free[:2])
     dims.update(translator.dims)
-    terms = tuple(_contract(t, {n for n in free if n}, dims) for t in raw)
+    terms = _collect([_contract(t, {n for n in free if n}, dims) for t in raw])
     return IndexForm(f, x, terms, free, tuple(dims.items()))
+
+
+def _collect(terms: list[Term]) -> tuple[Term, ...]:
+    """Equal terms once, with their count: X_il δ_ik + X_il δ_ik = 2 X_il δ_ik."""
+    counts: dict[Term, int] = {}
+    for t in terms:
+        counts[t] = counts.get(t, 0) + 1
+    return tuple(t if k == 1 else Term((const(k), *t.coefficient), t.factors, t.deltas)
+                 for t, k in counts.items())
+
+
+def _einsum_args(operands: list, subscripts: list[tuple[str, ...]], out: list[str]) -> list:
+    """einsum's interleaved form (operand, axes, …, output axes), index names as integers, so
+    a term may have more indices than there are letters."""
+    number: dict[str, int] = {}
+    args: list = []
+    for operand, names in zip(operands, subscripts):
+        args += [operand, [number.setdefault(x, len(number)) for x in names]]
+    return args + [[number.setdefault(x, len(number)) for x in out]]
 
 
 class IndexFunction:
@@ -261,7 +283,7 @@ class IndexFunction:
         self.pieces = []
         for t in form.terms:
             coefficient = [lambdify(c) for c in t.coefficient]
-            factors = [(lambdify(e), "".join(x for x in idx if x)) for e, idx in t.factors]
+            factors = [(lambdify(e), tuple(x for x in idx if x)) for e, idx in t.factors]
             self.pieces.append((coefficient, factors, t.deltas))
         self.names = sorted(s.name for s in form.f.free_symbols() | {form.wrt})
 
@@ -286,22 +308,21 @@ class IndexFunction:
             args.update({str(d): sizes[str(d)] for d in fn.dimensions if str(d) in sizes})
             return np.asarray(fn(**args), dtype=float)
 
-        out_letters = "".join(x for x in self.form.free if x)
-        out = np.zeros([size[x] for x in out_letters])
+        out_names = [x for x in self.form.free if x]
+        out = np.zeros([size[x] for x in out_names])
         for coefficient, factors, deltas in self.pieces:
             scale = float(np.prod([value(c) for c in coefficient])) if coefficient else 1.0
             operands, subscripts = [], []
-            for fn, letters in factors:
-                operands.append(value(fn).reshape([size[x] for x in letters]))
-                subscripts.append(letters)
+            for fn, names in factors:
+                operands.append(value(fn).reshape([size[x] for x in names]))
+                subscripts.append(names)
             for a, b in deltas:
                 operands.append(np.eye(size[a]))
-                subscripts.append(a + b)
-            seen = set("".join(subscripts))
-            for x in out_letters:  # a free index no factor carries: the term is constant in it
+                subscripts.append((a, b))
+            seen = {x for names in subscripts for x in names}
+            for x in out_names:  # a free index no factor carries: the term is constant in it
                 if x not in seen:
                     operands.append(np.ones(size[x]))
-                    subscripts.append(x)
-            spec = ",".join(subscripts) + "->" + out_letters
-            out = out + scale * np.einsum(spec, *operands, optimize=True)
+                    subscripts.append((x,))
+            out = out + scale * np.einsum(*_einsum_args(operands, subscripts, out_names))
         return out.reshape(shape)

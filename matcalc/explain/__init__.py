@@ -15,7 +15,17 @@ from .forward import forward_derivation
 
 
 def _second_order(f: Any, wrt: Any) -> Derivation:
-    H = hessian(f, wrt)  # validates: a scalar f, a vector wrt
+    H = hessian(f, wrt)  # validates: a scalar f, a symbol wrt
+    if isinstance(wrt, Symbol) and wrt.props:
+        # unstructured, as hessian is: derived with a plain variable, whose properties come
+        # back in the last step (the gradient simplified with Sᵀ = S is not differentiable
+        # entry by entry)
+        plain = Symbol.new(wrt.name, wrt.shape)
+        inner = _second_order(substitute(as_expr(f), {wrt: plain}), plain)
+        steps = inner.steps
+        if steps[-1].after is not H:
+            steps += (Step(RULES["properties"], steps[-1].lhs, H),)
+        return Derivation(as_expr(f), wrt, "numerator", steps, H)
     first = derive(f, wrt, "denominator")
     x = first.wrt
     # names of their own: the second half's intermediates are g₁, g₂, … (h₁, h₂, … are the

@@ -82,7 +82,7 @@ def _evaluate(fn, inputs: dict[str, np.ndarray], sizes: dict) -> np.ndarray:
 def check(
     f: Any,
     wrt: Any,
-    layout: str = "denominator",
+    layout: str | None = None,
     *,
     seed: int = 0,
     sizes: dict | None = None,
@@ -92,7 +92,7 @@ def check(
     structure: str = "unstructured",
     form: str = "matrix",
 ) -> CheckReport:
-    """Compare ``diff(f, wrt, layout)`` with central finite differences at ``points`` random
+    """Compare ``diff(f, wrt, layout)`` (the same default layout) with central finite differences at ``points`` random
     points; every entry of the variable is perturbed on its own (the unstructured derivative,
     also for a symmetric variable).
 
@@ -107,6 +107,8 @@ def check(
                       points=points, structure=structure, form=form)
                 for w in wrt]  # type: ignore[return-value]
     check_layout(layout)
+    if form not in ("matrix", "index"):
+        raise MatcalcError(f"unknown form {form!r}; choose 'matrix' or 'index'")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise MatcalcError(f"seed must be a non-negative integer, got {seed!r}")
     for name, size in (sizes or {}).items():

@@ -501,15 +501,18 @@ def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ())
     return generate(outputs, name, labels).source
 
 
-def codegen(f: Any, wrt: Any = None, layout: str = "denominator", *, name: str | None = None
+def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None
             ) -> str:
     """The Python source of a readable numpy function of f's symbols (alphabetical), with
     shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
     ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
-    the given layout, all from one derivation."""
+    the given layout (by default that of ``mc.diff``), all from one derivation."""
     from ..derive import diff
     from ..rules.simplify import simplify
 
+    if hasattr(f, "latex") and not isinstance(f, Expr):
+        raise MatcalcError("an index form is evaluated by mc.lambdify(form), with numpy einsum; "
+                           "codegen writes the matrix (Kronecker) form: omit form='index'")
     f = as_expr(f)
     if wrt is None:
         return source([simplify(f)], name or "f", ["f"])

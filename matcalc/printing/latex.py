@@ -109,4 +109,6 @@ _PRINTER = LatexPrinter()
 
 
 def to_latex(e: Expr) -> str:
+    if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
+        return e.latex()
     return _PRINTER.doprint(e)

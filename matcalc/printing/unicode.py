@@ -7,6 +7,7 @@ import re
 import sympy
 
 from ..expr import Expr
+from ..shapes import fmt_dim
 from ..functions import FUNCTIONS
 from .base import ADD, ATOM, MUL, NEG, POW, Printed
 from .math import ALIASES, GREEK, MathPrinter, split_name
@@ -156,11 +157,12 @@ class UnicodePrinter(MathPrinter):
 
     def subscript(self, base: str, *dims) -> str:
         """Iₙ, K₍ₘ,ₙ₎; a size without subscript letters as I_(2n)."""
-        parts = [str(d).replace("*", "") for d in dims]
-        if all(ch in _SUB_LETTERS or ch.isdigit() for ch in "".join(parts)):
+        parts = [str(d) for d in dims]
+        if all(d.is_Atom for d in dims) and all(
+                ch in _SUB_LETTERS or ch.isdigit() for ch in "".join(parts)):
             subs = ",".join(p.translate(_SUB).translate(_SUB_LETTERS_MAP) for p in parts)
             return base + (subs if len(parts) == 1 else f"₍{subs}₎")
-        return f"{base}_({','.join(parts)})"
+        return f"{base}_({','.join(fmt_dim(d).strip('()') for d in dims)})"
 
     def func_name(self, name: str) -> str:
         if name in FUNCTIONS:
@@ -172,6 +174,8 @@ _PRINTER = UnicodePrinter()
 
 
 def to_unicode(e: Expr) -> str:
+    if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
+        return str(e)
     return _PRINTER.doprint(e)
 
 

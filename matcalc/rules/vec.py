@@ -22,11 +22,17 @@ def _eye(n) -> Expr:
 
 
 def unvec(g: Expr, rows, cols) -> Expr:
-    """unvec₍ₘ,ₙ₎(g) = (vec(Iₙ)ᵀ ⊗ Iₘ)(Iₙ ⊗ g): the m×n matrix whose vec is g."""
+    """unvec₍ₘ,ₙ₎(g) = (vec(Iₙ)ᵀ ⊗ Iₘ)(Iₙ ⊗ g): the m×n matrix whose vec is g; unvec(vec A)
+    = A and unvec(𝟏) = 𝟏 directly."""
     if cols == ONE:
         return g
     if rows == ONE:
         return c_transpose(g)
+    scalars, core = split_scalars(g)
+    if isinstance(core, Vec) and core.args[0].shape == (rows, cols):
+        return c_mul([*scalars, core.args[0]]) if scalars else core.args[0]
+    if isinstance(core, Ones):
+        return c_mul([*scalars, Ones.new((rows, cols))]) if scalars else Ones.new((rows, cols))
     return c_matmul([c_kron(c_transpose(c_vec(_eye(cols))), _eye(rows)), c_kron(_eye(cols), g)])
 
 
