@@ -105,3 +105,10 @@ def test_sizes_in_subscripts_are_never_read_as_nested_subscripts():
     assert mc.unicode(mc.kron(mc.eye(n**2), X)) == "I_(n²) ⊗ X"
     assert mc.unicode(mc.kron(mc.eye(n), X)) == "Iₙ ⊗ X"
 
+
+
+def test_an_all_negative_sum_in_a_product_gives_its_sign_to_the_front():
+    Z, A = mc.matrix("Z", n), mc.matrix("A", n)
+    H = mc.hessian(mc.tr(mc.inv(Z) @ A), Z)
+    assert "-" not in str(H), str(H)  # (Z⁻¹ ⊗ Z⁻ᵀ)(AZ⁻¹ ⊗ I + I ⊗ AᵀZ⁻ᵀ)K, not −(…)(−… − …)K
+    assert mc.check(mc.gradient(mc.tr(mc.inv(Z) @ A), Z), Z, "numerator").ok

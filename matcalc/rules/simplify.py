@@ -428,7 +428,8 @@ def _is_inverse_pair(a: Expr, b: Expr) -> bool:
 
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
-    """Flatten; scalars to the front; I A = A; 0 A = 0; X X⁻¹ = I; diag(u) diag(v) = diag(u ⊙ v);
+    """Flatten; scalars to the front; X(−A − B) = −X(A + B); I A = A; 0 A = 0; X X⁻¹ = I;
+    diag(u) diag(v) = diag(u ⊙ v);
     diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
     if not factors:
         raise MatcalcError("internal: empty product")
@@ -448,6 +449,11 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
             continue
         s, core = split_scalars(f)
         scalars.extend(s)
+        if isinstance(core, Add) and all(
+                split_coefficient(t)[0].could_extract_minus_sign() for t in core.args):
+            # X(−A − B) = −X(A + B): the sign of an all-negative sum goes to the front
+            scalars.append(const(-1))
+            core = c_add([c_mul([const(-1), t]) for t in core.args])
         if isinstance(core, MatMul):
             chain.extend(core.args)
         elif not isinstance(core, Identity):
