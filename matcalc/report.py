@@ -253,7 +253,7 @@ def _run(args: Any, out: Any) -> int:
                        else f"{to_unicode(s)} ∈ ℝ" for s in
                        sorted(f.free_symbols(), key=lambda s: s.name))
     kind = ("a scalar" if f.is_scalar else f"a vector ({fmt_shape(f.shape)})" if f.cols == 1
-            else f"a {fmt_shape(f.shape)} matrix")
+            else f"a matrix ({fmt_shape(f.shape)})")
     console.print(Text(f"f = {to_unicode(f)}", style="bold") + Text(f"    ({kind})", style="dim"))
     console.print(Text(f"    {shapes}", style="dim"))
     for i, d in enumerate(results):
