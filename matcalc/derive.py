@@ -82,7 +82,10 @@ def differentiate(f: Any, wrt: Any, layout: str | None = None,
         if case is Case.SCALAR_BY_ARRAY:
             natural = gradient_of(df, dx)
         elif case is Case.VECTOR_BY_VECTOR:
-            natural = jacobian_of(df, dx)
+            try:
+                natural = jacobian_of(df, dx)  # compact: diagonals, Hadamard products
+            except UnsupportedError:
+                natural = vec_jacobian_of(df, dx)  # general: every linear node has a rule
         elif case is Case.VEC:
             natural = vec_jacobian_of(df, dx)
         else:

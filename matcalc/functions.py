@@ -75,7 +75,7 @@ _TABLE = [
     ElementwiseFunction("sign", np.sign, lambda u: Zero.new(u.shape), r"\operatorname{sign}",
                         "sign", code="np.sign({})", identity="sign′(u) = 0 (u ≠ 0)"),
     ElementwiseFunction("step", lambda u: (u > 0).astype(float), lambda u: Zero.new(u.shape),
-                        r"\operatorname{step}", "step", code="({} > 0).astype(float)",
+                        r"\operatorname{step}", "step", code="np.greater({}, 0).astype(float)",
                         identity="step′(u) = 0 (u ≠ 0)"),
 ]  # fmt: skip
 

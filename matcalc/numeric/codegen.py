@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Callable, Sequence
 
+import keyword
+import re
+
 import sympy
 
 from ..errors import MatcalcError
@@ -73,15 +76,21 @@ HELPERS = {
     sign, value = np.linalg.slogdet(X)  # log det X, undefined (nan) where det X <= 0
     return value if sign > 0 else np.nan''',
 }
-RESERVED = {"np", *HELPERS}
+RESERVED = {"np", "float", *HELPERS}
 
 
 def _number(value: sympy.Expr) -> str:
+    """A constant as Python: 3.0, (-3.0), (1 / 2), (1.4142135623730951) for √2; constants
+    with dimensions (2*n, sqrt(n)) in numpy."""
     if value.is_Integer:
-        return f"{int(value)}.0"
+        return f"{int(value)}.0" if value >= 0 else f"({int(value)}.0)"
     if value.is_Rational:
         return f"({value.p} / {value.q})"
-    return f"({value})"
+    if value.is_number:
+        return f"({float(value)!r})"
+    from sympy.printing.numpy import NumPyPrinter
+
+    return "(" + NumPyPrinter().doprint(value).replace("numpy.", "np.") + ")"
 
 
 def _size(d: sympy.Expr) -> int:
@@ -141,7 +150,7 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
     """A factor of a product as an item: a plain array, or an operator applied implicitly."""
     if isinstance(factor, Diag):
         return ("diag", text_of[factor.arg])
-    if isinstance(factor, Kron):
+    if isinstance(factor, Kron) and not any(a.is_scalar for a in factor.args):
         return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
@@ -240,6 +249,17 @@ def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], 
     """A product with runs of plain factors in their cheapest association, and diagonal,
     Kronecker and commutation matrices applied implicitly: diag(u) A is u * A, (A ⊗ B) M
     reshapes M, K M permutes its rows; none of them is ever built unless it is all there is."""
+    # a 1×1 factor may be a number here: it scales the product of the others, which is
+    # still a valid chain (its neighbours meet in a dimension of 1)
+    scalars = [t for f, t in zip(node.args, args) if f.is_scalar]
+    if scalars:
+        rest = [(f, t) for f, t in zip(node.args, args) if not f.is_scalar]
+        if not rest:
+            return "(" + " * ".join(scalars) + ")"
+        if len(rest) == 1:
+            return "(" + " * ".join(scalars) + f" * {rest[0][1]})"
+        inner = _matmul(MatMul.new(*(f for f, _ in rest)), [t for _, t in rest], text_of, emit)
+        return "(" + " * ".join(scalars) + f" * {inner})"
     groups: list[tuple] = []  # ("run", texts, shapes) or an operator item
     for factor, text in _grams(node, args, text_of, emit):
         item = _factor(factor, text, text_of)
@@ -270,15 +290,15 @@ def _rules(text_of: dict, emit: Callable[[str], str]
            ) -> dict[type, Callable[[Any, list[str]], str]]:
     return {
         Symbol: lambda n, a: n.name,
-        Const: lambda n, a: _number(n.value) if n.value.is_number else f"({n.value})",
+        Const: lambda n, a: _number(n.value),
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: _add,
-        Mul: _mul,
+        Add: lambda n, a: _add(n, a, emit),
+        Mul: lambda n, a: _mul(n, a, emit),
         MatMul: lambda n, a: _matmul(n, a, text_of, emit),
         Pow: lambda n, a: _power(a[0], n.exponent),
-        Func: lambda n, a: _func(FUNCTIONS[n.name].code, a[0]),
+        Func: lambda n, a: _func(FUNCTIONS[n.name].code, n.arg, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Trace: lambda n, a: f"np.trace({a[0]})",
         Det: lambda n, a: f"np.linalg.det({a[0]})",
@@ -307,6 +327,7 @@ SCALAR_RULES: dict[type, Callable[[Any, list[str]], str]] = {
     Diag: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
     DiagPart: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
     Softmax: lambda n, a: "np.ones((1, 1))",
+    Vec: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
 }
 
 def _constant_array(e: Expr) -> str | None:
@@ -319,7 +340,7 @@ def _constant_array(e: Expr) -> str | None:
     return None
 
 
-def _add(node: Add, args: list[str]) -> str:
+def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
     """a + b with numbers as numbers and negated terms subtracted: (1.0 - t), not
     (np.ones((m, 1)) + (-1.0 * t)).  Some term is an array, so numpy keeps the shape."""
     signed: list[tuple[bool, str]] = []  # (subtracted, text)
@@ -328,31 +349,51 @@ def _add(node: Add, args: list[str]) -> str:
         if number is not None:
             negative = number.startswith("-") or number.startswith("(-")
             signed.append((negative, number.replace("-", "", 1) if negative else number))
-        elif text.startswith("(-") and text.endswith(")"):
+        elif _negated(term, text):
             signed.append((True, text[2:-1]))
         else:
             signed.append((False, text))
     if all(_constant_array(t) is not None for t in node.args):
-        return "(" + " + ".join(args) + ")"
+        return _joined(args, " + ", emit)
     signed.sort(key=lambda p: not p[1][0].isdigit())  # the numbers first: 1.0 - t
-    out = ("-" if signed[0][0] else "") + signed[0][1]
-    for subtracted, text in signed[1:]:
-        out += f" {'-' if subtracted else '+'} {text}"
-    return f"({out})"
+    pieces = [("-" if signed[0][0] else "") + signed[0][1]]
+    pieces += [f"{'-' if subtracted else '+'} {text}" for subtracted, text in signed[1:]]
+    return _joined(pieces, " ", emit)
 
 
-def _func(template: str, arg: str) -> str:
+def _negated(node: Expr, text: str) -> bool:
+    """Written by _mul as (-rest): a product with a leading −1, not made a temporary."""
+    return (isinstance(node, Mul) and isinstance(node.args[0], Const)
+            and node.args[0].value == -1 and text.startswith("(-") and text.endswith(")"))
+
+
+#: a sum or product of more terms than this is written in parts (Python's compiler recurses
+#: once per operator of a flat expression)
+_MAX_TERMS = 200
+
+
+def _joined(pieces: list[str], sep: str, emit: Callable[[str], str]) -> str:
+    while len(pieces) > _MAX_TERMS:
+        head = emit("(" + sep.join(pieces[:_MAX_TERMS]) + ")")
+        rest = pieces[_MAX_TERMS:]
+        if sep == " " and rest and not rest[0].startswith(("+ ", "- ")):
+            rest[0] = "+ " + rest[0]
+        pieces = [head, *rest]
+    return "(" + sep.join(pieces) + ")"
+
+
+def _func(template: str, node: Expr, arg: str) -> str:
     """A function's numpy template; −(−u) written as u."""
-    if "-{}" in template and arg.startswith("(-") and arg.endswith(")"):
+    if "-{}" in template and _negated(node, arg):
         return template.replace("-{}", "({})").format(arg[2:-1])
     return template.format(arg)
 
 
-def _mul(node: Mul, args: list[str]) -> str:
+def _mul(node: Mul, args: list[str], emit: Callable[[str], str]) -> str:
     """An elementwise product; a leading −1 is a minus sign."""
     if isinstance(node.args[0], Const) and node.args[0].value == -1:
-        return "(-" + " * ".join(args[1:]) + ")"
-    return "(" + " * ".join(args) + ")"
+        return "(-" + _joined(args[1:], " * ", emit) + ")"
+    return _joined(args, " * ", emit)
 
 
 def _power(base: str, k: sympy.Expr) -> str:
@@ -401,9 +442,24 @@ class Generated:
         return namespace[self.name]
 
 
-def generate(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (),
-             scalars_as_floats: bool = True) -> Generated:
-    """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy."""
+_NUMBER_TEXT = re.compile(r"^\(?-?\d+(\.\d+)?( / \d+)?\)?$")
+
+
+def _is_number_text(text: str) -> bool:
+    return bool(_NUMBER_TEXT.match(text))
+
+
+def _check_function_name(name: str) -> None:
+    if not name.isidentifier() or keyword.iskeyword(name) or name in RESERVED:
+        raise MatcalcError(f"the function name {name!r} is not a Python name the generated code "
+                           "can use; choose another name=")
+
+
+def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[str] = (),
+             scalars_as_floats: bool = True, arguments: Sequence[Symbol] = ()) -> Generated:
+    """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy.
+    ``arguments``: symbols the function takes even where the outputs do not use them (the
+    variables of f_and_grad).  ``name=None``: "f", or a free variant of it."""
     roots = [as_expr(o) for o in outputs]
     order: list[Expr] = []
     seen: set[Expr] = set()
@@ -413,16 +469,27 @@ def generate(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (
                 seen.add(node)
                 order.append(node)
     refuse_derivative_placeholders(order)
-    symbols = sorted({n for n in order if isinstance(n, Symbol)}, key=lambda s: s.name)
+    symbols = sorted({n for n in order if isinstance(n, Symbol)} | set(arguments),
+                     key=lambda s: s.name)
     names = [s.name for s in symbols]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise MatcalcError(f"two different symbols share the name {sorted(dup)[0]!r}; rename one")
-    clash = set(names) & (RESERVED | {name})
+    clash = set(names) & RESERVED
     if clash:
         raise MatcalcError(f"a symbol named {sorted(clash)[0]!r} would hide a name the "
                            "generated code needs; rename it")
+    if name is None:  # our choice: any name the symbols leave free
+        name = next(c for c in ("f", "f_", "f__", "_f") if c not in names)
+    _check_function_name(name)
+    if name in names:
+        raise MatcalcError(f"the function name {name!r} is also a symbol's name; choose "
+                           "another name=")
     dims = sorted(str(s) for s in dimension_symbols(order))
+    bad = [d for d in dims if keyword.iskeyword(d) or d in RESERVED or d == name]
+    if bad:
+        raise MatcalcError(f"the dimension {bad[0]!r} cannot be a name in generated code (a "
+                           "Python keyword or a name the code needs); rename it")
     clash = set(names) & set(dims)
     if clash:
         raise MatcalcError(
@@ -459,7 +526,10 @@ def generate(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (
         # a shared diagonal stays a vector expression: products apply it by broadcasting
         shared = (uses[node] > 1 or node in roots) and not (isinstance(node, Diag)
                                                             and node not in roots)
-        if node.args and ((shared and len(rendered) > 12) or depth > MAX_NESTING):
+        # computed once, unless it costs nothing: a name, a number, a transposed symbol
+        trivial = (rendered.isidentifier() or _is_number_text(rendered)
+                   or (isinstance(node, Transpose) and isinstance(node.args[0], Symbol)))
+        if node.args and ((shared and not trivial) or depth > MAX_NESTING):
             rendered, depth = emit(rendered), 0
         text[node], nesting[node] = rendered, depth
 
@@ -520,4 +590,6 @@ def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | N
     wrts = list(wrt) if many else [wrt]
     derivatives = diff(f, wrts, layout)
     labels = ["f", *(f"∂f/∂{getattr(w, 'name', w)}" for w in wrts)]
-    return source([simplify(f), *derivatives], name or "f_and_grad", labels)
+    # every variable is an argument, also one the results no longer contain
+    return generate([simplify(f), *derivatives], name or "f_and_grad", labels,
+                    arguments=[w for w in wrts if isinstance(w, Symbol)]).source

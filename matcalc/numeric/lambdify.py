@@ -96,7 +96,7 @@ class NumpyFunction:
     def __init__(self, expr: Expr):
         self.expr = as_expr(expr)
         order = postorder(self.expr)
-        self.generated = generate([self.expr], "f")
+        self.generated = generate([self.expr], None)
         self.symbols = sorted((n for n in order if isinstance(n, Symbol)), key=lambda s: s.name)
         self.names = [s.name for s in self.symbols]
         self.dimensions = sorted(dimension_symbols(order), key=str)
