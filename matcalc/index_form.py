@@ -53,30 +53,29 @@ class IndexForm:
         return (self.f.rows, self.f.cols, self.wrt.rows, self.wrt.cols)
 
     def latex(self) -> str:
-        from .printing.latex import to_latex
-
-        def indexed(name: str, idx) -> str:
-            sub = "".join(i for i in idx if i)
-            if "_" in name:  # W_{1} indexed: {W_{1}}_{kl}, never a double subscript
-                name = f"{{{name}}}"
-            return f"{name}_{{{sub}}}" if sub else name
-
-        i, j, k, l = self.free
-        lhs = (rf"\frac{{\partial {indexed(to_latex(_plain(self.f)), (i, j))}}}"
-               rf"{{\partial {indexed(to_latex(self.wrt), (k, l))}}}")
-        return f"{lhs} = {self._body(to_latex, indexed, latex=True)}"
+        return self._render(latex=True)
 
     def __str__(self) -> str:
+        return self._render(latex=False)
+
+    def _render(self, latex: bool) -> str:
+        from .printing.latex import to_latex
         from .printing.unicode import to_unicode
+
+        show = to_latex if latex else to_unicode
 
         def indexed(name: str, idx) -> str:
             sub = "".join(i for i in idx if i)
-            return f"{name}_{sub}" if sub else name
+            if not sub:
+                return name
+            if latex:  # W_{1} indexed: {W_{1}}_{kl}, never a double subscript
+                return f"{{{name}}}_{{{sub}}}" if "_" in name else f"{name}_{{{sub}}}"
+            return f"{name}_{sub}"
 
         i, j, k, l = self.free
-        lhs = (f"∂{indexed(to_unicode(_plain(self.f)), (i, j))}"
-               f"/∂{indexed(to_unicode(self.wrt), (k, l))}")
-        return f"{lhs} = {self._body(to_unicode, indexed, latex=False)}"
+        of, by = indexed(show(_plain(self.f)), (i, j)), indexed(show(self.wrt), (k, l))
+        lhs = rf"\frac{{\partial {of}}}{{\partial {by}}}" if latex else f"∂{of}/∂{by}"
+        return f"{lhs} = {self._body(show, indexed, latex)}"
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
@@ -288,24 +287,21 @@ class IndexFunction:
         self.names = sorted(s.name for s in form.f.free_symbols() | {form.wrt})
 
     def __call__(self, **arrays: Any) -> np.ndarray:
-        from .errors import NumericError
-        from .numeric.lambdify import _as_array, bind_dimensions
+        from .numeric.codegen import dimension_symbols
+        from .numeric.lambdify import bind_arguments
 
         symbols = sorted(self.form.f.free_symbols() | {self.form.wrt}, key=lambda s: s.name)
-        missing = [s.name for s in symbols if s.name not in arrays]
-        if missing:
-            raise NumericError(f"missing array for {', '.join(missing)}")
-        bound = {s.name: _as_array(s, arrays[s.name]) for s in symbols}
-        given = {sympy.Symbol(k, integer=True, positive=True): v for k, v in arrays.items()
-                 if k not in bound and isinstance(v, (int, np.integer))}
-        env = bind_dimensions(symbols, bound, given)
+        dims: set = dimension_symbols(symbols)
+        for dim in self.dims.values():  # inner dimensions: sympy expressions in the shapes'
+            dims |= dim.free_symbols
+        bound, env = bind_arguments(symbols, sorted(dims, key=str), arrays)
         sizes = {str(k): v for k, v in env.items()}
-        size = {name: int(sympy.sympify(dim).subs(env)) for name, dim in self.dims.items()}
-        shape = tuple(int(sympy.sympify(s).subs(env)) for s in self.form.shape)
+        size = {name: int(dim.subs(env)) for name, dim in self.dims.items()}
+        shape = tuple(int(s.subs(env)) for s in self.form.shape)
 
         def value(fn) -> np.ndarray:
             args = {k: bound[k] for k in fn.names}
-            args.update({str(d): sizes[str(d)] for d in fn.dimensions if str(d) in sizes})
+            args.update({str(d): sizes[str(d)] for d in fn.dimensions})
             return np.asarray(fn(**args), dtype=float)
 
         out_names = [x for x in self.form.free if x]

@@ -90,6 +90,35 @@ def bind_dimensions(symbols: list[Symbol], arrays: dict[str, np.ndarray], given:
     return env
 
 
+def bind_arguments(symbols: list[Symbol], dimensions: list[sympy.Symbol],
+                   kwargs: dict[str, Any]) -> tuple[dict[str, np.ndarray], Env]:
+    """The arrays by symbol name and every dimension's size, from keyword arguments: arrays
+    by symbol name, sizes by dimension name (for those no array shows); errors name both."""
+    dim_names = {str(d): d for d in dimensions}
+    given: Env = {}
+    arrays: dict[str, np.ndarray] = {}
+    by_name = {s.name: s for s in symbols}
+    for key, value in kwargs.items():
+        if key in by_name:
+            arrays[key] = _as_array(by_name[key], value)
+        elif key in dim_names:
+            given[dim_names[key]] = _size(key, value)
+        # other names are ignored, so f and ∂f can be called with the same arrays; a
+        # misspelt name still fails below as a missing array
+    missing = [s for s in symbols if s.name not in arrays]
+    if missing:
+        raise NumericError(
+            "missing array for " + ", ".join(f"{s.name} ({fmt_shape(s.shape)})" for s in missing)
+        )
+    env = bind_dimensions(symbols, arrays, given)
+    unbound = [d for d in dimensions if d not in env]
+    if unbound:
+        raise NumericError(
+            f"dimension {unbound[0]} cannot be read from the arrays; pass it, e.g. {unbound[0]}=3"
+        )
+    return arrays, env
+
+
 class NumpyFunction:
     """A compiled expression: call it with arrays by symbol name (or a dict)."""
 
@@ -115,30 +144,7 @@ class NumpyFunction:
                 raise MatcalcError(
                     f"pass arrays by symbol name, e.g. f({', '.join(f'{n}=...' for n in self.names)})"
                 )
-        dim_names = {str(d): d for d in self.dimensions}
-        given: Env = {}
-        arrays: dict[str, np.ndarray] = {}
-        by_name = {s.name: s for s in self.symbols}
-        for key, value in kwargs.items():
-            if key in by_name:
-                arrays[key] = _as_array(by_name[key], value)
-            elif key in dim_names:
-                given[dim_names[key]] = _size(key, value)
-            # other names are ignored, so f and ∂f can be called with the same arrays; a
-            # misspelt name still fails below as a missing array
-        missing = [s for s in self.symbols if s.name not in arrays]
-        if missing:
-            raise NumericError(
-                "missing array for "
-                + ", ".join(f"{s.name} ({fmt_shape(s.shape)})" for s in missing)
-            )
-        env = bind_dimensions(self.symbols, arrays, given)
-        unbound = [d for d in self.dimensions if d not in env]
-        if unbound:
-            raise NumericError(
-                f"dimension {unbound[0]} cannot be read from the arrays; pass it, e.g. "
-                f"{unbound[0]}=3"
-            )
+        arrays, env = bind_arguments(self.symbols, self.dimensions, kwargs)
         by_argument = {**arrays, **{str(d): env[d] for d in self.dimensions}}
         with np.errstate(all="ignore"):
             try:
