@@ -284,17 +284,19 @@ class IndexFunction:
             coefficient = [lambdify(c) for c in t.coefficient]
             factors = [(lambdify(e), tuple(x for x in idx if x)) for e, idx in t.factors]
             self.pieces.append((coefficient, factors, t.deltas))
-        self.names = sorted(s.name for s in form.f.free_symbols() | {form.wrt})
+        from .numeric.codegen import dimension_symbols
+
+        self.symbols = sorted(form.f.free_symbols() | {form.wrt}, key=lambda s: s.name)
+        self.names = [s.name for s in self.symbols]
+        dims: set = dimension_symbols(self.symbols)
+        for dim in self.dims.values():  # the summed indices' dimensions too
+            dims |= dim.free_symbols
+        self.dimensions = sorted(dims, key=str)
 
     def __call__(self, **arrays: Any) -> np.ndarray:
-        from .numeric.codegen import dimension_symbols
         from .numeric.lambdify import bind_arguments
 
-        symbols = sorted(self.form.f.free_symbols() | {self.form.wrt}, key=lambda s: s.name)
-        dims: set = dimension_symbols(symbols)
-        for dim in self.dims.values():  # inner dimensions: sympy expressions in the shapes'
-            dims |= dim.free_symbols
-        bound, env = bind_arguments(symbols, sorted(dims, key=str), arrays)
+        bound, env = bind_arguments(self.symbols, self.dimensions, arrays)
         sizes = {str(k): v for k, v in env.items()}
         size = {name: int(dim.subs(env)) for name, dim in self.dims.items()}
         shape = tuple(int(s.subs(env)) for s in self.form.shape)

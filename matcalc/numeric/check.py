@@ -17,7 +17,6 @@ from ..derive import diff, differentiate
 from ..errors import MatcalcError, NumericError
 from ..expr import as_expr
 from ..layout import arrange_numeric, check_layout
-from .codegen import dimension_symbols
 from .lambdify import lambdify
 from .sampling import choose_sizes, sample_inputs
 
@@ -123,7 +122,7 @@ def check(
     shown = _Shown(str(d.result), d.layout, d.structure)
     if form == "index":
         index = diff(f, x, form="index")
-        g_fn = _IndexAsArrays(lambdify(index), f, x)
+        g_fn = lambdify(index)  # the 4-D array, compared with differences unarranged
         shown = _Shown(str(index), "index form", d.structure)
 
     worst, used_seed, detail = 0.0, seed, ""
@@ -192,17 +191,6 @@ class _Shown:
     result: str
     layout: str
     structure: str
-
-
-class _IndexAsArrays:
-    """An index form's 4-D array, called like a lambdified expression."""
-
-    def __init__(self, fn, f, x):
-        self.fn, self.names = fn, fn.names
-        self.dimensions = sorted(dimension_symbols([f, x]), key=str)
-
-    def __call__(self, **args):
-        return self.fn(**args)
 
 
 def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=False, raw=False):

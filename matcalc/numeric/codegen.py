@@ -127,20 +127,16 @@ def _associate(texts: list[str], shapes: list[tuple[int, int]],
             if i == j:
                 return texts[i]
             s = split(i, j)
-            # a 1×1 factor may be a number in generated code: multiplying by it is the product
-            op = "*" if (shapes[i][0], shapes[s][1]) == (1, 1) or (
-                shapes[s + 1][0], shapes[j][1]) == (1, 1) else "@"
-            return f"({build(i, s)} {op} {build(s + 1, j)})"
+            return f"({build(i, s)} @ {build(s + 1, j)})"
 
         return build(0, len(texts) - 1)
     # a long chain: from its thin end, so a product ending in a vector stays matrix-vector;
     # every MAX_NESTING factors the partial product becomes a temporary
     from_right = shapes[-1][1] <= shapes[0][0]
-    sequence = list(zip(texts, shapes))[::-1] if from_right else list(zip(texts, shapes))
-    out, first_shape = sequence[0]
-    for i, (t, shape) in enumerate(sequence[1:], 1):
-        op = "*" if (shape == (1, 1) or (i == 1 and first_shape == (1, 1))) else "@"
-        out = f"({t} {op} {out})" if from_right else f"({out} {op} {t})"
+    sequence = texts[::-1] if from_right else texts
+    out = sequence[0]
+    for i, t in enumerate(sequence[1:], 1):
+        out = f"({t} @ {out})" if from_right else f"({out} @ {t})"
         if i % MAX_NESTING == 0:
             out = emit(out)
     return out
@@ -182,8 +178,7 @@ def _apply(item: tuple, acc: str, item_on_left: bool) -> str:
     matrix."""
     kind = item[0]
     if kind == "plain":
-        op = "*" if item[2] == (1, 1) else "@"
-        return f"({item[1]} {op} {acc})" if item_on_left else f"({acc} {op} {item[1]})"
+        return f"({item[1]} @ {acc})" if item_on_left else f"({acc} @ {item[1]})"
     return _APPLY[kind][0 if item_on_left else 1].format(*item[1:], acc=acc)
 
 
@@ -254,12 +249,13 @@ def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], 
     scalars = [t for f, t in zip(node.args, args) if f.is_scalar]
     if scalars:
         rest = [(f, t) for f, t in zip(node.args, args) if not f.is_scalar]
-        if not rest:
-            return "(" + " * ".join(scalars) + ")"
-        if len(rest) == 1:
-            return "(" + " * ".join(scalars) + f" * {rest[0][1]})"
-        inner = _matmul(MatMul.new(*(f for f, _ in rest)), [t for _, t in rest], text_of, emit)
-        return "(" + " * ".join(scalars) + f" * {inner})"
+        if len(rest) > 1:
+            inner = _matmul(MatMul.new(*(f for f, _ in rest)), [t for _, t in rest],
+                            text_of, emit)
+            scalars.append(inner)
+        else:
+            scalars.extend(t for _, t in rest)
+        return "(" + " * ".join(scalars) + ")"
     groups: list[tuple] = []  # ("run", texts, shapes) or an operator item
     for factor, text in _grams(node, args, text_of, emit):
         item = _factor(factor, text, text_of)
