@@ -13,7 +13,7 @@ from .errors import MatcalcError, NumericError, ParseError, ShapeError, Unsuppor
 from .explain import derive
 from .expr import Expr, Symbol
 from .layout import LAYOUTS
-from .numeric.check import CheckReport, check
+from .numeric.check import CheckReport, check, check_hessian
 from .interop import from_sympy, to_sympy
 from .numeric.codegen import codegen
 from .numeric.lambdify import lambdify
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
-    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "codegen", "commutation", "cos", "det", "diag", "diff",
+    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "check_hessian", "codegen", "commutation", "cos", "det", "diag", "diff",
     "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "hessian", "inv", "jacobian", "kron",
     "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
     "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",

@@ -220,15 +220,27 @@ def hessian(f: Any, x: Any, y: Any = None) -> Expr:
         raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
     x = _check_wrt(x)
     y = x if y is None else _check_wrt(y)
-    plain = {v: Symbol.new(v.name, v.shape) for v in {x, y} if v.props}
+    plain = plain_variables([x, y])
     if plain:
         # the gradient by a plain variable, not one simplified with Sᵀ = S, which only holds
         # for symmetric perturbations
         H = hessian(substitute(f, plain), plain.get(x, x), plain.get(y, y))
         return simplify(substitute(H, {p: v for v, p in plain.items()}))
-    if x.is_scalar and y.cols != 1:  # a row: d(∂f/∂s)/d vec(Y)ᵀ = vec(∂²f/∂s∂Y)ᵀ
-        return simplify(c_transpose(c_vec(diff(gradient(f, x), y, "denominator"))))
-    H = diff(gradient(f, x), y, "numerator")
-    if y.is_scalar and x.cols != 1:  # a column: d vec(∂f/∂X)/ds
-        return simplify(c_vec(H))
-    return H
+    F, by, layout = hessian_as_derivative(f, x, y)
+    H = diff(F, by, layout)
+    return simplify(c_transpose(c_vec(H))) if layout == "denominator" else H
+
+
+def plain_variables(variables: list[Symbol]) -> dict[Symbol, Symbol]:
+    """Each variable with declared properties, mapped to a plain symbol of its name: the
+    unstructured convention differentiates every entry on its own."""
+    return {v: Symbol.new(v.name, v.shape) for v in dict.fromkeys(variables) if v.props}
+
+
+def hessian_as_derivative(f: Expr, x: Symbol, y: Symbol) -> tuple[Expr, Symbol, str]:
+    """(F, y, layout) with the Hessian of f by x and y the first derivative diff(F, y, layout)
+    of F = vec(∂f/∂x): for plain variables; by a scalar x and a matrix y it is that
+    derivative's vec, transposed (a row, d(∂f/∂x)/d vec(y)ᵀ)."""
+    if x.is_scalar and y.cols != 1:
+        return gradient(f, x), y, "denominator"
+    return c_vec(gradient(f, x)), y, "numerator"

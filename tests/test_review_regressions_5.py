@@ -112,3 +112,17 @@ def test_an_all_negative_sum_in_a_product_gives_its_sign_to_the_front():
     H = mc.hessian(mc.tr(mc.inv(Z) @ A), Z)
     assert "-" not in str(H), str(H)  # (Z⁻¹ ⊗ Z⁻ᵀ)(AZ⁻¹ ⊗ I + I ⊗ AᵀZ⁻ᵀ)K, not −(…)(−… − …)K
     assert mc.check(mc.gradient(mc.tr(mc.inv(Z) @ A), Z), Z, "numerator").ok
+
+
+def test_check_hessian_checks_the_hessian_itself_also_for_a_symmetric_variable():
+    f = mc.tr(S @ S)
+    report = mc.check_hessian(f, S)
+    assert report.ok and report.derivative == str(mc.hessian(f, S)) == "2 * commutation(n, n)"
+    s = mc.scalar("s")
+    g = s * mc.tr(X.T @ X)
+    assert all(mc.check_hessian(g, a, b).ok for a, b in ((X, s), (s, X), (X, X)))
+    from tests.test_cli import run
+
+    out = run("hessian", "tr(S*S)", "--wrt", "S", "--var", "S: matrix(n, n) symmetric",
+              "--check", check_exit=0).stdout
+    assert "2K₍ₙ,ₙ₎" in out and "derivative      2 * commutation(n, n)" in out

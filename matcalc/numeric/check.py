@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..derive import diff, differentiate
+from ..derive import diff, differentiate, hessian_as_derivative, plain_variables
 from ..errors import MatcalcError, NumericError
 from ..expr import as_expr
 from ..layout import arrange_numeric, check_layout
@@ -169,6 +169,21 @@ def check(
             worst, used_seed = rel, point_seed
     return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed, tolerance, detail,
                    points)
+
+
+def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
+    """Check ``hessian(f, x, y)`` against finite differences: it is the first derivative of
+    vec(∂f/∂x) by y, which ``check`` compares entry by entry (variables with declared
+    properties are plain here, as the unstructured Hessian is).  Check ∂f/∂x itself with
+    ``check(f, x)``."""
+    from ..rules.simplify import substitute
+
+    f = as_expr(f)
+    y = x if y is None else y
+    plain = plain_variables([x, y])
+    F, by, layout = hessian_as_derivative(substitute(f, plain), plain.get(x, x),
+                                          plain.get(y, y))
+    return check(F, by, layout, **options)
 
 
 def _domain_point(f, f_fn, symbols, sizes, seed):
