@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..derivation import RULES, Derivation, Step
-from ..derive import differentiate, hessian, upstream_scalar
+from ..derive import differentiate, hessian, plain_variables, upstream_scalar
 from ..errors import MatcalcError
 from ..expr import Partial, Symbol, as_expr
 from ..rules.simplify import substitute
@@ -14,18 +14,23 @@ from .backprop import backprop_derivation
 from .forward import forward_derivation
 
 
+def _properties_back(f, wrt: Symbol, layout: str, result, inner: Derivation) -> Derivation:
+    """A derivation made with a plain variable, whose last step brings the declared
+    properties back into the result (Sᵀ = S)."""
+    steps = inner.steps
+    if steps[-1].after is not result:
+        steps += (Step(RULES["properties"], steps[-1].lhs, result),)
+    return Derivation(f, wrt, layout, steps, result)
+
+
 def _second_order(f: Any, wrt: Any) -> Derivation:
     H = hessian(f, wrt)  # validates: a scalar f, a symbol wrt
-    if isinstance(wrt, Symbol) and wrt.props:
-        # unstructured, as hessian is: derived with a plain variable, whose properties come
-        # back in the last step (the gradient simplified with Sᵀ = S is not differentiable
-        # entry by entry)
-        plain = Symbol.new(wrt.name, wrt.shape)
-        inner = _second_order(substitute(as_expr(f), {wrt: plain}), plain)
-        steps = inner.steps
-        if steps[-1].after is not H:
-            steps += (Step(RULES["properties"], steps[-1].lhs, H),)
-        return Derivation(as_expr(f), wrt, "numerator", steps, H)
+    plain = plain_variables([wrt])
+    if plain:
+        # unstructured, as hessian is (the gradient simplified with Sᵀ = S is not
+        # differentiable entry by entry)
+        inner = _second_order(substitute(as_expr(f), plain), plain[wrt])
+        return _properties_back(as_expr(f), wrt, "numerator", H, inner)
     first = derive(f, wrt, "denominator")
     x = first.wrt
     # names of their own: the second half's intermediates are g₁, g₂, … (h₁, h₂, … are the
@@ -50,8 +55,8 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
            upstream: Optional[Any] = None, order: int = 1, _prefix: str = "h") -> Derivation:
     """The derivation of ∂f/∂wrt in ``layout``: named intermediates, one step per rule, and
     ``.result == mc.diff(f, wrt, layout)``.  With ``upstream=G`` (G = ∂L/∂f for an array f),
-    the backward pass ∂L/∂wrt of one layer.  With ``order=2`` (a scalar f, a vector wrt): the
-    Hessian, as the Jacobian of the gradient; ``.result == mc.hessian(f, wrt)``."""
+    the backward pass ∂L/∂wrt of one layer.  With ``order=2`` (a scalar f, a vector or matrix
+    wrt): the Hessian, as the Jacobian of the gradient; ``.result == mc.hessian(f, wrt)``."""
     if order == 2:
         if upstream is not None:
             raise MatcalcError("order=2 takes no upstream gradient: it is the Hessian of a scalar")
@@ -64,17 +69,12 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
         d = differentiate(scalar, wrt, layout)
         return backprop_derivation(f, d.wrt, d.layout, d.result, upstream=as_expr(upstream))
     d = differentiate(f, wrt, layout)
-    if d.wrt.props:
-        # derived with a plain variable (unstructured, as diff does); the last step brings
-        # the declared properties back into the result
-        plain = Symbol.new(d.wrt.name, d.wrt.shape)
-        inner = derive(substitute(f, {d.wrt: plain}), plain, d.layout, _prefix=_prefix)
-        steps = inner.steps
-        if steps[-1].after is not d.result:
-            steps += (Step(RULES["properties"], steps[-1].lhs, d.result),)
-        return Derivation(f, d.wrt, d.layout, steps, d.result)
+    plain = plain_variables([d.wrt])
+    if plain:  # unstructured, as diff is
+        inner = derive(substitute(f, plain), plain[d.wrt], d.layout, _prefix=_prefix)
+        return _properties_back(f, d.wrt, d.layout, d.result, inner)
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
-        return backprop_derivation(f, d.wrt, layout, d.result, prefix=_prefix)
+        return backprop_derivation(f, d.wrt, d.layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:
         from .chain import chain_derivation
 
