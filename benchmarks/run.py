@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import matcalc as mc  # noqa: E402
-from matcalc.walk import postorder  # noqa: E402
+from matcalc.core.walk import postorder  # noqa: E402
 
 import evaluation  # noqa: E402  (benchmarks/evaluation.py, beside this script)
 

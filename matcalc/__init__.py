@@ -7,27 +7,27 @@
     (A + A.T) @ x
 """
 
-from .derive import Differentiation, diff, differentiate, gradient, hessian, jacobian
-from .derivation import Derivation, Step
-from .errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
-from .explain import derive
-from .expr import Expr, Symbol
-from .layout import LAYOUTS
-from .numeric.check import CheckReport, check, check_hessian
-from .interop import from_sympy, to_sympy
-from .numeric.codegen import codegen
-from .numeric.lambdify import lambdify
-from .parsing import parse
-from .ops import (
+from matcalc.engine.differentiation import Differentiation, diff, differentiate, gradient, hessian, jacobian
+from matcalc.engine.derivation import Derivation, Step
+from matcalc.core.errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
+from matcalc.explain import derive
+from matcalc.core.expr import Expr, Symbol
+from matcalc.engine.layout import LAYOUTS
+from matcalc.numeric.check import CheckReport, check, check_hessian
+from matcalc.interop.sympy import from_sympy, to_sympy
+from matcalc.numeric.codegen import codegen
+from matcalc.numeric.lambdify import lambdify
+from matcalc.faces.parsing import parse
+from matcalc.core.builders import (
     abs, commutation, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp,
     matrix, norm2, ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum,
     tan, tanh, tr, vec, vector, zeros,
 )  # fmt: skip
-from .printing import to_latex as latex
-from .printing import to_text as text
-from .printing import to_unicode as unicode
-from .rules.simplify import simplify
-from .shapes import dims
+from matcalc.printing import to_latex as latex
+from matcalc.printing import to_text as text
+from matcalc.printing import to_unicode as unicode
+from matcalc.rules.simplify import simplify
+from matcalc.core.shapes import dims
 
 __version__ = "0.1.0"
 

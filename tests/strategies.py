@@ -13,7 +13,7 @@ import functools
 from hypothesis import strategies as st
 
 import matcalc as mc
-from matcalc.expr import Func
+from matcalc.core.expr import Func
 
 n, m = mc.dims("n m")
 SHAPES = {
@@ -37,7 +37,7 @@ KINKED = ["relu", "abs"]
 def leaf(key: str):
     options = list(POOL[key])
     if key == "s":
-        options += [mc.expr.Const.new(2), mc.expr.Const.new(-0.5)]
+        options += [mc.core.expr.Const.new(2), mc.core.expr.Const.new(-0.5)]
     if key == "nn":
         options += [mc.eye(n)]
     if key in ("n", "m"):

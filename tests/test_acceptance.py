@@ -4,7 +4,7 @@ import pytest
 
 import matcalc as mc
 from matcalc import simplify
-from matcalc.walk import postorder
+from matcalc.core.walk import postorder
 
 
 def same(result, expected):

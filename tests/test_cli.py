@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc import cli, report
+from matcalc.faces import cli, report
 from tests.test_katex import SCRIPT, _katex_env
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.derivation import RULES
-from matcalc.walk import postorder
+from matcalc.engine.derivation import RULES
+from matcalc.core.walk import postorder
 from tests.networks import mlp
 from tests.test_rules_numeric import EXAMPLES
 from tests.test_sympy_hard_cases import CASES as HARD
@@ -61,7 +61,7 @@ def test_two_layer_backprop_ends_in_the_hadamard_outer_product_form():
     rules = d.rules
     assert "diagonal matrix to Hadamard product" in rules
     assert "weight gradient of a layer" in rules
-    assert not any(isinstance(node, mc.expr.Diag) for node in postorder(d.result))
+    assert not any(isinstance(node, mc.core.expr.Diag) for node in postorder(d.result))
 
 
 def test_backprop_steps_and_result_size_grow_linearly_with_depth():

@@ -62,7 +62,7 @@ def test_every_pair_of_shapes_has_a_checked_derivative_never_a_silent_zero():
     # once unsupported; now in the vec convention (matrix by matrix, vector by matrix, rows)
     for f, wrt in ((W @ X, X), (W @ x, W), (x.T @ X, x)):
         d = mc.diff(f, wrt)
-        assert not isinstance(d, mc.expr.Zero) and mc.check(f, wrt).ok
+        assert not isinstance(d, mc.core.expr.Zero) and mc.check(f, wrt).ok
 
 
 def test_unsupported_conversions_say_what():
@@ -118,13 +118,13 @@ def test_a_symbol_named_like_a_dimension_is_refused():
 def test_numpy_scalars_are_numbers_and_floats_stay_exact():
     assert np.float64(2.0) * x == 2 * x
     assert x ** np.float64(2) == x**2
-    assert mc.expr.Const.new(1 / 3).value == mc.expr.sympy.Rational(1, 3)
-    assert mc.expr.Const.new(0.1).value == mc.expr.sympy.Rational(1, 10)
+    assert mc.core.expr.Const.new(1 / 3).value == mc.core.expr.sympy.Rational(1, 3)
+    assert mc.core.expr.Const.new(0.1).value == mc.core.expr.sympy.Rational(1, 10)
     assert mc.vector("v", np.int64(3)).shape == (3, 1)
 
 
 def test_bad_arguments_to_simplify_check_and_vector():
-    assert mc.simplify(3) == mc.expr.Const.new(3)
+    assert mc.simplify(3) == mc.core.expr.Const.new(3)
     with pytest.raises(mc.MatcalcError, match="seed must be a non-negative integer"):
         mc.check(x.T @ x, x, seed=-1)
     with pytest.raises(mc.MatcalcError, match="must be a positive integer"):

@@ -45,10 +45,10 @@ def test_dimension_only_expressions_take_the_size_by_name():
 
 
 def test_elementwise_functions_evaluate_like_numpy():
-    from matcalc.functions import FUNCTIONS
+    from matcalc.core.functions import FUNCTIONS
 
     for name, fn in FUNCTIONS.items():
-        e = mc.expr.Func.new(name, x)
+        e = mc.core.expr.Func.new(name, x)
         arg = np.abs(xv) + 0.1 if fn.domain == "positive" else xv
         np.testing.assert_allclose(mc.lambdify(e)(x=arg)[:, 0], fn.numpy(arg))
 

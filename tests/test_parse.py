@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcalc as mc
-from matcalc.walk import postorder
+from matcalc.core.walk import postorder
 from tests.test_rules_numeric import EXAMPLES
 from tests.test_sympy_hard_cases import CASES as HARD
 
@@ -15,7 +15,7 @@ from tests.test_sympy_hard_cases import CASES as HARD
 def symbols_of(e):
     table = {s.name: s for s in e.free_symbols()}
     for node in postorder(e):
-        if isinstance(node, mc.expr.Const):
+        if isinstance(node, mc.core.expr.Const):
             table.update({str(d): d for d in node.value.free_symbols})
     return table
 

@@ -7,7 +7,7 @@ from rich.console import Console
 
 import matcalc as mc
 from matcalc.printing import to_text
-from matcalc.walk import postorder
+from matcalc.core.walk import postorder
 from tests.test_rules_numeric import EXAMPLES
 
 n, m, p = mc.dims("n m p")
@@ -24,7 +24,7 @@ def namespace(e):
         for d in node.shape:
             for sym in d.free_symbols:
                 ns[str(sym)] = sym
-        if isinstance(node, mc.expr.Const):
+        if isinstance(node, mc.core.expr.Const):
             for sym in node.value.free_symbols:
                 ns[str(sym)] = sym
     return ns

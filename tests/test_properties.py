@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import matcalc as mc
 from matcalc.numeric.check import _evaluate
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
-from matcalc.walk import postorder
+from matcalc.core.walk import postorder
 from tests.strategies import exprs, problems
 
 # CI runs 200 fixed examples per property; MATCALC_STRESS=N runs N fresh random ones.

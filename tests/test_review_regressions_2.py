@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.derivation import RULES
+from matcalc.engine.derivation import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 n, m = mc.dims("n m")
@@ -85,7 +85,7 @@ def test_skip_connection_contributions_are_separate_lines_then_summed():
     t = mc.vector("t", n)
     L = mc.norm2(x + W2 @ mc.relu(W1 @ x) - t) ** 2
     d = mc.derive(L, x)
-    paths = [s for s in d if isinstance(s.lhs, mc.expr.Partial) and s.lhs.via]
+    paths = [s for s in d if isinstance(s.lhs, mc.core.expr.Partial) and s.lhs.via]
     assert {s.lhs.via for s in paths} >= {"h1", "h2"} or len({s.lhs.via for s in paths}) >= 2
     assert "|" in mc.unicode(paths[0].lhs)
     assert RULES["copy"] in [s.rule for s in d] and d.result == mc.diff(L, x)
@@ -96,7 +96,7 @@ def test_layout_steps_are_true_equations():
     y = x + W2 @ mc.tanh(W1 @ x)
     d = mc.derive(y, x, "denominator")
     natural = next(s for s in d if s.rule is RULES["identify"])
-    assert isinstance(natural.lhs, mc.expr.Transpose)  # (∂y/∂x)ᵀ = J, then ∂y/∂x = Jᵀ
+    assert isinstance(natural.lhs, mc.core.expr.Transpose)  # (∂y/∂x)ᵀ = J, then ∂y/∂x = Jᵀ
     assert d.steps[-1].lhs is natural.lhs.args[0] and d.steps[-1].after == d.result
     num = mc.derive(x.T @ x, x, "numerator")
     assert mc.unicode(num.steps[-1].lhs) == "(∂L/∂x)ᵀ"

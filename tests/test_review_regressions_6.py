@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 import matcalc as mc
-from matcalc.expr import Const
+from matcalc.core.expr import Const
 
 n = mc.dims("n")
 x, y = mc.vector("x", n), mc.vector("y", n)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matcalc.expr import (
+from matcalc.core.expr import (
     NODE_TYPES, Add, Diag, DiagPart, Kron, MatMul, Mul, Sum, Trace, Transpose, Vec,
 )
 from matcalc.numeric.codegen import RULE_TYPES as NUMPY
@@ -10,7 +10,7 @@ from matcalc.printing.latex import LatexPrinter
 from matcalc.printing.text import TextPrinter
 from matcalc.printing.unicode import UnicodePrinter
 from matcalc.rules.differential import RULES as DIFFERENTIAL
-from matcalc.rules.identify import PULLBACK
+from matcalc.rules.pullback import PULLBACK
 from matcalc.rules.simplify import RULES as SIMPLIFY
 
 TABLES = {

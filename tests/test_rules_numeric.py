@@ -5,9 +5,9 @@ here fails ``test_every_node_type_has_examples``."""
 import pytest
 
 import matcalc as mc
-from matcalc.expr import NODE_TYPES, Delta
-from matcalc.functions import FUNCTIONS
-from matcalc.walk import postorder
+from matcalc.core.expr import NODE_TYPES, Delta
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.walk import postorder
 
 n, m, p = mc.dims("n m p")
 a, b, x, y, z = (mc.vector(s, n) for s in "abxyz")
@@ -104,7 +104,7 @@ def test_every_node_type_has_examples():
 def _function_cases():
     out = []
     for name, fn in FUNCTIONS.items():
-        f = (lambda arg, name=name: mc.expr.Func.new(name, arg))
+        f = (lambda arg, name=name: mc.core.expr.Func.new(name, arg))
         out += [
             (f"{name}-scalar", f(c), c),
             (f"{name}-layer-jacobian", f(W @ x), x),

@@ -6,7 +6,7 @@ Counts, not times: timings belong in benchmarks/.
 import numpy as np
 
 import matcalc as mc
-from matcalc.walk import postorder
+from matcalc.core.walk import postorder
 from tests.networks import mlp
 
 

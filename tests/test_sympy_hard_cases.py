@@ -50,7 +50,7 @@ def test_verified_numerically(name, f, var, expected, layout):
 
 
 def test_mlp_gradients_are_backprop_forms_without_diagonal_matrices():
-    from matcalc.walk import postorder
+    from matcalc.core.walk import postorder
 
     for W in (W1, W2, W3):
         kinds = {type(node).__name__ for node in postorder(mc.diff(mlp, W))}

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..derivation import RULES, Derivation, Step
-from ..derive import differentiate, hessian, plain_variables, upstream_scalar
-from ..errors import MatcalcError
-from ..expr import Partial, Symbol, as_expr
-from ..rules.simplify import substitute
-from ..layout import Case
-from .backprop import backprop_derivation
-from .forward import forward_derivation
+from matcalc.engine.derivation import RULES, Derivation, Step
+from matcalc.engine.differentiation import differentiate, hessian, plain_variables, upstream_scalar
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import Partial, Symbol, as_expr
+from matcalc.rules.simplify import substitute
+from matcalc.engine.layout import Case
+from matcalc.explain.backprop import backprop_derivation
+from matcalc.explain.forward import forward_derivation
 
 
 def _properties_back(f, wrt: Symbol, layout: str, result, inner: Derivation) -> Derivation:
@@ -76,7 +76,7 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
         return backprop_derivation(f, d.wrt, d.layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:
-        from .chain import chain_derivation
+        from matcalc.explain.chain import chain_derivation
 
         chained = chain_derivation(d, _prefix)
         if chained is not None:

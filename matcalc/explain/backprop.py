@@ -13,21 +13,21 @@ from __future__ import annotations
 from collections import Counter
 from typing import Optional
 
-from ..derivation import RULES, Derivation, Rule, Step
-from ..expr import (
+from matcalc.engine.derivation import RULES, Derivation, Rule, Step
+from matcalc.core.expr import (
     Add, Delta, Det, Diag, DiagPart, Expr, Func, Inverse, Kron, LogDet, LogSumExp, MatMul, Mul, Norm2,
     Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
 )  # fmt: skip
-from ..layout import Case, arrange
-from ..rules.differential import differential
-from ..rules.identify import gradient_of, inner
-from ..functions import FUNCTIONS
-from ..rules.simplify import (
+from matcalc.engine.layout import Case, arrange
+from matcalc.rules.differential import differential
+from matcalc.rules.pullback import gradient_of, inner
+from matcalc.core.functions import FUNCTIONS
+from matcalc.rules.simplify import (
     c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
 )
-from ..walk import cached_fold
-from ..shapes import ONE
-from ..walk import fold, postorder
+from matcalc.core.walk import cached_fold
+from matcalc.core.shapes import ONE
+from matcalc.core.walk import fold, postorder
 
 REDUCERS = (Norm2, Sum, Trace, LogSumExp, Det, LogDet)
 
@@ -287,7 +287,7 @@ def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
         return MatMul.new(Diag.new(slope), cot, c_transpose(h))
     if s.cols != ONE or d.cols != ONE or d.is_scalar:
         return None
-    from ..derive import differentiate
+    from matcalc.engine.differentiation import differentiate
 
     local = differentiate(d, s, "denominator").result
     if cot.is_scalar:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..derivation import RULES, Derivation, Step
-from ..derive import Differentiation, differentiate
-from ..expr import Expr, Func, MatMul, Partial, Symbol, Transpose
-from ..layout import Case, arrange
-from ..rules.simplify import c_matmul, simplify, substitute
-from ..shapes import ONE
-from .backprop import _occurrences, depends, fresh_names, rule_for
+from matcalc.engine.derivation import RULES, Derivation, Step
+from matcalc.engine.differentiation import Differentiation, differentiate
+from matcalc.core.expr import Expr, Func, MatMul, Partial, Symbol, Transpose
+from matcalc.engine.layout import Case, arrange
+from matcalc.rules.simplify import c_matmul, simplify, substitute
+from matcalc.core.shapes import ONE
+from matcalc.explain.backprop import _occurrences, depends, fresh_names, rule_for
 
 
 def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..derivation import RULES, Derivation, Step
-from ..derive import Differentiation
-from ..expr import Add, Delta, Expr, Func, Kron, MatMul, Mul, Partial, Symbol, Transpose
-from ..layout import TRANSPOSED, Case
+from matcalc.engine.derivation import RULES, Derivation, Step
+from matcalc.engine.differentiation import Differentiation
+from matcalc.core.expr import Add, Delta, Expr, Func, Kron, MatMul, Mul, Partial, Symbol, Transpose
+from matcalc.engine.layout import TRANSPOSED, Case
 
 
 def _differential_rule(f: Expr):

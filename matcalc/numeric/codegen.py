@@ -17,15 +17,15 @@ import re
 
 import sympy
 
-from ..errors import MatcalcError
-from ..expr import (
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import (
     Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
     LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
     Transpose, Vec, Zero, as_expr,
 )  # fmt: skip
-from ..functions import FUNCTIONS
-from ..shapes import fmt_shape
-from ..walk import postorder
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.shapes import fmt_shape
+from matcalc.core.walk import postorder
 
 #: inline text nests at most this deep before a temporary is made (Python's parser refuses
 #: deeply nested parentheses, and a 5,000-layer network would nest 5,000 deep)
@@ -221,7 +221,7 @@ def nonnegative(e: Expr) -> bool:
 def _grams(node: MatMul, args: list[str], text_of: dict, emit) -> list[tuple[Expr, str]]:
     """Aᵀ diag(w) A with w ≥ 0 as Bᵀ B, B = √w ⊙ A: numpy then computes one triangle (BLAS
     syrk), half the work of Aᵀ (w ⊙ A).  Returns the factors with each such triple merged."""
-    from ..rules.simplify import c_transpose
+    from matcalc.rules.simplify import c_transpose
 
     factors = list(zip(node.args, args))
     out: list[tuple[Expr, str]] = []
@@ -573,8 +573,8 @@ def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | N
     shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
     ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
     the given layout (by default that of ``mc.diff``), all from one derivation."""
-    from ..derive import diff
-    from ..rules.simplify import simplify
+    from matcalc.engine.differentiation import diff
+    from matcalc.rules.simplify import simplify
 
     if hasattr(f, "latex") and not isinstance(f, Expr):
         raise MatcalcError("an index form is evaluated by mc.lambdify(form), with numpy einsum; "

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import sympy
 
-from ..errors import MatcalcError, NumericError
-from ..expr import Expr, Symbol, as_expr
-from .codegen import dimension_symbols, generate
-from ..shapes import fmt_shape
-from ..walk import postorder
+from matcalc.core.errors import MatcalcError, NumericError
+from matcalc.core.expr import Expr, Symbol, as_expr
+from matcalc.numeric.codegen import dimension_symbols, generate
+from matcalc.core.shapes import fmt_shape
+from matcalc.core.walk import postorder
 
 Env = dict[sympy.Symbol, int]
 
@@ -163,7 +163,7 @@ def lambdify(expr: Any) -> Any:
     n×1.  A scalar comes back as a float, anything else as a 2-D array of the expression's
     shape (an n×1 column, a 1×n row).  An index form (``diff(..., form="index")``) gives the
     4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum."""
-    from ..index_form import IndexForm, IndexFunction
+    from matcalc.engine.index_form import IndexForm, IndexFunction
 
     if isinstance(expr, IndexForm):
         return IndexFunction(expr)

@@ -11,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from ..expr import Det, Expr, Func, Inverse, LogDet, Pow, Symbol
-from ..functions import FUNCTIONS
-from ..walk import postorder
+from matcalc.core.expr import Det, Expr, Func, Inverse, LogDet, Pow, Symbol
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.walk import postorder
 
 SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 
 
 def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
     """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
-    from .codegen import dimension_symbols
+    from matcalc.numeric.codegen import dimension_symbols
 
     dims: set[sympy.Symbol] = set()
     for e in expressions:

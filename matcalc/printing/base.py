@@ -12,12 +12,12 @@ from typing import Callable, Optional
 
 import sympy
 
-from ..expr import (
+from matcalc.core.expr import (
     Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
     LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
     Transpose, Vec, Zero,
 )  # fmt: skip
-from ..walk import fold
+from matcalc.core.walk import fold
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..derivation import Derivation, Rule, Step
-from .latex import to_latex
-from .unicode import to_unicode
+from matcalc.engine.derivation import Derivation, Rule, Step
+from matcalc.printing.latex import to_latex
+from matcalc.printing.unicode import to_unicode
 
 
 def _latex_rule(rule: Rule) -> str:

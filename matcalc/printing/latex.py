@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sympy
 
-from ..expr import Expr
-from ..functions import FUNCTIONS
-from .base import ATOM, MUL, NEG, POW, Printed
-from .math import ALIASES, GREEK, MathPrinter, split_name
+from matcalc.core.expr import Expr
+from matcalc.core.functions import FUNCTIONS
+from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
 ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot", "vec": r"\vec"}
 _OPERATORS = {

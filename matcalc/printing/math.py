@@ -10,8 +10,8 @@ import re
 
 import sympy
 
-from ..expr import Const, Identity, Inverse, Kron, MatMul, Mul, Pow
-from .base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
+from matcalc.core.expr import Const, Identity, Inverse, Kron, MatMul, Mul, Pow
+from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sympy
 
-from ..expr import Const, Expr, Mul, Pow
-from ..shapes import ONE
-from .base import ATOM, MUL, NEG, POW, Printed, Printer
+from matcalc.core.expr import Const, Expr, Mul, Pow
+from matcalc.core.shapes import ONE
+from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed, Printer
 
 
 def _dim(d) -> str:

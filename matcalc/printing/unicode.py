@@ -6,11 +6,11 @@ import re
 
 import sympy
 
-from ..expr import Expr
-from ..shapes import fmt_dim
-from ..functions import FUNCTIONS
-from .base import ADD, ATOM, MUL, NEG, POW, Printed
-from .math import ALIASES, GREEK, MathPrinter, split_name
+from matcalc.core.expr import Expr
+from matcalc.core.shapes import fmt_dim
+from matcalc.core.functions import FUNCTIONS
+from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
 _ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
 _SUB_LETTERS = "aehijklmnoprstuvx"

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from ..errors import MatcalcError
-from ..expr import (
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import (
     Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
     LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
     Transpose, Vec, Zero,
 )  # fmt: skip
-from ..functions import FUNCTIONS
-from ..walk import fold
-from .simplify import (
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.walk import fold
+from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum, c_trace,
     c_transpose, c_vec, const, simplify,
 )  # fmt: skip

@@ -17,12 +17,12 @@ from typing import Any, Optional
 
 import sympy
 
-from .. import ops
-from ..errors import MatcalcError, ParseError
-from ..expr import Const, Expr, Symbol, as_expr, div, matmul, mul, neg, power
-from ..functions import FUNCTIONS
-from ..shapes import ONE
-from .grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
+from matcalc.core import builders as ops
+from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.expr import Const, Expr, Symbol, as_expr, div, matmul, mul, neg, power
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.shapes import ONE
+from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
 
 ELEMENTWISE = {name for name, f in FUNCTIONS.items()}
 SQUARE_TO_SCALAR = {"tr": ops.tr, "det": ops.det, "logdet": ops.logdet}

@@ -1,5 +1,5 @@
 """The text syntax: a tokenizer, a Pratt parser and shape inference; never eval."""
 
-from .build import parse
+from matcalc.faces.parsing.build import parse
 
 __all__ = ["parse"]

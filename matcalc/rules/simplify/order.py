@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import weakref
 
-from ..expr import Const, Delta, Expr, Identity, Mul, Ones, Symbol, Zero
-from ..walk import cached_fold
+from matcalc.core.expr import Const, Delta, Expr, Identity, Mul, Ones, Symbol, Zero
+from matcalc.core.walk import cached_fold
 
 _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()
 

@@ -8,11 +8,11 @@ A scalar piece of the differential is read as a gradient: ds = ⟨G, dX⟩ gives
 
 from __future__ import annotations
 
-from ..errors import MatcalcError
-from ..expr import Add, Delta, Diag, DiagPart, Expr, Identity, Kron, MatMul, Mul, Ones, Transpose, Vec
-from ..shapes import ONE, is_column_shape, is_row_shape
-from .identify import _linear_nodes, _the_linear_arg, gradient_of, linear_factor
-from .simplify import (
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import Add, Delta, Diag, DiagPart, Expr, Identity, Kron, MatMul, Mul, Ones, Transpose, Vec
+from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
+from matcalc.rules.pullback import _linear_nodes, _the_linear_arg, gradient_of, linear_factor
+from matcalc.rules.simplify import (
     c_add, c_commutation, c_diag, c_kron, c_matmul, c_mul, c_transpose, c_vec, split_scalars,
 )  # fmt: skip
 

@@ -26,10 +26,10 @@ from enum import Enum
 
 import numpy as np
 
-from .errors import MatcalcError
-from .expr import Expr
-from .rules.simplify import c_transpose
-from .shapes import Shape, is_column_shape, is_scalar_shape
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import Expr
+from matcalc.rules.simplify import c_transpose
+from matcalc.core.shapes import Shape, is_column_shape, is_scalar_shape
 
 LAYOUTS = ("denominator", "numerator", "mixed")
 

@@ -23,16 +23,16 @@ from typing import Callable, Sequence
 
 import sympy
 
-from ..errors import MatcalcError
-from ..expr import (
+from matcalc.core.errors import MatcalcError
+from matcalc.core.expr import (
     Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
     LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
     Transpose, Vec, Zero,
 )  # fmt: skip
-from ..expr import _as_number
-from ..shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
-from ..walk import cached_fold
-from .order import factor_key, key, term_key
+from matcalc.core.expr import _as_number
+from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
+from matcalc.core.walk import cached_fold
+from matcalc.rules.simplify.order import factor_key, key, term_key
 
 # ---------------------------------------------------------------------------------------------
 # small helpers
@@ -804,7 +804,7 @@ _CANONICAL: "weakref.WeakKeyDictionary[Expr, Expr]" = weakref.WeakKeyDictionary(
 def simplify(e: Expr) -> Expr:
     """The canonical form of ``e``: same value, compact, and the same for equal values
     that differ only by the identities above."""
-    from ..expr import as_expr
+    from matcalc.core.expr import as_expr
 
     e = as_expr(e)
     result = cached_fold(e, rebuild, _CANONICAL)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ParseError
+from matcalc.core.errors import ParseError
 
 # longest first, so that ".*" wins over "." and "**" over "*"
 OPERATORS = (".*", "./", ".^", "**", ".T", "+", "-", "*", "/", "^", "@", "'", "(", ")", ",")

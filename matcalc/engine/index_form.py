@@ -15,13 +15,13 @@ from typing import Any, Optional
 import numpy as np
 import sympy
 
-from .errors import UnsupportedError
-from .expr import (
+from matcalc.core.errors import UnsupportedError
+from matcalc.core.expr import (
     Add, Const, Delta, Diag, DiagPart, Expr, MatMul, Mul, Sum, Symbol, Trace, Transpose, as_expr,
 )  # fmt: skip
-from .rules.identify import _linear_nodes
-from .rules.simplify import const, is_zero
-from .shapes import ONE
+from matcalc.rules.pullback import _linear_nodes
+from matcalc.rules.simplify import const, is_zero
+from matcalc.core.shapes import ONE
 
 Index = Optional[str]  # None: an axis of length 1
 FREE = ("i", "j", "k", "l")
@@ -59,8 +59,8 @@ class IndexForm:
         return self._render(latex=False)
 
     def _render(self, latex: bool) -> str:
-        from .printing.latex import to_latex
-        from .printing.unicode import to_unicode
+        from matcalc.printing.latex import to_latex
+        from matcalc.printing.unicode import to_unicode
 
         show = to_latex if latex else to_unicode
 
@@ -235,7 +235,7 @@ def _contract(t: Term, free: set, dims: dict) -> Term:
 
 def index_form(f: Any, wrt: Symbol) -> IndexForm:
     """∂F_{ij}/∂X_{kl} of any f (scalar, vector or matrix) by a symbol, in index notation."""
-    from .derive import differentiate
+    from matcalc.engine.differentiation import differentiate
 
     f = as_expr(f)
     d = differentiate(f, wrt, "numerator")
@@ -275,7 +275,7 @@ class IndexFunction:
     """The 4-D array d4[i, j, k, l] = ∂F_{ij}/∂X_{kl} from an index form, by numpy einsum."""
 
     def __init__(self, form: IndexForm):
-        from .numeric.lambdify import lambdify
+        from matcalc.numeric.lambdify import lambdify
 
         self.form = form
         self.dims = dict(form.dims)
@@ -284,7 +284,7 @@ class IndexFunction:
             coefficient = [lambdify(c) for c in t.coefficient]
             factors = [(lambdify(e), tuple(x for x in idx if x)) for e, idx in t.factors]
             self.pieces.append((coefficient, factors, t.deltas))
-        from .numeric.codegen import dimension_symbols
+        from matcalc.numeric.codegen import dimension_symbols
 
         self.symbols = sorted(form.f.free_symbols() | {form.wrt}, key=lambda s: s.name)
         self.names = [s.name for s in self.symbols]
@@ -294,7 +294,7 @@ class IndexFunction:
         self.dimensions = sorted(dims, key=str)
 
     def __call__(self, **arrays: Any) -> np.ndarray:
-        from .numeric.lambdify import bind_arguments
+        from matcalc.numeric.lambdify import bind_arguments
 
         bound, env = bind_arguments(self.symbols, self.dimensions, arrays)
         sizes = {str(k): v for k, v in env.items()}

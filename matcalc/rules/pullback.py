@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import MatcalcError, UnsupportedError
-from ..expr import (
+from matcalc.core.errors import MatcalcError, UnsupportedError
+from matcalc.core.expr import (
     Add, Delta, Diag, DiagPart, Expr, Identity, Kron, MatMul, Mul, Ones, Sum, Trace, Transpose,
     Vec,
 )  # fmt: skip
-from ..shapes import ONE, is_column_shape
-from ..walk import fold, postorder
-from .simplify import (
+from matcalc.core.shapes import ONE, is_column_shape
+from matcalc.core.walk import fold, postorder
+from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_kron, c_matmul, c_mul, c_sum, c_trace, c_transpose, c_vec,
     const, split_scalars, substitute,
 )  # fmt: skip
@@ -115,7 +115,7 @@ def pull_diagpart(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
 def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """For vectors a ∈ Rⁿ, b ∈ Rᵖ: a ⊗ b = (Iₙ ⊗ b) a = (a ⊗ Iₚ) b.  For matrices, through
     vec(A ⊗ B) = T (vec A ⊗ vec B) = T (vec A ⊗ I) vec B = T (I ⊗ vec B) vec A."""
-    from .vec import kron_shuffle, unvec
+    from matcalc.rules.read.vec import kron_shuffle, unvec
 
     i = _the_linear_arg(node, linear)
     a, b = node.args
@@ -133,7 +133,7 @@ def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
 
 def pull_vec(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨g, vec(dA)⟩ = ⟨unvec(g), dA⟩."""
-    from .vec import unvec
+    from matcalc.rules.read.vec import unvec
 
     A = node.args[0]
     return [(A, unvec(G, A.rows, A.cols))]

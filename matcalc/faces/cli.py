@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import __version__
+from matcalc.core.version import __version__
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from .report import run
+    from matcalc.faces.report import run
 
     return run(args)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from .expr import Expr, Symbol
+from matcalc.core.expr import Expr, Symbol
 
 
 @dataclass(frozen=True)
@@ -172,12 +172,12 @@ class Derivation:
         return [s.rule.name for s in self.steps]
 
     def latex(self) -> str:
-        from .printing.derivation import derivation_latex
+        from matcalc.printing.derivation import derivation_latex
 
         return derivation_latex(self)
 
     def text(self) -> str:
-        from .printing.derivation import derivation_text
+        from matcalc.printing.derivation import derivation_text
 
         return derivation_text(self)
 
@@ -185,7 +185,7 @@ class Derivation:
         return f"$${self.latex()}$$"
 
     def __rich__(self):
-        from .printing.derivation import derivation_table
+        from matcalc.printing.derivation import derivation_table
 
         return derivation_table(self)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from ..errors import ParseError
-from .lexer import Token, tokenize
+from matcalc.core.errors import ParseError
+from matcalc.faces.parsing.lexer import Token, tokenize
 
 BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, ".*": 20, "./": 20,
           "^": 40, "**": 40, ".^": 40}

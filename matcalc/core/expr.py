@@ -16,8 +16,8 @@ from typing import Any, ClassVar, Iterable
 
 import sympy
 
-from .errors import MatcalcError, ShapeError
-from .shapes import (
+from matcalc.core.errors import MatcalcError, ShapeError
+from matcalc.core.shapes import (
     ONE,
     SCALAR,
     Shape,
@@ -109,7 +109,7 @@ class Expr:
         return self._digest
 
     def free_symbols(self) -> set["Symbol"]:
-        from .walk import postorder
+        from matcalc.core.walk import postorder
 
         return {n for n in postorder(self) if isinstance(n, Symbol)}
 
@@ -160,7 +160,7 @@ class Expr:
 
     def to_sympy(self):
         """This expression as a SymPy matrix expression (see ``matcalc.interop``)."""
-        from .interop import to_sympy
+        from matcalc.interop.sympy import to_sympy
 
         return to_sympy(self)
 
@@ -178,7 +178,7 @@ class Expr:
 
     # -- printing (the printers live in matcalc.printing) ------------------------------------
     def __str__(self) -> str:
-        from .printing.text import to_text
+        from matcalc.printing.text import to_text
 
         return to_text(self)
 
@@ -186,12 +186,12 @@ class Expr:
         return str(self)
 
     def _repr_latex_(self) -> str:
-        from .printing.latex import to_latex
+        from matcalc.printing.latex import to_latex
 
         return f"${to_latex(self)}$"
 
     def __rich__(self):
-        from .printing.unicode import to_rich
+        from matcalc.printing.unicode import to_rich
 
         return to_rich(self)
 
@@ -445,7 +445,7 @@ class Func(Expr):
 
     @classmethod
     def new(cls, name: str, arg: Expr) -> Expr:
-        from .functions import FUNCTIONS
+        from matcalc.core.functions import FUNCTIONS
 
         if name not in FUNCTIONS:
             raise MatcalcError(f"unknown elementwise function {name!r}")

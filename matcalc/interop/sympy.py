@@ -68,13 +68,13 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix
 
-from .errors import MatcalcError, ShapeError, UnsupportedError
-from .expr import (
+from matcalc.core.errors import MatcalcError, ShapeError, UnsupportedError
+from matcalc.core.expr import (
     Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
     LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
     Zero, add, broadcast, describe, matmul, mul,
 )  # fmt: skip
-from .shapes import ONE, SCALAR, Shape, as_dim, fmt_shape, is_scalar_shape
+from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim, fmt_shape, is_scalar_shape
 
 __all__ = ["from_sympy", "to_sympy"]
 
@@ -416,7 +416,7 @@ def _one_plus_exp(e: sympy.Basic) -> sympy.Expr | None:
 
 
 def _new_symbol(name: str, shape: Shape) -> Symbol:
-    from . import ops
+    from matcalc.core import builders as ops
 
     if is_scalar_shape(shape):
         return ops.scalar(name)
@@ -498,7 +498,7 @@ def to_sympy(expr: Expr) -> sympy.Basic:
     """
     if not isinstance(expr, Expr):
         raise MatcalcError(f"to_sympy needs a matcalc expression, got a {type(expr).__name__}")
-    from .walk import fold
+    from matcalc.core.walk import fold
 
     return fold(expr, _to_sympy_node)
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .expr import Const, Expr, Func, Mul, Pow, Zero, add, neg
+from matcalc.core.expr import Const, Expr, Func, Mul, Pow, Zero, add, neg
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, TypeVar
 
-from .expr import Expr
+from matcalc.core.expr import Expr
 
 T = TypeVar("T")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import MatcalcError, UnsupportedError
-from .expr import Delta, Expr, Symbol, as_expr, describe
-from .layout import Case, arrange, check_layout, classify, natural_shape, resolve_layout
-from .rules.differential import differential
-from .rules.identify import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
-from .rules.vec import vec_jacobian_of
-from .rules.simplify import (
+from matcalc.core.errors import MatcalcError, UnsupportedError
+from matcalc.core.expr import Delta, Expr, Symbol, as_expr, describe
+from matcalc.engine.layout import Case, arrange, check_layout, classify, natural_shape, resolve_layout
+from matcalc.rules.differential import differential
+from matcalc.rules.pullback import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
+from matcalc.rules.read.vec import vec_jacobian_of
+from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, c_vec, const, is_zero, simplify,
     substitute, zero,
 )
@@ -117,7 +117,7 @@ def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Diffe
 
 
 def _nodes(f: Expr):
-    from .walk import postorder
+    from matcalc.core.walk import postorder
 
     return postorder(f)
 
@@ -152,7 +152,7 @@ def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
         if layout is not None or structure != "unstructured":
             raise MatcalcError("the index form ∂F_ij/∂X_kl has no layout and no structure; "
                                "leave them out")
-        from .index_form import index_form
+        from matcalc.engine.index_form import index_form
 
         if isinstance(wrt, (list, tuple)):
             return tuple(index_form(f, _check_wrt(w)) for w in wrt)

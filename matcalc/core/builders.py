@@ -5,13 +5,13 @@ from __future__ import annotations
 import keyword
 from typing import Any
 
-from .errors import MatcalcError, ShapeError
-from .expr import (
+from matcalc.core.errors import MatcalcError, ShapeError
+from matcalc.core.expr import (
     Commutation, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet, LogSumExp,
     Norm2, Ones, Softmax, Sum, Symbol, Trace, Vec, Zero, as_expr, describe, mul,
 )  # fmt: skip
-from .functions import FUNCTIONS
-from .shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
 
 
 def _check_name(name: Any) -> str:

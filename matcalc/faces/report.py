@@ -13,18 +13,18 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from . import ops
-from .derive import diff, differentiate, hessian
-from .layout import Case
-from .errors import MatcalcError, ParseError
-from .explain import derive
-from .expr import Symbol
-from .numeric.check import check, check_hessian
-from .numeric.codegen import source as codegen_source
-from .parsing import parse
-from .printing import to_latex, to_unicode
-from .rules.simplify import simplify
-from .shapes import dims, fmt_shape
+from matcalc.core import builders as ops
+from matcalc.engine.differentiation import diff, differentiate, hessian
+from matcalc.engine.layout import Case
+from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.explain import derive
+from matcalc.core.expr import Symbol
+from matcalc.numeric.check import check, check_hessian
+from matcalc.numeric.codegen import source as codegen_source
+from matcalc.faces.parsing import parse
+from matcalc.printing import to_latex, to_unicode
+from matcalc.rules.simplify import simplify
+from matcalc.core.shapes import dims, fmt_shape
 
 _VAR = re.compile(
     r"^\s*(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
@@ -77,7 +77,7 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
     err = err or sys.stderr
     try:
         if args.command == "demo":
-            from .demo import main as demo
+            from matcalc.faces.demo import main as demo
 
             return demo(Console(file=out))
         if args.command == "hessian":

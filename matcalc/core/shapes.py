@@ -11,7 +11,7 @@ from typing import Union
 
 import sympy
 
-from .errors import MatcalcError
+from matcalc.core.errors import MatcalcError
 
 Dim = sympy.Expr
 DimLike = Union[int, sympy.Expr, str]
