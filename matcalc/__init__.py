@@ -5,38 +5,36 @@
     >>> x, A = mc.vector("x", n), mc.matrix("A", n)
     >>> mc.diff(x.T @ A @ x, x)
     (A + A.T) @ x
+
+This module is the public API, re-exported from the layers below; it defines nothing.
 """
 
-from matcalc.engine.differentiation import Differentiation, diff, differentiate, gradient, hessian, jacobian
-from matcalc.engine.derivation import Derivation, Step
+from matcalc.core import builders
+from matcalc.core.builders import *  # noqa: F403 - the builders made from the tables
 from matcalc.core.errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
+from matcalc.core.expr import Expr
+from matcalc.core.nodes import Symbol
+from matcalc.core.shapes import dims
+from matcalc.core.version import __version__
+from matcalc.engine.derivation import Derivation, Step
+from matcalc.engine.differentiation import Differentiation, differentiate
+from matcalc.engine.diff import diff, gradient, hessian, jacobian
+from matcalc.engine.layout import LAYOUTS, Layout
 from matcalc.explain import derive
-from matcalc.core.expr import Expr, Symbol
-from matcalc.engine.layout import LAYOUTS
+from matcalc.faces.parsing import parse
+from matcalc.interop import from_sympy, to_sympy
 from matcalc.numeric.check import CheckReport, check, check_hessian
-from matcalc.interop.sympy import from_sympy, to_sympy
 from matcalc.numeric.codegen import codegen
 from matcalc.numeric.lambdify import lambdify
-from matcalc.faces.parsing import parse
-from matcalc.core.builders import (
-    abs, commutation, cos, det, diag, exp, eye, hadamard, inv, kron, log, logdet, logsumexp,
-    matrix, norm2, ones, relu, scalar, sigmoid, sign, sin, softmax, softplus, sqrt, step, sum,
-    tan, tanh, tr, vec, vector, zeros,
-)  # fmt: skip
 from matcalc.printing import to_latex as latex
 from matcalc.printing import to_text as text
 from matcalc.printing import to_unicode as unicode
 from matcalc.rules.simplify import simplify
-from matcalc.core.shapes import dims
-
-__version__ = "0.1.0"
 
 __all__ = [
-    "CheckReport", "Derivation", "Differentiation", "ParseError", "Step", "derive", "parse", "Expr", "LAYOUTS", "MatcalcError", "NumericError",
-    "ShapeError", "Symbol", "UnsupportedError", "abs", "check", "check_hessian", "codegen", "commutation", "cos", "det", "diag", "diff",
-    "differentiate", "dims", "from_sympy", "to_sympy", "exp", "eye", "gradient", "hadamard", "hessian", "inv", "jacobian", "kron",
-    "lambdify", "latex", "log", "logdet", "logsumexp", "matrix", "norm2", "ones", "relu",
-    "scalar", "sigmoid", "sign", "simplify", "sin", "softmax", "softplus", "sqrt", "step", "sum",
-    "tan",
-    "tanh", "text", "tr", "unicode", "vec", "vector", "zeros",
+    "CheckReport", "Derivation", "Differentiation", "Expr", "LAYOUTS", "Layout", "MatcalcError",
+    "NumericError", "ParseError", "ShapeError", "Step", "Symbol", "UnsupportedError", "check",
+    "check_hessian", "codegen", "derive", "diff", "differentiate", "dims", "from_sympy",
+    "gradient", "hessian", "jacobian", "lambdify", "latex", "parse", "simplify", "text",
+    "to_sympy", "unicode", "__version__", *builders.__all__,
 ]  # fmt: skip

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.engine.derivation import RULES
+from matcalc.engine.derivation import STEP_RULES
 from matcalc.core.walk import postorder
 from tests.networks import mlp
 from tests.test_rules_numeric import EXAMPLES
@@ -22,7 +22,7 @@ def test_derivation_result_equals_diff_for_every_case_in_the_suite(layout):
     for f, w in ALL:
         d = mc.derive(f, w, layout)
         assert d.result == mc.diff(f, w, layout), (str(f), w.name, d.text())
-        assert d.steps and d.steps[0].rule is RULES["function"]
+        assert d.steps and d.steps[0].rule is STEP_RULES["function"]
 
 
 def test_steps_are_immutable_values():
@@ -35,19 +35,19 @@ def test_steps_are_immutable_values():
 def test_three_layer_chain_rule_orders_local_jacobians_by_layout():
     o = W3 @ mc.tanh(W2 @ mc.tanh(W1 @ x))
     den, num = mc.derive(o, x, "denominator"), mc.derive(o, x, "numerator")
-    chain = next(s for s in den if s.rule is RULES["chain"])
+    chain = next(s for s in den if s.rule is STEP_RULES["chain"])
     assert mc.unicode(chain.after) == "∂h₁/∂x ∂h₂/∂h₁ ∂o/∂h₂"
-    chain_num = next(s for s in num if s.rule is RULES["chain_numerator"])
+    chain_num = next(s for s in num if s.rule is STEP_RULES["chain_numerator"])
     assert mc.unicode(chain_num.after) == "∂o/∂h₂ ∂h₂/∂h₁ ∂h₁/∂x"
     # the local Jacobians in closed form: Wᵀ and diag(Φ′(W h)) in denominator layout
-    local = {mc.unicode(s.lhs): s.after for s in den if s.rule in (RULES["layer"], RULES["linear"])}
+    local = {mc.unicode(s.lhs): s.after for s in den if s.rule in (STEP_RULES["layer"], STEP_RULES["linear"])}
     h1 = mc.vector("h1", m)
     assert local["∂o/∂h₂"] == W3.T
     assert local["∂h₂/∂h₁"] == mc.simplify(W2.T @ mc.diag(1 - mc.tanh(W2 @ h1) ** 2))
     assert local["∂h₁/∂x"] == mc.simplify(W1.T @ mc.diag(1 - mc.tanh(W1 @ x) ** 2))
     # each layout's result is the other's transpose, and the derivation says so
     assert den.result == mc.simplify(num.result.T)
-    assert den.steps[-1].rule is RULES["transpose_layout"] and den.steps[-1].after == num.result
+    assert den.steps[-1].rule is STEP_RULES["transpose_layout"] and den.steps[-1].after == num.result
     for layout in ("denominator", "numerator"):
         assert mc.check(o, x, layout).ok
 
@@ -61,7 +61,7 @@ def test_two_layer_backprop_ends_in_the_hadamard_outer_product_form():
     rules = d.rules
     assert "diagonal matrix to Hadamard product" in rules
     assert "weight gradient of a layer" in rules
-    assert not any(isinstance(node, mc.core.expr.Diag) for node in postorder(d.result))
+    assert not any(isinstance(node, mc.core.nodes.Diag) for node in postorder(d.result))
 
 
 def test_backprop_steps_and_result_size_grow_linearly_with_depth():
@@ -102,7 +102,7 @@ def test_batch_activation_layer_is_a_hadamard_product():
     X, G = mc.matrix("X", N, n), mc.matrix("G", N, n)
     d = mc.derive(mc.sigmoid(X), X, upstream=G)
     assert d.result == mc.simplify(G * mc.sigmoid(X) * (1 - mc.sigmoid(X)))
-    assert d.steps[-1].rule is RULES["activation_rows"]
+    assert d.steps[-1].rule is STEP_RULES["activation_rows"]
 
 
 def _numeric_backward(Y, wrt, G, values, h=1e-6):

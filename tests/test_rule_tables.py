@@ -2,16 +2,15 @@
 
 import pytest
 
-from matcalc.core.expr import (
-    NODE_TYPES, Add, Diag, DiagPart, Kron, MatMul, Mul, Sum, Trace, Transpose, Vec,
-)
+from matcalc.core.expr import Add, MatMul, Mul, Transpose
+from matcalc.core.nodes import NODE_TYPES, Diag, DiagPart, Kron, Sum, Trace, Vec
 from matcalc.numeric.codegen import RULE_TYPES as NUMPY
 from matcalc.printing.latex import LatexPrinter
 from matcalc.printing.text import TextPrinter
 from matcalc.printing.unicode import UnicodePrinter
-from matcalc.rules.differential import RULES as DIFFERENTIAL
+from matcalc.rules.differential import DIFFERENTIALS as DIFFERENTIAL
 from matcalc.rules.pullback import PULLBACK
-from matcalc.rules.simplify import RULES as SIMPLIFY
+from matcalc.rules.simplify import CANONICAL as SIMPLIFY
 
 TABLES = {
     "differential": DIFFERENTIAL, "simplify": SIMPLIFY,

@@ -15,8 +15,9 @@ from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.matrices.expressions.special import OneMatrix
 
 import matcalc as mc
-from matcalc.core.expr import Const, Delta, Partial
-from matcalc.interop.sympy import from_sympy, to_sympy
+from matcalc.core.expr import Const
+from matcalc.core.nodes import Delta, Partial
+from matcalc.interop import from_sympy, to_sympy
 
 SIZES = {"n": 3, "m": 4, "p": 5}
 

@@ -6,11 +6,11 @@ import keyword
 from typing import Any
 
 from matcalc.core.errors import MatcalcError, ShapeError
-from matcalc.core.expr import (
-    Commutation, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet, LogSumExp,
-    Norm2, Ones, Softmax, Sum, Symbol, Trace, Vec, Zero, as_expr, describe, mul,
+from matcalc.core.expr import Expr, Func, Ones, as_expr, describe, mul
+from matcalc.core.nodes import (
+    NODE_TYPES, Commutation, Diag, DiagPart, Identity, Kron, Symbol, Unary, Zero,
 )  # fmt: skip
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
 
 
@@ -73,36 +73,6 @@ def zeros(m: DimLike, n: DimLike | None = None) -> Expr:
     return Zero.new((as_dim(m), ONE if n is None else as_dim(n)))
 
 
-def tr(a: Any) -> Expr:
-    """The trace of a square matrix."""
-    return Trace.new(a)
-
-
-def det(a: Any) -> Expr:
-    """The determinant of a square matrix."""
-    return Det.new(a)
-
-
-def logdet(a: Any) -> Expr:
-    """log det X, for det X > 0."""
-    return LogDet.new(a)
-
-
-def inv(a: Any) -> Expr:
-    """The inverse of a square matrix."""
-    return Inverse.new(a)
-
-
-def sum(a: Any) -> Expr:  # noqa: A001 - the name users know from numpy
-    """The sum of all entries."""
-    return Sum.new(a)
-
-
-def norm2(a: Any) -> Expr:
-    """The Euclidean norm of a vector, the Frobenius norm of a matrix."""
-    return Norm2.new(a)
-
-
 def diag(a: Any) -> Expr:
     """A vector to its diagonal matrix; a square matrix to its diagonal, as a vector."""
     a = as_expr(a)
@@ -126,46 +96,38 @@ def kron(a: Any, b: Any) -> Expr:
     return Kron.new(a, b)
 
 
-def vec(a: Any) -> Expr:
-    """vec(A): the columns of A stacked into one column."""
-    return Vec.new(a)
-
-
 def commutation(m: DimLike, n: DimLike) -> Expr:
     """The commutation matrix K₍ₘ,ₙ₎ (mn×mn): K₍ₘ,ₙ₎ vec(A) = vec(Aᵀ) for an m×n matrix A."""
     return Commutation.new(as_dim(m), as_dim(n))
 
 
-def softmax(z: Any) -> Expr:
-    """softmax(z) = exp(z) / sum(exp(z)) for a column vector z."""
-    return Softmax.new(z)
-
-
-def logsumexp(z: Any) -> Expr:
-    """log sum exp(z) for a column vector z."""
-    return LogSumExp.new(z)
-
-
-def _elementwise(name: str):
+def _elementwise(fn: ElementwiseFunction):
     def build(a: Any) -> Expr:
-        return Func.new(name, as_expr(a))
+        return Func.new(fn.name, as_expr(a))
 
-    build.__name__ = name
-    build.__doc__ = f"{name} applied elementwise ({FUNCTIONS[name].identity})."
+    build.__name__ = build.__qualname__ = fn.name
+    build.__doc__ = f"{fn.name} applied elementwise ({fn.identity})."
     return build
 
 
-ELEMENTWISE = {name: _elementwise(name) for name, f in FUNCTIONS.items() if f.public}
-exp = ELEMENTWISE["exp"]
-log = ELEMENTWISE["log"]
-sin = ELEMENTWISE["sin"]
-cos = ELEMENTWISE["cos"]
-tan = ELEMENTWISE["tan"]
-tanh = ELEMENTWISE["tanh"]
-sigmoid = ELEMENTWISE["sigmoid"]
-relu = ELEMENTWISE["relu"]
-softplus = ELEMENTWISE["softplus"]
-abs = ELEMENTWISE["abs"]  # noqa: A001
-sqrt = ELEMENTWISE["sqrt"]
-sign = ELEMENTWISE["sign"]
-step = ELEMENTWISE["step"]
+def _operation(cls: type[Unary]):
+    def build(a: Any) -> Expr:
+        return cls.new(a)
+
+    build.__name__ = build.__qualname__ = cls.spec.public
+    build.__doc__ = cls.spec.doc
+    return build
+
+
+#: the builders made from the tables: every elementwise function, every one-argument node
+#: whose row names a public builder
+ELEMENTWISE = {name: _elementwise(fn) for name, fn in FUNCTIONS.items()}
+OPERATIONS = {cls.spec.public: _operation(cls) for cls in NODE_TYPES
+              if issubclass(cls, Unary) and cls.spec.public}
+globals().update(ELEMENTWISE)
+globals().update(OPERATIONS)
+
+__all__ = [
+    "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron",
+    "commutation", *OPERATIONS, *ELEMENTWISE,
+]  # fmt: skip

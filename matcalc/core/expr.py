@@ -1,9 +1,13 @@
-"""Expression nodes: immutable, hash-consed, shape-checked on construction.
+"""Expression nodes: the base class, and the algebra Python's operators build.
 
 Every node is interned: building the same structure twice returns the same object, so structural
 equality is identity, hashing is O(1) and shared subexpressions are shared in memory (a deep
 network stays linear in size).  Constructors check shapes and never simplify; rewriting lives in
 ``matcalc.rules.simplify`` so that a derivation can show every rewrite as a step.
+
+This module holds :class:`Expr` and the nodes its operators make (numbers, broadcast ones, sums,
+elementwise and matrix products, powers, elementwise functions, transposes), with the operator
+sugar itself; the named operations and the leaves are in ``matcalc.core.nodes``.
 """
 
 from __future__ import annotations
@@ -12,23 +16,16 @@ import hashlib
 import weakref
 from fractions import Fraction
 from numbers import Number
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 import sympy
 
 from matcalc.core.errors import MatcalcError, ShapeError
-from matcalc.core.shapes import (
-    ONE,
-    SCALAR,
-    Shape,
-    as_dim,
-    fmt_shape,
-    is_column_shape,
-    is_scalar_shape,
-    is_square_shape,
-)
-
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
+from matcalc.core.numbers import as_number
+from matcalc.core.render import render
+from matcalc.core.shapes import SCALAR, Shape, fmt_shape, is_column_shape, is_scalar_shape
+from matcalc.core.spec import FUNCTIONS
+from matcalc.core.walk import postorder
 
 _INTERNED: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
 
@@ -108,10 +105,12 @@ class Expr:
         """A deterministic, platform-independent structural fingerprint."""
         return self._digest
 
-    def free_symbols(self) -> set["Symbol"]:
-        from matcalc.core.walk import postorder
+    #: True for variables (``matcalc.core.nodes.Symbol``)
+    is_symbol: ClassVar[bool] = False
 
-        return {n for n in postorder(self) if isinstance(n, Symbol)}
+    def free_symbols(self) -> set[Any]:
+        """The variables (symbols) the expression contains."""
+        return {n for n in postorder(self) if n.is_symbol}
 
     # -- operator sugar (numpy semantics; see ``matcalc.ops``) -------------------------------
     def __add__(self, other: Any) -> "Expr":
@@ -160,9 +159,7 @@ class Expr:
 
     def to_sympy(self):
         """This expression as a SymPy matrix expression (see ``matcalc.interop``)."""
-        from matcalc.interop.sympy import to_sympy
-
-        return to_sympy(self)
+        return render("sympy", self)
 
     def __abs__(self) -> "Expr":
         return Func.new("abs", self)
@@ -178,22 +175,16 @@ class Expr:
 
     # -- printing (the printers live in matcalc.printing) ------------------------------------
     def __str__(self) -> str:
-        from matcalc.printing.text import to_text
-
-        return to_text(self)
+        return render("text", self)
 
     def __repr__(self) -> str:
         return str(self)
 
     def _repr_latex_(self) -> str:
-        from matcalc.printing.latex import to_latex
-
-        return f"${to_latex(self)}$"
+        return f"${render('latex', self)}$"
 
     def __rich__(self):
-        from matcalc.printing.unicode import to_rich
-
-        return to_rich(self)
+        return render("rich", self)
 
 
 def _rebuild(cls, args, params, shape):
@@ -209,80 +200,8 @@ def describe(e: Expr, limit: int = 40) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Leaves
+# Numbers and the algebra of the operators
 # ---------------------------------------------------------------------------------------------
-
-
-class Symbol(Expr):
-    """A named scalar, vector or matrix variable with optional properties."""
-
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, name: str, shape: Shape, props: Iterable[str] = ()) -> "Symbol":
-        return cls._make((), (name, shape, frozenset(props)), shape)  # type: ignore[return-value]
-
-    @property
-    def name(self) -> str:
-        return self.params[0]
-
-    @property
-    def props(self) -> frozenset[str]:
-        return self.params[2]
-
-    @property
-    def symmetric(self) -> bool:
-        return bool(self.props & {"symmetric", "spd", "diagonal"}) or self.is_scalar
-
-    @property
-    def spd(self) -> bool:
-        return "spd" in self.props
-
-    @property
-    def invertible(self) -> bool:
-        return bool(self.props & {"invertible", "spd"})
-
-    @property
-    def diagonal(self) -> bool:
-        return "diagonal" in self.props
-
-
-class Delta(Expr):
-    """The differential dX of a symbol X: a leaf, so differentiating again treats it as constant."""
-
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, var: Symbol) -> "Delta":
-        return cls._make((), (var,), var.shape)  # type: ignore[return-value]
-
-    @property
-    def var(self) -> Symbol:
-        return self.params[0]
-
-
-def _as_number(value: Any) -> sympy.Expr:
-    if isinstance(value, bool):
-        raise MatcalcError(f"expected a number, got {value!r}")
-    if isinstance(value, sympy.Expr):
-        return value
-    if isinstance(value, int):
-        return sympy.Integer(value)
-    if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
-    if isinstance(value, float):  # numpy's float64 too
-        value = float(value)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise MatcalcError(f"constants must be finite, got {value!r}")
-        # the simplest fraction that is this very float: 0.1 -> 1/10, 1/3 -> 1/3 (not a
-        # 55-digit binary fraction); otherwise the shortest decimal that round-trips
-        simple = Fraction(value).limit_denominator(10**6)
-        if float(simple) == value:
-            return sympy.Rational(simple.numerator, simple.denominator)
-        return sympy.Rational(repr(value))
-    if isinstance(value, Number):
-        return _as_number(float(value))  # numpy scalars
-    raise MatcalcError(f"expected a number, got {type(value).__name__} {value!r}")
 
 
 class Const(Expr):
@@ -292,19 +211,11 @@ class Const(Expr):
 
     @classmethod
     def new(cls, value: Any) -> "Const":
-        return cls._make((), (_as_number(value),), SCALAR)  # type: ignore[return-value]
+        return cls._make((), (as_number(value),), SCALAR)  # type: ignore[return-value]
 
     @property
     def value(self) -> sympy.Expr:
         return self.params[0]
-
-
-class Identity(Expr):
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, n: sympy.Expr) -> "Identity":
-        return cls._make((), (n,), (n, n))  # type: ignore[return-value]
 
 
 class Ones(Expr):
@@ -317,47 +228,7 @@ class Ones(Expr):
         return cls._make((), shape, shape)  # type: ignore[return-value]
 
 
-class Zero(Expr):
-    __slots__ = ()
 
-    @classmethod
-    def new(cls, shape: Shape) -> "Zero":
-        return cls._make((), shape, shape)  # type: ignore[return-value]
-
-
-class Partial(Expr):
-    """A named derivative ∂of/∂by standing for its value in a derivation (∂h₂/∂h₁); a leaf,
-    with the shape the derivative has in the derivation's layout."""
-
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, of: str, by: str, shape: Shape, via: str = "", vec: bool = False) -> "Partial":
-        """``via`` names the path of one contribution: ∂L/∂x through h₂; ``vec`` makes it the
-        vec-convention derivative d vec(of)/d vec(by)ᵀ."""
-        return cls._make((), (of, by, shape, via, vec), shape)  # type: ignore[return-value]
-
-    @property
-    def vec(self) -> bool:
-        return self.params[4]
-
-    @property
-    def via(self) -> str:
-        return self.params[3]
-
-    @property
-    def of(self) -> str:
-        return self.params[0]
-
-    @property
-    def by(self) -> str:
-        return self.params[1]
-
-
-
-# ---------------------------------------------------------------------------------------------
-# Operations
-# ---------------------------------------------------------------------------------------------
 
 
 class Add(Expr):
@@ -427,7 +298,7 @@ class Pow(Expr):
 
     @classmethod
     def new(cls, base: Expr, exponent: Any) -> Expr:
-        return cls._make((base,), (_as_number(exponent),), base.shape)
+        return cls._make((base,), (as_number(exponent),), base.shape)
 
     @property
     def base(self) -> Expr:
@@ -439,17 +310,20 @@ class Pow(Expr):
 
 
 class Func(Expr):
-    """An elementwise function from the table in ``matcalc.functions``."""
+    """An elementwise function from the table in ``matcalc.core.functions``."""
 
     __slots__ = ()
 
     @classmethod
     def new(cls, name: str, arg: Expr) -> Expr:
-        from matcalc.core.functions import FUNCTIONS
-
         if name not in FUNCTIONS:
             raise MatcalcError(f"unknown elementwise function {name!r}")
         return cls._make((arg,), (name,), arg.shape)
+
+    @property
+    def function(self):
+        """The function's entry in the table (``matcalc.core.functions``)."""
+        return FUNCTIONS[self.name]
 
     @property
     def name(self) -> str:
@@ -467,194 +341,6 @@ class Transpose(Expr):
     def new(cls, a: Expr) -> Expr:
         a = as_expr(a)
         return cls._make((a,), (), (a.cols, a.rows))
-
-
-class Unary(Expr):
-    """A one-argument operation such as tr, det or inv; subclasses set ``result_shape``."""
-
-    __slots__ = ()
-    #: the name users call it by (``mc.tr``), used in errors and printing
-    fname: ClassVar[str] = ""
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        raise NotImplementedError
-
-    @classmethod
-    def new(cls, a: Any) -> Expr:
-        a = as_expr(a)
-        return cls._make((a,), (), cls.result_shape(a))
-
-    @property
-    def arg(self) -> Expr:
-        return self.args[0]
-
-
-def _need_square(fname: str, a: Expr) -> None:
-    if not is_square_shape(a.shape):
-        raise ShapeError(f"{fname} needs a square matrix, got {describe(a)}")
-
-
-def _need_vector(fname: str, a: Expr) -> None:
-    if a.cols != ONE:
-        raise ShapeError(f"{fname} needs a column vector, got {describe(a)}")
-
-
-class Trace(Unary):
-    __slots__ = ()
-    fname = "tr"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_square(cls.fname, a)
-        return SCALAR
-
-
-class Det(Unary):
-    __slots__ = ()
-    fname = "det"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_square(cls.fname, a)
-        return SCALAR
-
-
-class LogDet(Unary):
-    """log det X, defined where det X > 0."""
-
-    __slots__ = ()
-    fname = "logdet"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_square(cls.fname, a)
-        return SCALAR
-
-
-class Inverse(Unary):
-    __slots__ = ()
-    fname = "inv"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_square(cls.fname, a)
-        return a.shape
-
-
-class Sum(Unary):
-    """The sum of all entries."""
-
-    __slots__ = ()
-    fname = "sum"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        return SCALAR
-
-
-class Norm2(Unary):
-    """The Euclidean norm of a vector, the Frobenius norm of a matrix."""
-
-    __slots__ = ()
-    fname = "norm2"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        return SCALAR
-
-
-class Diag(Unary):
-    """The diagonal matrix with a vector on its diagonal."""
-
-    __slots__ = ()
-    fname = "diag"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_vector(cls.fname, a)
-        return (a.rows, a.rows)
-
-
-class DiagPart(Unary):
-    """The diagonal of a square matrix, as a column vector."""
-
-    __slots__ = ()
-    fname = "diag"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_square(cls.fname, a)
-        return (a.rows, ONE)
-
-
-class Softmax(Unary):
-    __slots__ = ()
-    fname = "softmax"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_vector(cls.fname, a)
-        return a.shape
-
-
-class LogSumExp(Unary):
-    __slots__ = ()
-    fname = "logsumexp"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        _need_vector(cls.fname, a)
-        return SCALAR
-
-
-class Kron(Expr):
-    """The Kronecker product A ⊗ B."""
-
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, a: Any, b: Any) -> Expr:
-        a, b = as_expr(a), as_expr(b)
-        return cls._make((a, b), (), (a.rows * b.rows, a.cols * b.cols))
-
-
-class Vec(Unary):
-    """vec(A): the columns of A stacked into one column (Magnus–Neudecker)."""
-
-    __slots__ = ()
-    fname = "vec"
-
-    @classmethod
-    def result_shape(cls, a: Expr) -> Shape:
-        return (a.rows * a.cols, ONE)
-
-
-class Commutation(Expr):
-    """The commutation matrix K₍ₘ,ₙ₎ (mn×mn): K₍ₘ,ₙ₎ vec(A) = vec(Aᵀ) for A of shape m×n."""
-
-    __slots__ = ()
-
-    @classmethod
-    def new(cls, m: Any, n: Any) -> "Commutation":
-        m, n = as_dim(m), as_dim(n)
-        return cls._make((), (m, n), (m * n, m * n))  # type: ignore[return-value]
-
-    @property
-    def m(self) -> sympy.Expr:
-        return self.params[0]
-
-    @property
-    def n(self) -> sympy.Expr:
-        return self.params[1]
-
-
-#: every node type; a test checks that each rule table covers all of them
-NODE_TYPES: tuple[type[Expr], ...] = (
-    Symbol, Delta, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func, Transpose,
-    Trace, Det, LogDet, Inverse, Sum, Norm2, Diag, DiagPart, Softmax, LogSumExp, Kron, Partial,
-    Vec, Commutation,
-)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,19 +1,18 @@
-"""Iterative walks over expression DAGs: no recursion, so a 5,000-layer network is fine."""
+"""Iterative walks over expression DAGs: no recursion, so a 5,000-layer network is fine.
+
+The walks need only a node's ``args``, so they sit below the node classes."""
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
-
-from matcalc.core.expr import Expr
+from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
-
-
-def postorder(root: Expr) -> list[Expr]:
+Node = Any  #: anything with a tuple of child nodes in ``args`` (an Expr)
+def postorder(root: Node) -> list[Node]:
     """Every distinct node once, children before parents."""
     seen: set[int] = set()
-    order: list[Expr] = []
-    stack: list[tuple[Expr, bool]] = [(root, False)]
+    order: list[Node] = []
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -29,9 +28,9 @@ def postorder(root: Expr) -> list[Expr]:
     return order
 
 
-def fold(root: Expr, rule: Callable[[Expr, list[T]], T], memo: dict[Expr, T] | None = None) -> T:
+def fold(root: Node, rule: Callable[[Node, list[T]], T], memo: dict[Node, T] | None = None) -> T:
     """Bottom-up map: ``rule(node, [results of its children])``, each distinct node once."""
-    results: dict[Expr, T] = {} if memo is None else memo
+    results: dict[Node, T] = {} if memo is None else memo
     for node in postorder(root):
         if node not in results:
             results[node] = rule(node, [results[c] for c in node.args])
@@ -39,12 +38,12 @@ def fold(root: Expr, rule: Callable[[Expr, list[T]], T], memo: dict[Expr, T] | N
 
 
 def cached_fold(
-    root: Expr, rule: Callable[[Expr, list[T]], T], cache: "dict[Expr, T]"
+    root: Node, rule: Callable[[Node, list[T]], T], cache: "dict[Node, T]"
 ) -> T:
     """Like :func:`fold`, but never descends below a node that ``cache`` already holds."""
     if root in cache:
         return cache[root]
-    stack: list[tuple[Expr, bool]] = [(root, False)]
+    stack: list[tuple[Node, bool]] = [(root, False)]
     while stack:
         node, expanded = stack.pop()
         if node in cache:

@@ -10,26 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from matcalc.core.expr import Expr, Symbol
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A named rule: words a reader recognises, and its identity in unicode and LaTeX."""
-
-    name: str
-    formula: str = ""
-    latex: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.formula}" if self.formula else self.name
+from matcalc.core.expr import Expr
+from matcalc.core.nodes import Symbol
+from matcalc.core.rule import Rule
+from matcalc.printing.derivation import derivation_latex, derivation_table, derivation_text
 
 
 def _r(name: str, formula: str = "", latex: str = "") -> Rule:
     return Rule(name, formula, latex)
 
 
-RULES = {
+STEP_RULES = {
     "function": _r("the function"),
     "upstream": _r("upstream gradient", "∂L/∂Y = G", r"\frac{\partial L}{\partial Y} = G"),
     "seed": _r("the gradient of L by itself", "∂L/∂L = 1"),
@@ -172,21 +163,15 @@ class Derivation:
         return [s.rule.name for s in self.steps]
 
     def latex(self) -> str:
-        from matcalc.printing.derivation import derivation_latex
-
         return derivation_latex(self)
 
     def text(self) -> str:
-        from matcalc.printing.derivation import derivation_text
-
         return derivation_text(self)
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
 
     def __rich__(self):
-        from matcalc.printing.derivation import derivation_table
-
         return derivation_table(self)
 
     def __str__(self) -> str:

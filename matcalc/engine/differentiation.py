@@ -1,4 +1,7 @@
-"""The engine: simplify, take the differential, identify the derivative, arrange the layout."""
+"""The engine: simplify, take the differential, identify the derivative, arrange the layout.
+
+``differentiate`` is one derivative with every stage kept; ``matcalc.engine.diff`` is the
+public front (several variables, an upstream gradient, the index form, Hessians)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from matcalc.core.errors import MatcalcError, UnsupportedError
-from matcalc.core.expr import Delta, Expr, Symbol, as_expr, describe
-from matcalc.engine.layout import Case, arrange, check_layout, classify, natural_shape, resolve_layout
+from matcalc.core.expr import Expr, as_expr, describe
+from matcalc.core.nodes import Delta, Symbol
+from matcalc.core.walk import postorder
+from matcalc.engine.layout import (
+    Case, Layout, arrange, check_layout, classify, natural_shape, resolve_layout,
+)
 from matcalc.rules.differential import differential
-from matcalc.rules.pullback import derivative_by_scalar, gradient_of, gradients_of, jacobian_of
+from matcalc.rules.pullback import gradient_of, gradients_of
+from matcalc.rules.read.jacobian import derivative_by_scalar, jacobian_of
 from matcalc.rules.read.vec import vec_jacobian_of
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_mul, c_sum, c_transpose, c_vec, const, is_zero, simplify,
@@ -23,7 +31,7 @@ class Differentiation:
 
     f: Expr
     wrt: Symbol
-    layout: str
+    layout: Layout
     case: Case
     canonical: Expr  #: f in canonical form
     differential: Expr  #: df, linear in dX (0 when f does not depend on X)
@@ -32,7 +40,7 @@ class Differentiation:
     structure: str = "unstructured"  #: or "symmetric": by the free entries of a symmetric S
 
 
-def _check_wrt(wrt: Any) -> Symbol:
+def check_wrt(wrt: Any) -> Symbol:
     if isinstance(wrt, Symbol):
         return wrt
     if isinstance(wrt, Expr):
@@ -49,14 +57,14 @@ STRUCTURES = ("unstructured", "symmetric")
 
 
 def _no_differentials(f: Expr) -> None:
-    if any(isinstance(n, Delta) for n in _nodes(f)):
+    if any(isinstance(n, Delta) for n in postorder(f)):
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
 
 
 def differentiate(f: Any, wrt: Any, layout: str | None = None,
                   structure: str = "unstructured") -> Differentiation:
     f = as_expr(f)
-    x = _check_wrt(wrt)
+    x = check_wrt(wrt)
     check_layout(layout)
     if structure != "unstructured":
         return _structured(f, x, layout, structure)
@@ -105,7 +113,7 @@ def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Diffe
         raise MatcalcError(f"structure='symmetric' needs a matrix declared symmetric (or spd), "
                            f"not diagonal, got {describe(x)}; declare it with "
                            "mc.matrix(..., symmetric=True)")
-    d = differentiate(f, x, "denominator")
+    d = differentiate(f, x, Layout.DENOMINATOR)
     if d.case is not Case.SCALAR_BY_ARRAY:
         raise UnsupportedError("structured derivatives are for a scalar function of a matrix")
     G = d.natural
@@ -114,12 +122,6 @@ def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Diffe
     result = simplify(arrange(d.case, natural, layout))
     return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result,
                            structure)
-
-
-def _nodes(f: Expr):
-    from matcalc.core.walk import postorder
-
-    return postorder(f)
 
 
 def upstream_scalar(f: Any, upstream: Any) -> Expr:
@@ -133,43 +135,11 @@ def upstream_scalar(f: Any, upstream: Any) -> Expr:
     return c_sum(c_mul([G, simplify(f)]))
 
 
-def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
-         structure: str = "unstructured", form: str = "matrix") -> Any:
-    """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
-    "mixed"; see ``matcalc.layout``).  Without a layout: denominator, except for a matrix by
-    a matrix (or any pair other than scalars and column vectors), which takes the vec
-    convention d vec(f)/d vec(wrt)ᵀ, written with ⊗ and the commutation matrix; its
-    denominator layout is the transpose.  ``wrt`` may be a list of symbols: then a tuple.
-    ``form="index"``: the layout-free index form ∂F_{ij}/∂X_{kl} (an ``IndexForm``, which
-    ``lambdify`` turns into numpy einsum calls returning the 4-D array).
-    With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G.
-    ``structure="symmetric"``: by the free entries of a symmetric matrix, G + Gᵀ − G ⊙ I."""
-    if form not in ("matrix", "index"):
-        raise MatcalcError(f"unknown form {form!r}; choose 'matrix' or 'index'")
-    if upstream is not None:
-        f = upstream_scalar(f, upstream)
-    if form == "index":
-        if layout is not None or structure != "unstructured":
-            raise MatcalcError("the index form ∂F_ij/∂X_kl has no layout and no structure; "
-                               "leave them out")
-        from matcalc.engine.index_form import index_form
-
-        if isinstance(wrt, (list, tuple)):
-            return tuple(index_form(f, _check_wrt(w)) for w in wrt)
-        return index_form(f, _check_wrt(wrt))
-    if isinstance(wrt, (list, tuple)):
-        together = _gradients_at_once(f, wrt, layout, structure)
-        if together is not None:
-            return together
-        return tuple(differentiate(f, w, layout, structure).result for w in wrt)
-    return differentiate(f, wrt, layout, structure).result
-
-
-def _gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
+def gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     """The gradients of a scalar by several plain variables from one backward sweep, so the
     gradient of a k-layer network by all its weights costs O(k), not O(k²)."""
     f = as_expr(f)
-    xs = [_check_wrt(w) for w in wrt]
+    xs = [check_wrt(w) for w in wrt]
     check_layout(layout)
     _no_differentials(f)
     if (not f.is_scalar or structure != "unstructured" or any(x.props for x in xs)
@@ -186,61 +156,17 @@ def _gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     return tuple(simplify(arrange(c, grads[Delta.new(x)], layout)) for c, x in zip(cases, xs))
 
 
-def gradient(f: Any, x: Any) -> Expr:
-    """The gradient of a scalar: ∂f/∂x in denominator layout, the shape of x."""
-    f = as_expr(f)
-    if not f.is_scalar:
-        raise MatcalcError(
-            f"gradient needs a scalar expression, got {describe(f)}; use jacobian() for a vector"
-        )
-    return diff(f, x, "denominator")
-
-
-def jacobian(y: Any, x: Any) -> Expr:
-    """The Jacobian ∂y/∂x of a vector (or scalar) y by a vector (or scalar) x: m×n; for
-    matrices, d vec(y)/d vec(x)ᵀ (the vec convention)."""
-    y = as_expr(y)
-    x = _check_wrt(x)
-    if y.is_scalar and not x.is_scalar:
-        raise MatcalcError(
-            f"jacobian needs an array-valued expression, got the scalar {describe(y)}; "
-            "for a scalar function use gradient()"
-        )
-    return diff(y, x, "numerator")
-
-
-def hessian(f: Any, x: Any, y: Any = None) -> Expr:
-    """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the
-    mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  By matrices, in the vec
-    convention: d²f/d vec(X) d vec(Y)ᵀ = d vec(G)/d vec(Y)ᵀ with G = ∂f/∂X.  Layout-free and
-    unstructured: a variable declared symmetric (spd, diagonal) is differentiated entry by entry
-    both times, its properties used only in the result."""
-    f = as_expr(f)
-    if not f.is_scalar:
-        raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
-    x = _check_wrt(x)
-    y = x if y is None else _check_wrt(y)
-    plain = plain_variables([x, y])
-    if plain:
-        # the gradient by a plain variable, not one simplified with Sᵀ = S, which only holds
-        # for symmetric perturbations
-        H = hessian(substitute(f, plain), plain.get(x, x), plain.get(y, y))
-        return simplify(substitute(H, {p: v for v, p in plain.items()}))
-    F, by, layout = hessian_as_derivative(f, x, y)
-    H = diff(F, by, layout)
-    return simplify(c_transpose(c_vec(H))) if layout == "denominator" else H
-
-
 def plain_variables(variables: list[Symbol]) -> dict[Symbol, Symbol]:
     """Each variable with declared properties, mapped to a plain symbol of its name: the
     unstructured convention differentiates every entry on its own."""
     return {v: Symbol.new(v.name, v.shape) for v in dict.fromkeys(variables) if v.props}
 
 
-def hessian_as_derivative(f: Expr, x: Symbol, y: Symbol) -> tuple[Expr, Symbol, str]:
+def hessian_as_derivative(f: Expr, x: Symbol, y: Symbol) -> tuple[Expr, Symbol, Layout]:
     """(F, y, layout) with the Hessian of f by x and y the first derivative diff(F, y, layout)
     of F = vec(∂f/∂x): for plain variables; by a scalar x and a matrix y it is that
     derivative's vec, transposed (a row, d(∂f/∂x)/d vec(y)ᵀ)."""
+    G = differentiate(f, x, Layout.DENOMINATOR).result
     if x.is_scalar and y.cols != 1:
-        return gradient(f, x), y, "denominator"
-    return c_vec(gradient(f, x)), y, "numerator"
+        return G, y, Layout.DENOMINATOR
+    return c_vec(G), y, Layout.NUMERATOR

@@ -31,7 +31,21 @@ from matcalc.core.expr import Expr
 from matcalc.rules.simplify import c_transpose
 from matcalc.core.shapes import Shape, is_column_shape, is_scalar_shape
 
-LAYOUTS = ("denominator", "numerator", "mixed")
+class Layout(str, Enum):
+    """The arrangement of a derivative; equal to its name, so ``layout="numerator"`` works."""
+
+    DENOMINATOR = "denominator"
+    NUMERATOR = "numerator"
+    MIXED = "mixed"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+LAYOUTS = tuple(layout.value for layout in Layout)
 
 
 class Case(Enum):
@@ -44,30 +58,44 @@ class Case(Enum):
 
 
 #: (case, layout) -> is the natural form transposed?
-TRANSPOSED: dict[Case, dict[str, bool]] = {
-    Case.SCALAR_BY_SCALAR: {"denominator": False, "numerator": False, "mixed": False},
-    Case.SCALAR_BY_ARRAY: {"denominator": False, "numerator": True, "mixed": False},
-    Case.VECTOR_BY_VECTOR: {"denominator": True, "numerator": False, "mixed": False},
-    Case.VECTOR_BY_SCALAR: {"denominator": True, "numerator": False, "mixed": False},
-    Case.MATRIX_BY_SCALAR: {"denominator": False, "numerator": False, "mixed": False},
-    Case.VEC: {"denominator": True, "numerator": False, "mixed": False},
+_D, _N, _M = Layout.DENOMINATOR, Layout.NUMERATOR, Layout.MIXED
+TRANSPOSED: dict[Case, dict[Layout, bool]] = {
+    Case.SCALAR_BY_SCALAR: {_D: False, _N: False, _M: False},
+    Case.SCALAR_BY_ARRAY: {_D: False, _N: True, _M: False},
+    Case.VECTOR_BY_VECTOR: {_D: True, _N: False, _M: False},
+    Case.VECTOR_BY_SCALAR: {_D: True, _N: False, _M: False},
+    Case.MATRIX_BY_SCALAR: {_D: False, _N: False, _M: False},
+    Case.VEC: {_D: True, _N: False, _M: False},
 }
 
 
-def resolve_layout(layout: str | None, case: Case) -> str:
+def resolve_layout(layout: Layout | str | None, case: Case) -> Layout:
     """The layout to use: the one asked for, else the default of the kind (see above)."""
     if layout is None:
-        return "numerator" if case is Case.VEC else "denominator"
-    return check_layout(layout)
+        return Layout.NUMERATOR if case is Case.VEC else Layout.DENOMINATOR
+    return check_layout(layout)  # type: ignore[return-value]
 
 
-def check_layout(layout: str | None) -> str | None:
+def check_layout(layout: Layout | str | None) -> Layout | None:
     """The layout, or None for the default of each kind of derivative."""
-    if layout is not None and layout not in LAYOUTS:
+    if layout is None or isinstance(layout, Layout):
+        return layout
+    if layout not in LAYOUTS:
         raise MatcalcError(
             f"unknown layout {layout!r}; choose one of {', '.join(repr(x) for x in LAYOUTS)}"
         )
-    return layout
+    return Layout(layout)
+
+
+def chain_layout(layout: Layout) -> Layout:
+    """The layout whose Jacobians compose by the chain rule: mixed takes Jacobians as numerator
+    does (its gradients are columns, which do not compose)."""
+    return Layout.DENOMINATOR if layout is Layout.DENOMINATOR else Layout.NUMERATOR
+
+
+def other_layout(layout: Layout) -> Layout:
+    """Numerator for denominator and the other way round: the Jacobian transpose."""
+    return Layout.NUMERATOR if layout is Layout.DENOMINATOR else Layout.DENOMINATOR
 
 
 def classify(f: Expr, x: Expr) -> Case:
@@ -83,7 +111,7 @@ def classify(f: Expr, x: Expr) -> Case:
     return Case.VEC
 
 
-def arrange(case: Case, natural: Expr, layout: str) -> Expr:
+def arrange(case: Case, natural: Expr, layout: Layout | str | None) -> Expr:
     """The natural form of a derivative, in the requested layout."""
     return c_transpose(natural) if TRANSPOSED[case][resolve_layout(layout, case)] else natural
 
@@ -98,7 +126,7 @@ def natural_shape(case: Case, f_shape: Shape, x_shape: Shape) -> Shape:
     return f_shape
 
 
-def arrange_numeric(case: Case, d4: np.ndarray, layout: str) -> np.ndarray:
+def arrange_numeric(case: Case, d4: np.ndarray, layout: Layout | str | None) -> np.ndarray:
     """The derivative in the requested layout from ``d4[i, j, k, l] = ∂F[i, j] / ∂X[k, l]``."""
     if case is Case.SCALAR_BY_ARRAY:
         natural = d4[0, 0]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from matcalc.engine.derivation import RULES, Derivation, Step
-from matcalc.engine.differentiation import differentiate, hessian, plain_variables, upstream_scalar
+from matcalc.engine.derivation import STEP_RULES, Derivation, Step
+from matcalc.engine.diff import hessian
+from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
 from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import Partial, Symbol, as_expr
+from matcalc.core.expr import as_expr
+from matcalc.core.nodes import Partial, Symbol
 from matcalc.rules.simplify import substitute
 from matcalc.engine.layout import Case
 from matcalc.explain.backprop import backprop_derivation
+from matcalc.explain.chain import chain_derivation
 from matcalc.explain.forward import forward_derivation
 
 
@@ -19,7 +22,7 @@ def _properties_back(f, wrt: Symbol, layout: str, result, inner: Derivation) -> 
     properties back into the result (Sᵀ = S)."""
     steps = inner.steps
     if steps[-1].after is not result:
-        steps += (Step(RULES["properties"], steps[-1].lhs, result),)
+        steps += (Step(STEP_RULES["properties"], steps[-1].lhs, result),)
     return Derivation(f, wrt, layout, steps, result)
 
 
@@ -42,11 +45,11 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
                               H.shape)
     steps = (
         *first.steps,
-        Step(RULES["gradient_again"], gradient_name, first.result),
-        Step(RULES["hessian"], hessian_name,
+        Step(STEP_RULES["gradient_again"], gradient_name, first.result),
+        Step(STEP_RULES["hessian"], hessian_name,
              Partial.new(gradient_name.name, x.name, H.shape, vec=x.cols != 1)),
         *second.steps[1:],
-        Step(RULES["hessian_result"], hessian_name, H),
+        Step(STEP_RULES["hessian_result"], hessian_name, H),
     )
     return Derivation(as_expr(f), x, "numerator", steps, H)
 
@@ -76,8 +79,6 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
         return backprop_derivation(f, d.wrt, d.layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:
-        from matcalc.explain.chain import chain_derivation
-
         chained = chain_derivation(d, _prefix)
         if chained is not None:
             return chained

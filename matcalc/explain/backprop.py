@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Optional
 
-from matcalc.engine.derivation import RULES, Derivation, Rule, Step
-from matcalc.core.expr import (
-    Add, Delta, Det, Diag, DiagPart, Expr, Func, Inverse, Kron, LogDet, LogSumExp, MatMul, Mul, Norm2,
-    Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
+from matcalc.engine.derivation import STEP_RULES, Derivation, Rule, Step
+from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.nodes import (
+    Delta, Det, Diag, DiagPart, Inverse, Kron, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
+    Symbol, Trace,
 )  # fmt: skip
+from matcalc.engine.differentiation import differentiate
 from matcalc.engine.layout import Case, arrange
 from matcalc.rules.differential import differential
-from matcalc.rules.pullback import gradient_of, inner
+from matcalc.rules.linear import inner
+from matcalc.rules.pullback import gradient_of
 from matcalc.core.functions import FUNCTIONS
 from matcalc.rules.simplify import (
     c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
@@ -123,30 +126,30 @@ def rule_for(definition: Expr, s: Symbol) -> Rule:
     parent = next((n for n in postorder(definition) if s in n.args), None)
     root = definition
     if isinstance(root, Func) and isinstance(root.arg, MatMul) and parent is root.arg:
-        return RULES["layer"] if s.cols == ONE else RULES["weight_layer"]
+        return STEP_RULES["layer"] if s.cols == ONE else STEP_RULES["weight_layer"]
     if isinstance(parent, Transpose) and s.cols == ONE:
         user = next((n for n in postorder(definition) if parent in n.args), None)
         if isinstance(user, MatMul) and any(isinstance(a, Ones) for a in user.args):
-            return RULES["bias"]
+            return STEP_RULES["bias"]
         if isinstance(user, MatMul) and user.is_scalar:
-            return RULES["linear_form"]
+            return STEP_RULES["linear_form"]
     if isinstance(parent, MatMul):
         if isinstance(root, Trace):
-            return RULES["trace"]
+            return STEP_RULES["trace"]
         if parent.args[-1] is s and s.cols == ONE:
-            return RULES["linear_form"] if parent.is_scalar else RULES["linear"]
+            return STEP_RULES["linear_form"] if parent.is_scalar else STEP_RULES["linear"]
         if s.cols != ONE and s.rows != ONE and len(parent.args) == 2:
             rows = parent.args[-1].cols != ONE  # Y = XW with samples as rows
             if parent.args[0] is s:
-                return RULES["linear_rows"] if rows else RULES["weight"]
-            return RULES["weight_rows"] if rows else RULES["linear"]
-        return RULES["linear"]
+                return STEP_RULES["linear_rows"] if rows else STEP_RULES["weight"]
+            return STEP_RULES["weight_rows"] if rows else STEP_RULES["linear"]
+        return STEP_RULES["linear"]
     if isinstance(parent, Func):
-        return RULES["activation_rows"] if s.cols != ONE else RULES["activation"]
+        return STEP_RULES["activation_rows"] if s.cols != ONE else STEP_RULES["activation"]
     if isinstance(parent, Pow) and isinstance(root, Pow) and isinstance(root.base, Norm2):
-        return RULES["squared_norm"]
+        return STEP_RULES["squared_norm"]
     if isinstance(parent, Norm2) and isinstance(root, Pow):
-        return RULES["squared_norm"]
+        return STEP_RULES["squared_norm"]
     table = {
         Add: "add", Pow: "power", Norm2: "norm", Trace: "trace_rule", Det: "det",
         LogDet: "logdet", Inverse: "inverse", Sum: "sum", Softmax: "softmax",
@@ -155,12 +158,12 @@ def rule_for(definition: Expr, s: Symbol) -> Rule:
     }
     if isinstance(parent, Mul):
         others = [a for a in parent.args if a is not s]
-        return RULES["scale"] if s.is_scalar or all(a.is_scalar for a in others) \
-            else RULES["hadamard_product"]
+        return STEP_RULES["scale"] if s.is_scalar or all(a.is_scalar for a in others) \
+            else STEP_RULES["hadamard_product"]
     for cls, key in table.items():
         if isinstance(parent, cls):
-            return RULES[key]
-    return RULES["backprop"]
+            return STEP_RULES[key]
+    return STEP_RULES["backprop"]
 
 
 def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
@@ -170,8 +173,8 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     dep = depends(fc, x)
     if not dep.get(fc):
         lhs = Partial.new("L", x.name, result.shape)
-        return Derivation(f, x, layout, (Step(RULES["function"], Symbol.new("L", fc.shape), f),
-                                         Step(RULES["zero"], lhs, result)), result)
+        return Derivation(f, x, layout, (Step(STEP_RULES["function"], Symbol.new("L", fc.shape), f),
+                                         Step(STEP_RULES["zero"], lhs, result)), result)
     path = [n for n in postorder(fc) if dep.get(n)]
     uses: Counter = Counter()
     for node in path:
@@ -189,19 +192,19 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 
     definitions = {symbol_of[n]: definition(n) for n in named}
     definitions[root] = definition(fc)
-    steps: list[Step] = [Step(RULES["function"], root, f)]
+    steps: list[Step] = [Step(STEP_RULES["function"], root, f)]
     for node in named:
-        steps.append(Step(RULES["definition"], symbol_of[node], definitions[symbol_of[node]],
+        steps.append(Step(STEP_RULES["definition"], symbol_of[node], definitions[symbol_of[node]],
                           part=node))
     if named:
-        steps.append(Step(RULES["in_names"], root, definitions[root]))
+        steps.append(Step(STEP_RULES["in_names"], root, definitions[root]))
 
     # ∂L/∂(name) as a leaf, in denominator layout (the shape of the name)
     def grad_symbol(s: Symbol) -> Expr:
         return Partial.new(loss, s.name, s.shape)
 
     if upstream is not None:
-        steps.append(Step(RULES["upstream"], grad_symbol(root), upstream))
+        steps.append(Step(STEP_RULES["upstream"], grad_symbol(root), upstream))
     seed = upstream if upstream is not None else const(1)
     consumers = list(reversed([symbol_of[n] for n in named]))
     order = [root, *consumers]
@@ -232,7 +235,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
             before = _local_form(d, target, cot_of(user))
             if before is not None and before is not contribution:
                 steps.append(Step(rule, lhs, before, part=d))
-                steps.append(Step(RULES["hadamard"] if _has_diag(before) else RULES["simplify"],
+                steps.append(Step(STEP_RULES["hadamard"] if _has_diag(before) else STEP_RULES["simplify"],
                                   lhs, contribution))
             else:
                 steps.append(Step(rule, lhs, contribution, part=d))
@@ -257,13 +260,13 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     gradient = expand(values.get(x, zero(x.shape)))
     lhs_x = grad_symbol(x)
     if gradient is not values.get(x):
-        steps.append(Step(RULES["substitute"], lhs_x, gradient))
+        steps.append(Step(STEP_RULES["substitute"], lhs_x, gradient))
     denominator = result if layout != "numerator" else arrange(
         Case.SCALAR_BY_ARRAY, result, "numerator")
     if denominator is not gradient:
-        steps.append(Step(RULES["simplify"], lhs_x, denominator))
+        steps.append(Step(STEP_RULES["simplify"], lhs_x, denominator))
     if layout == "numerator":  # (∂L/∂x)ᵀ in the denominator notation used above
-        steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs_x), result,
+        steps.append(Step(STEP_RULES["transpose_layout"], Transpose.new(lhs_x), result,
                           before=denominator))
     return Derivation(f, x, layout, tuple(steps), result)
 
@@ -271,8 +274,8 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 def _copy_gate(steps: list[Step], lhs: Expr, parts: list[Expr], part: Expr | None = None) -> Expr:
     """Fan-out: the contributions of several uses, shown summed, then collected."""
     total = simplify(Add.new(*parts))
-    steps.append(Step(RULES["copy"], lhs, Add.new(*parts), part=part))
-    steps.append(Step(RULES["collect"], lhs, total))
+    steps.append(Step(STEP_RULES["copy"], lhs, Add.new(*parts), part=part))
+    steps.append(Step(STEP_RULES["collect"], lhs, total))
     return total
 
 
@@ -287,8 +290,6 @@ def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
         return MatMul.new(Diag.new(slope), cot, c_transpose(h))
     if s.cols != ONE or d.cols != ONE or d.is_scalar:
         return None
-    from matcalc.engine.differentiation import differentiate
-
     local = differentiate(d, s, "denominator").result
     if cot.is_scalar:
         return Mul.new(cot, local)

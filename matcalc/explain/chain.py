@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Optional
 
-from matcalc.engine.derivation import RULES, Derivation, Step
+from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.differentiation import Differentiation, differentiate
-from matcalc.core.expr import Expr, Func, MatMul, Partial, Symbol, Transpose
+from matcalc.core.expr import Expr, Func, MatMul, Transpose
+from matcalc.core.nodes import Partial, Symbol
 from matcalc.engine.layout import Case, arrange
 from matcalc.rules.simplify import c_matmul, simplify, substitute
 from matcalc.core.shapes import ONE
@@ -62,11 +63,11 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
     def definition(node: Expr) -> Expr:
         return substitute(node, {n: s for n, s in symbol_of.items() if n is not node})
 
-    steps = [Step(RULES["function"], o, d.f)]
+    steps = [Step(STEP_RULES["function"], o, d.f)]
     chain_nodes = [x, *inner, f]  # input to output
     for node in chain_nodes[1:-1]:
-        steps.append(Step(RULES["definition"], symbol_of[node], definition(node), part=node))
-    steps.append(Step(RULES["in_names"], o, definition(f)))
+        steps.append(Step(STEP_RULES["definition"], symbol_of[node], definition(node), part=node))
+    steps.append(Step(STEP_RULES["in_names"], o, definition(f)))
 
     def sym(node: Expr) -> Symbol:
         return x if node is x else symbol_of[node]
@@ -79,7 +80,7 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
     pairs = list(zip(chain_nodes[1:], chain_nodes[:-1]))  # (output, input), input side first
     ordered = pairs if chain_layout == "denominator" else pairs[::-1]
     lhs = partial(f, x)
-    rule = RULES["chain"] if chain_layout == "denominator" else RULES["chain_numerator"]
+    rule = STEP_RULES["chain"] if chain_layout == "denominator" else STEP_RULES["chain_numerator"]
     steps.append(Step(rule, lhs, MatMul.new(*(partial(o_, i_) for o_, i_ in ordered))))
     local: dict[tuple[Expr, Expr], Expr] = {}
     for out, inp in ordered:
@@ -88,7 +89,7 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
         local[(out, inp)] = value
         rule = rule_for(definition_, sym(inp))
         if chain_layout != "denominator":
-            rule = RULES.get(next((k + "_numerator" for k, r in RULES.items() if r is rule),
+            rule = STEP_RULES.get(next((k + "_numerator" for k, r in STEP_RULES.items() if r is rule),
                                   ""), rule)
         steps.append(Step(rule, partial(out, inp), value, part=definition_))
     factors = []
@@ -96,19 +97,19 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
         v = local[(out, inp)]
         factors.extend(v.args if isinstance(v, MatMul) else (v,))
     product = MatMul.new(*factors)
-    steps.append(Step(RULES["substitute_local"], lhs, product))
+    steps.append(Step(STEP_RULES["substitute_local"], lhs, product))
     simplified = c_matmul(factors)
     if simplified is not product:
-        steps.append(Step(RULES["simplify"], lhs, simplified))
+        steps.append(Step(STEP_RULES["simplify"], lhs, simplified))
     expansion: dict[Expr, Expr] = {}
     for node in inner:
         expansion[symbol_of[node]] = substitute(definition(node), dict(expansion))
     expanded = substitute(simplified, expansion)
-    steps.append(Step(RULES["substitute"], lhs, expanded))
+    steps.append(Step(STEP_RULES["substitute"], lhs, expanded))
     if expanded is not d.result:
-        steps.append(Step(RULES["simplify"], lhs, d.result))
+        steps.append(Step(STEP_RULES["simplify"], lhs, d.result))
     other = "numerator" if chain_layout == "denominator" else "denominator"
     other_result = simplify(arrange(Case.VECTOR_BY_VECTOR, d.natural, other))
-    steps.append(Step(RULES["transpose_layout"], Transpose.new(lhs), other_result,
+    steps.append(Step(STEP_RULES["transpose_layout"], Transpose.new(lhs), other_result,
                       before=d.result))
     return Derivation(d.f, x, layout, tuple(steps), d.result)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from matcalc.core.version import __version__
+from matcalc.faces.report import run
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -91,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from matcalc.faces.report import run
 
     return run(args)
 

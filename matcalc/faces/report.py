@@ -14,11 +14,13 @@ from rich.console import Console
 from rich.text import Text
 
 from matcalc.core import builders as ops
-from matcalc.engine.differentiation import diff, differentiate, hessian
+from matcalc.engine.diff import diff, hessian
+from matcalc.engine.differentiation import differentiate
+from matcalc.faces.demo import main as demo
 from matcalc.engine.layout import Case
 from matcalc.core.errors import MatcalcError, ParseError
 from matcalc.explain import derive
-from matcalc.core.expr import Symbol
+from matcalc.core.nodes import Symbol
 from matcalc.numeric.check import check, check_hessian
 from matcalc.numeric.codegen import source as codegen_source
 from matcalc.faces.parsing import parse
@@ -77,8 +79,6 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
     err = err or sys.stderr
     try:
         if args.command == "demo":
-            from matcalc.faces.demo import main as demo
-
             return demo(Console(file=out))
         if args.command == "hessian":
             return _hessian(args, out)

@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from matcalc.engine.differentiation import diff, differentiate, hessian_as_derivative, plain_variables
+from matcalc.engine.diff import diff
+from matcalc.engine.differentiation import differentiate, hessian_as_derivative, plain_variables
 from matcalc.core.errors import MatcalcError, NumericError
 from matcalc.core.expr import as_expr
 from matcalc.engine.layout import arrange_numeric, check_layout
 from matcalc.numeric.lambdify import lambdify
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
+from matcalc.rules.simplify import substitute
 
 TOLERANCE = 1e-6
 MAX_ENTRIES = 2000
@@ -176,8 +178,6 @@ def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
     vec(∂f/∂x) by y, which ``check`` compares entry by entry (variables with declared
     properties are plain here, as the unstructured Hessian is).  Check ∂f/∂x itself with
     ``check(f, x)``."""
-    from matcalc.rules.simplify import substitute
-
     f = as_expr(f)
     y = x if y is None else y
     plain = plain_variables([x, y])

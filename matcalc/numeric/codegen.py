@@ -18,14 +18,16 @@ import re
 import sympy
 
 from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import (
-    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
-    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
-    Transpose, Vec, Zero, as_expr,
+from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
+from matcalc.core.nodes import (
+    NODE_TYPES, Commutation, Delta, Diag, Identity, Kron, Partial, Symbol, Unary, Zero,
+    dimension_symbols,
 )  # fmt: skip
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.spec import FUNCTIONS
 from matcalc.core.shapes import fmt_shape
 from matcalc.core.walk import postorder
+from matcalc.engine.diff import diff
+from matcalc.rules.simplify import c_transpose, simplify
 
 #: inline text nests at most this deep before a temporary is made (Python's parser refuses
 #: deeply nested parentheses, and a 5,000-layer network would nest 5,000 deep)
@@ -76,7 +78,9 @@ HELPERS = {
     sign, value = np.linalg.slogdet(X)  # log det X, undefined (nan) where det X <= 0
     return value if sign > 0 else np.nan''',
 }
-RESERVED = {"np", "float", *HELPERS}
+#: modules the generated code may import for the functions it calls (``import scipy.special``)
+MODULES = sorted({m for fn in FUNCTIONS.values() for m in fn.imports})
+RESERVED = {"np", "float", *HELPERS, *(m.split(".")[0] for m in MODULES)}
 
 
 def _number(value: sympy.Expr) -> str:
@@ -182,15 +186,12 @@ def _apply(item: tuple, acc: str, item_on_left: bool) -> str:
     return _APPLY[kind][0 if item_on_left else 1].format(*item[1:], acc=acc)
 
 
-_NONNEGATIVE_FUNCTIONS = {"exp", "sigmoid", "softplus", "sqrt", "abs", "relu", "step"}
-
-
 def _in_unit_interval(e: Expr) -> bool:
-    """0 ≤ e ≤ 1 entrywise: σ(u), tanh(u)², step(u)."""
+    """0 ≤ e ≤ 1 entrywise, from the function table's ranges: σ(u), step(u), tanh(u)²."""
     if isinstance(e, Func):
-        return e.name in ("sigmoid", "step")
+        return e.function.range.within_unit_interval
     return (isinstance(e, Pow) and e.exponent == 2 and isinstance(e.base, Func)
-            and e.base.name == "tanh")
+            and e.base.function.range.bounded_by_one)
 
 
 def nonnegative(e: Expr) -> bool:
@@ -203,7 +204,7 @@ def nonnegative(e: Expr) -> bool:
         k = e.exponent
         return bool(k.is_Integer and k % 2 == 0) or nonnegative(e.base)
     if isinstance(e, Func):
-        return e.name in _NONNEGATIVE_FUNCTIONS
+        return e.function.range.nonnegative
     if isinstance(e, Mul):
         return all(nonnegative(f) for f in e.args)
     if isinstance(e, Add):
@@ -221,8 +222,6 @@ def nonnegative(e: Expr) -> bool:
 def _grams(node: MatMul, args: list[str], text_of: dict, emit) -> list[tuple[Expr, str]]:
     """Aᵀ diag(w) A with w ≥ 0 as Bᵀ B, B = √w ⊙ A: numpy then computes one triangle (BLAS
     syrk), half the work of Aᵀ (w ⊙ A).  Returns the factors with each such triple merged."""
-    from matcalc.rules.simplify import c_transpose
-
     factors = list(zip(node.args, args))
     out: list[tuple[Expr, str]] = []
     i = 0
@@ -296,34 +295,27 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Pow: lambda n, a: _power(a[0], n.exponent),
         Func: lambda n, a: _func(FUNCTIONS[n.name].code, n.arg, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
-        Trace: lambda n, a: f"np.trace({a[0]})",
-        Det: lambda n, a: f"np.linalg.det({a[0]})",
-        LogDet: lambda n, a: f"_logdet({a[0]})",
-        Inverse: lambda n, a: f"np.linalg.inv({a[0]})",
-        Sum: lambda n, a: f"np.sum({a[0]})",
-        Norm2: lambda n, a: f"np.linalg.norm({a[0]})",
-        Diag: lambda n, a: f"np.diag({a[0]}[:, 0])",
-        DiagPart: lambda n, a: f"np.diag({a[0]})[:, None]",
-        Softmax: lambda n, a: f"_softmax({a[0]})",
-        LogSumExp: lambda n, a: f"np.logaddexp.reduce({a[0]}, axis=None)",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
-        Vec: lambda n, a: f'{a[0]}.reshape(-1, 1, order="F")',
         Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",
+        # every one-argument node: the numpy code of its spec row
+        **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
     }
 
 
+def _operation(node: Unary, args: list[str]) -> str:
+    return node.spec.numpy.format(args[0])
+
+
+def _operation_on_a_number(node: Unary, args: list[str]) -> str:
+    return node.spec.numpy_scalar.format(args[0])
+
+
 #: 1×1 arguments are numbers in generated code (np.trace gives a float), so the operations
-#: that need a 2-D array take their 1×1 meaning instead
+#: that need a 2-D array take their 1×1 meaning instead: from the spec rows, and transposes
 SCALAR_RULES: dict[type, Callable[[Any, list[str]], str]] = {
     Transpose: lambda n, a: a[0],
-    Trace: lambda n, a: a[0],
-    Det: lambda n, a: a[0],
-    LogDet: lambda n, a: f"np.log({a[0]})",
-    Inverse: lambda n, a: f"(1.0 / {a[0]})",
-    Diag: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
-    DiagPart: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
-    Softmax: lambda n, a: "np.ones((1, 1))",
-    Vec: lambda n, a: f"np.reshape({a[0]}, (1, 1))",
+    **{cls: _operation_on_a_number for cls in NODE_TYPES
+       if issubclass(cls, Unary) and cls.spec.numpy_scalar},
 }
 
 def _constant_array(e: Expr) -> str | None:
@@ -411,17 +403,6 @@ def refuse_derivative_placeholders(nodes: Sequence[Expr]) -> None:
         if isinstance(node, (Delta, Partial)):
             raise MatcalcError(f"cannot evaluate {node}: it stands for a derivative or a "
                                "differential; evaluate the derivation's result instead")
-
-
-def dimension_symbols(nodes: Sequence[Expr]) -> set[sympy.Symbol]:
-    """The dimension symbols in shapes and in constants (tr(I_n) = n)."""
-    found: set[sympy.Symbol] = set()
-    for node in nodes:
-        for dim in node.shape:
-            found |= dim.free_symbols
-        if isinstance(node, Const):
-            found |= node.value.free_symbols
-    return found
 
 
 class Generated:
@@ -558,7 +539,9 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
     if "_commutation" in used and "_commutation_perm" not in used:
         used.insert(used.index("_commutation"), "_commutation_perm")
     helpers = [HELPERS[h] + "\n\n" for h in used]
-    source = "import numpy as np\n\n\n" + "\n".join(helpers + body) + "\n"
+    modules = sorted({m for n in order if isinstance(n, Func) for m in n.function.imports})
+    imports = "".join(f"import {m}\n" for m in ["numpy as np", *modules])
+    source = imports + "\n\n" + "\n".join(helpers + body) + "\n"
     return Generated(source, name, arguments)
 
 
@@ -573,9 +556,6 @@ def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | N
     shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
     ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
     the given layout (by default that of ``mc.diff``), all from one derivation."""
-    from matcalc.engine.differentiation import diff
-    from matcalc.rules.simplify import simplify
-
     if hasattr(f, "latex") and not isinstance(f, Expr):
         raise MatcalcError("an index form is evaluated by mc.lambdify(form), with numpy einsum; "
                            "codegen writes the matrix (Kronecker) form: omit form='index'")

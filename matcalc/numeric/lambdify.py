@@ -14,10 +14,12 @@ import numpy as np
 import sympy
 
 from matcalc.core.errors import MatcalcError, NumericError
-from matcalc.core.expr import Expr, Symbol, as_expr
-from matcalc.numeric.codegen import dimension_symbols, generate
+from matcalc.core.expr import Expr, as_expr
+from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import fmt_shape
 from matcalc.core.walk import postorder
+from matcalc.engine.index_form import IndexForm
+from matcalc.numeric.codegen import dimension_symbols, generate
 
 Env = dict[sympy.Symbol, int]
 
@@ -163,8 +165,65 @@ def lambdify(expr: Any) -> Any:
     n×1.  A scalar comes back as a float, anything else as a 2-D array of the expression's
     shape (an n×1 column, a 1×n row).  An index form (``diff(..., form="index")``) gives the
     4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum."""
-    from matcalc.engine.index_form import IndexForm, IndexFunction
-
     if isinstance(expr, IndexForm):
         return IndexFunction(expr)
     return NumpyFunction(as_expr(expr))
+
+
+def _einsum_args(operands: list, subscripts: list[tuple[str, ...]], out: list[str]) -> list:
+    """einsum's interleaved form (operand, axes, …, output axes), index names as integers, so
+    a term may have more indices than there are letters."""
+    number: dict[str, int] = {}
+    args: list = []
+    for operand, names in zip(operands, subscripts):
+        args += [operand, [number.setdefault(x, len(number)) for x in names]]
+    return args + [[number.setdefault(x, len(number)) for x in out]]
+
+
+class IndexFunction:
+    """The 4-D array d4[i, j, k, l] = ∂F_{ij}/∂X_{kl} from an index form, by numpy einsum."""
+
+    def __init__(self, form: IndexForm):
+        self.form = form
+        self.dims = dict(form.dims)
+        self.pieces = []
+        for t in form.terms:
+            coefficient = [lambdify(c) for c in t.coefficient]
+            factors = [(lambdify(e), tuple(x for x in idx if x)) for e, idx in t.factors]
+            self.pieces.append((coefficient, factors, t.deltas))
+        self.symbols = sorted(form.f.free_symbols() | {form.wrt}, key=lambda s: s.name)
+        self.names = [s.name for s in self.symbols]
+        dims: set = dimension_symbols(self.symbols)
+        for dim in self.dims.values():  # the summed indices' dimensions too
+            dims |= dim.free_symbols
+        self.dimensions = sorted(dims, key=str)
+
+    def __call__(self, **arrays: Any) -> np.ndarray:
+        bound, env = bind_arguments(self.symbols, self.dimensions, arrays)
+        sizes = {str(k): v for k, v in env.items()}
+        size = {name: int(dim.subs(env)) for name, dim in self.dims.items()}
+        shape = tuple(int(s.subs(env)) for s in self.form.shape)
+
+        def value(fn) -> np.ndarray:
+            args = {k: bound[k] for k in fn.names}
+            args.update({str(d): sizes[str(d)] for d in fn.dimensions})
+            return np.asarray(fn(**args), dtype=float)
+
+        out_names = [x for x in self.form.free if x]
+        out = np.zeros([size[x] for x in out_names])
+        for coefficient, factors, deltas in self.pieces:
+            scale = float(np.prod([value(c) for c in coefficient])) if coefficient else 1.0
+            operands, subscripts = [], []
+            for fn, names in factors:
+                operands.append(value(fn).reshape([size[x] for x in names]))
+                subscripts.append(names)
+            for a, b in deltas:
+                operands.append(np.eye(size[a]))
+                subscripts.append((a, b))
+            seen = {x for names in subscripts for x in names}
+            for x in out_names:  # a free index no factor carries: the term is constant in it
+                if x not in seen:
+                    operands.append(np.ones(size[x]))
+                    subscripts.append((x,))
+            out = out + scale * np.einsum(*_einsum_args(operands, subscripts, out_names))
+        return out.reshape(shape)

@@ -1,7 +1,9 @@
 """Random inputs that respect properties and domains, for numeric checks.
 
 Sizes are small and distinct (3, 4, 5, …), so a missing transpose cannot hide.  A symbol that
-appears under log, sqrt, a negative or fractional power or a division is drawn positive; a
+appears under a function whose domain admits them (log, sqrt, log1p), a negative or fractional
+power or a division is drawn positive; one under a function with a bounded domain (arcsin) is
+drawn inside it (small, if the argument is more than the symbol); a
 square matrix under inv, det or logdet is drawn well conditioned with a positive determinant;
 declared properties (symmetric, spd, invertible, diagonal) are honoured.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from matcalc.core.expr import Det, Expr, Func, Inverse, LogDet, Pow, Symbol
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.expr import Expr, Func, Pow, Transpose
+from matcalc.core.nodes import dimension_symbols, Det, Inverse, LogDet, Symbol
+from matcalc.core.spec import REAL, Interval
 from matcalc.core.walk import postorder
 
 SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
@@ -20,8 +23,6 @@ SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 
 def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
     """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
-    from matcalc.numeric.codegen import dimension_symbols
-
     dims: set[sympy.Symbol] = set()
     for e in expressions:
         dims |= dimension_symbols(postorder(e))
@@ -33,13 +34,32 @@ def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sym
     return sizes
 
 
-def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol]]:
-    """(symbols to draw positive, square matrices to draw positive definite)."""
+#: where a symbol under a function whose domain is bounded on both sides is drawn, when the
+#: function's argument is more than the symbol (arcsin(W x)): small, so the argument stays small
+SMALL = Interval(-0.3, 0.3)
+
+
+def _fits_positive_draws(domain: Interval) -> bool:
+    """Positive draws (0.5 to 1.5) lie inside the domain: log, sqrt, log1p."""
+    return domain.low <= 0.5 and domain.high >= 1.5
+
+
+def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interval]]:
+    """(symbols to draw positive, square matrices to draw positive definite, symbols to draw
+    inside an interval): read off the domains in the function table and the matrix functions."""
     positive: set[Symbol] = set()
     definite: set[Symbol] = set()
+    inside: dict[Symbol, Interval] = {}
     for node in postorder(f):
         under = None
-        if isinstance(node, Func) and FUNCTIONS[node.name].domain == "positive":
+        if isinstance(node, Func) and node.function.domain != REAL:
+            domain = node.function.domain
+            if not _fits_positive_draws(domain):
+                arg = node.arg.args[0] if isinstance(node.arg, Transpose) else node.arg
+                for leaf in postorder(arg):
+                    if isinstance(leaf, Symbol):
+                        inside[leaf] = domain if leaf is arg else SMALL
+                continue
             under = positive
         elif isinstance(node, Pow) and not (node.exponent.is_Integer and node.exponent > 0):
             under = positive
@@ -53,12 +73,15 @@ def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol]]:
                     definite.add(leaf)
                 elif under is positive or leaf.is_scalar or leaf.cols == 1:
                     positive.add(leaf)
-    return positive, definite
+    return positive, definite, inside
 
 
 def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool,
-           definite: bool) -> np.ndarray:
+           definite: bool, inside: Interval | None = None) -> np.ndarray:
     rows, cols = (int(d.subs(sizes)) for d in symbol.shape)
+    if inside is not None and not (symbol.props or definite):
+        A = inside.sample(rng, (rows, cols))
+        return (A + A.T) / 2 if symbol.symmetric and rows == cols and rows != 1 else A
     if symbol.diagonal:
         values = rng.uniform(0.5, 1.5, rows) * (1 if positive or definite or symbol.spd
                                                  else rng.choice([-1, 1], rows))
@@ -90,10 +113,10 @@ def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int,
     domain's constraints where f is undefined), since forcing positive inputs can saturate
     a function and hide sign mistakes."""
     rng = np.random.default_rng(seed)
-    positive, definite = domain_needs(f)
+    positive, definite, inside = domain_needs(f)
     if not constrained:
         positive = set()
     return {
-        s.name: sample(s, sizes, rng, s in positive, s in definite)
+        s.name: sample(s, sizes, rng, s in positive, s in definite, inside.get(s))
         for s in sorted(symbols, key=lambda s: s.name)
     }

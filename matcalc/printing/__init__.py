@@ -1,7 +1,16 @@
-"""Printers: Python text, LaTeX and unicode, each a dispatch table over node types."""
+"""Printers: Python text, LaTeX and unicode, each a dispatch table over node types.
 
+Importing this package registers the printers with ``matcalc.core.render``, which is how an
+expression's ``str``, ``_repr_latex_`` and ``__rich__`` reach them without importing upward.
+"""
+
+from matcalc.core.render import register
 from matcalc.printing.latex import to_latex
 from matcalc.printing.text import to_text
-from matcalc.printing.unicode import to_unicode
+from matcalc.printing.unicode import to_rich, to_unicode
 
-__all__ = ["to_latex", "to_text", "to_unicode"]
+register("text", to_text)
+register("latex", to_latex)
+register("rich", to_rich)
+
+__all__ = ["to_latex", "to_text", "to_unicode", "to_rich"]

@@ -12,11 +12,8 @@ from typing import Callable, Optional
 
 import sympy
 
-from matcalc.core.expr import (
-    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
-    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
-    Transpose, Vec, Zero,
-)  # fmt: skip
+from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.nodes import NODE_TYPES, Commutation, Delta, Identity, Kron, Partial, Symbol, Unary, Zero
 from matcalc.core.walk import fold
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised
@@ -48,16 +45,26 @@ class Printer:
         return p.text if p.prec >= at_least else f"{self.lparen}{p.text}{self.rparen}"
 
     # -- driver --------------------------------------------------------------------------------
-    def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
+    def special(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
+        """The nodes whose notation is the printer's own; every other one-argument node prints
+        from its spec row (``operation``)."""
         return {
             Symbol: self.symbol, Delta: self.delta, Const: self.const, Identity: self.identity,
             Ones: self.ones, Zero: self.zero, Add: self.add, Mul: self.mul, MatMul: self.matmul,
-            Pow: self.pow, Func: self.func, Transpose: self.transpose, Trace: self.trace,
-            Det: self.det, LogDet: self.logdet, Inverse: self.inverse, Sum: self.sum,
-            Norm2: self.norm2, Diag: self.diag, DiagPart: self.diagpart, Softmax: self.softmax,
-            LogSumExp: self.logsumexp, Kron: self.kron, Partial: self.partial, Vec: self.vec,
-            Commutation: self.commutation,
+            Pow: self.pow, Func: self.func, Transpose: self.transpose, Kron: self.kron,
+            Partial: self.partial, Commutation: self.commutation,
         }  # fmt: skip
+
+    def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
+        rules = self.special()
+        for cls in NODE_TYPES:
+            if cls not in rules and issubclass(cls, Unary):
+                rules[cls] = self.operation
+        return rules
+
+    def operation(self, node: Unary, kids: list[Printed]) -> Printed:
+        """A one-argument node, as its spec row writes it."""
+        raise NotImplementedError
 
     def doprint(self, e: Expr) -> str:
         table = self.table()

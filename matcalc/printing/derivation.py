@@ -1,8 +1,16 @@
-"""Rendering derivations: one LaTeX ``aligned`` block, plain text, and a rich table."""
+"""Rendering derivations: one LaTeX ``aligned`` block, plain text, and a rich table.
+
+A derivation here is any value with ``steps`` (each with ``rule``, ``lhs`` and ``after``),
+``wrt`` and ``layout``: ``matcalc.engine.derivation.Derivation``, which sits above.
+"""
 
 from __future__ import annotations
 
-from matcalc.engine.derivation import Derivation, Rule, Step
+from typing import Any
+
+from rich.table import Table
+
+from matcalc.core.rule import Rule
 from matcalc.printing.latex import to_latex
 from matcalc.printing.unicode import to_unicode
 
@@ -16,11 +24,11 @@ def _latex_rule(rule: Rule) -> str:
     return text
 
 
-def _same_lhs(a: Step, b: Step) -> bool:
+def _same_lhs(a: Any, b: Any) -> bool:
     return a.lhs is b.lhs
 
 
-def derivation_latex(d: Derivation) -> str:
+def derivation_latex(d: Any) -> str:
     lines = []
     previous = None
     for step in d.steps:
@@ -31,7 +39,7 @@ def derivation_latex(d: Derivation) -> str:
     return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
 
 
-def derivation_text(d: Derivation) -> str:
+def derivation_text(d: Any) -> str:
     rows = []
     previous = None
     for step in d.steps:
@@ -42,9 +50,7 @@ def derivation_text(d: Derivation) -> str:
     return "\n".join(f"{lhs:>{width}} = {rhs}    [{rule}]" for lhs, rhs, rule in rows)
 
 
-def derivation_table(d: Derivation):
-    from rich.table import Table
-
+def derivation_table(d: Any) -> Table:
     table = Table(title=f"∂ by {to_unicode(d.wrt)}, {d.layout} layout", show_lines=False)
     table.add_column("", justify="right", style="bold")
     table.add_column("", justify="left")

@@ -5,17 +5,11 @@ from __future__ import annotations
 import sympy
 
 from matcalc.core.expr import Expr
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
 ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot", "vec": r"\vec"}
-_OPERATORS = {
-    "tr": r"\operatorname{tr}", "det": r"\det", "logdet": r"\log\det",
-    "sum": r"\operatorname{sum}", "diag": r"\operatorname{diag}",
-    "softmax": r"\operatorname{softmax}", "logsumexp": r"\operatorname{logsumexp}",
-    "vec": r"\operatorname{vec}",
-}  # fmt: skip
 
 
 class LatexPrinter(MathPrinter):
@@ -100,9 +94,10 @@ class LatexPrinter(MathPrinter):
         return f"{base}_{{{','.join(sympy.latex(d) for d in dims)}}}"
 
     def func_name(self, name: str) -> str:
-        if name in _OPERATORS:
-            return _OPERATORS[name]
         return FUNCTIONS[name].latex
+
+    def operator(self, spec) -> str:
+        return spec.latex
 
 
 _PRINTER = LatexPrinter()

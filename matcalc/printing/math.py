@@ -10,7 +10,8 @@ import re
 
 import sympy
 
-from matcalc.core.expr import Const, Identity, Inverse, Kron, MatMul, Mul, Pow
+from matcalc.core.expr import Const, MatMul, Mul, Pow
+from matcalc.core.nodes import Identity, Inverse, Kron, Norm2, Vec
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
 
 GREEK = {
@@ -73,6 +74,7 @@ class MathPrinter(Printer):
         raise NotImplementedError
 
     def func_name(self, name: str) -> str:
+        """An elementwise function's name in this notation (from the function table)."""
         raise NotImplementedError
 
     # nodes -------------------------------------------------------------------------------------
@@ -185,31 +187,21 @@ class MathPrinter(Printer):
     def _op(self, fname, kids):
         return Printed(self.call(fname, kids[0].text), ATOM)
 
-    def trace(self, node, kids):
-        return self._op(self.func_name("tr"), kids)
+    def special(self):
+        return {**super().special(), Inverse: self.inverse, Norm2: self.norm2, Vec: self.vec}
 
-    def det(self, node, kids):
-        return self._op(self.func_name("det"), kids)
+    def operation(self, node, kids):
+        name = self.operator(node.spec)
+        if "{}" in name:  # a template such as ‖{}‖₁
+            return Printed(name.format(kids[0].text), ATOM)
+        return self._op(name, kids)
 
-    def logdet(self, node, kids):
-        return self._op(self.func_name("logdet"), kids)
-
-    def sum(self, node, kids):
-        return self._op(self.func_name("sum"), kids)
+    def operator(self, spec) -> str:
+        """The spec row's name of the operation in this printer's notation."""
+        raise NotImplementedError
 
     def norm2(self, node, kids):
         return Printed(self.norm(kids[0].text, node.arg.cols != 1), ATOM)
-
-    def diag(self, node, kids):
-        return self._op(self.func_name("diag"), kids)
-
-    diagpart = diag
-
-    def softmax(self, node, kids):
-        return self._op(self.func_name("softmax"), kids)
-
-    def logsumexp(self, node, kids):
-        return self._op(self.func_name("logsumexp"), kids)
 
     def kron(self, node, kids):
         # an identity next to ⊗ shows its size: Iₙ ⊗ A is not I ⊗ A for every n
@@ -224,7 +216,7 @@ class MathPrinter(Printer):
         return printed
 
     def vec(self, node, kids):
-        return self._op(self.func_name("vec"), [self._sized(node.arg, kids[0])])
+        return self._op(self.operator(node.spec), [self._sized(node.arg, kids[0])])
 
     def commutation(self, node, kids):
         return Printed(self.subscript("K", node.m, node.n), ATOM)

@@ -108,41 +108,11 @@ class TextPrinter(Printer):
     def _call(self, name, kids):
         return Printed(f"{name}({', '.join(k.text for k in kids)})", ATOM)
 
-    def trace(self, node, kids):
-        return self._call("tr", kids)
-
-    def det(self, node, kids):
-        return self._call("det", kids)
-
-    def logdet(self, node, kids):
-        return self._call("logdet", kids)
-
-    def inverse(self, node, kids):
-        return self._call("inv", kids)
-
-    def sum(self, node, kids):
-        return self._call("sum", kids)
-
-    def norm2(self, node, kids):
-        return self._call("norm2", kids)
-
-    def diag(self, node, kids):
-        return self._call("diag", kids)
-
-    def diagpart(self, node, kids):
-        return self._call("diag", kids)
-
-    def softmax(self, node, kids):
-        return self._call("softmax", kids)
-
-    def logsumexp(self, node, kids):
-        return self._call("logsumexp", kids)
+    def operation(self, node, kids):
+        return self._call(node.spec.call, kids)
 
     def kron(self, node, kids):
         return self._call("kron", kids)
-
-    def vec(self, node, kids):
-        return self._call("vec", kids)
 
     def commutation(self, node, kids):
         return Printed(f"commutation({_dim(node.m)}, {_dim(node.n)})", ATOM)

@@ -6,9 +6,11 @@ import re
 
 import sympy
 
+from rich.text import Text
+
 from matcalc.core.expr import Expr
 from matcalc.core.shapes import fmt_dim
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
@@ -165,9 +167,10 @@ class UnicodePrinter(MathPrinter):
         return f"{base}_({','.join(fmt_dim(d).strip('()') for d in dims)})"
 
     def func_name(self, name: str) -> str:
-        if name in FUNCTIONS:
-            return FUNCTIONS[name].unicode
-        return {"logdet": "log det"}.get(name, name)
+        return FUNCTIONS[name].unicode
+
+    def operator(self, spec) -> str:
+        return spec.unicode
 
 
 _PRINTER = UnicodePrinter()
@@ -179,8 +182,6 @@ def to_unicode(e: Expr) -> str:
     return _PRINTER.doprint(e)
 
 
-def to_rich(e: Expr):
-    from rich.text import Text
-
+def to_rich(e: Expr) -> Text:
     return Text(to_unicode(e))
 

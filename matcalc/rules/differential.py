@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import (
-    Add, Commutation, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron,
-    LogDet, LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace,
-    Transpose, Vec, Zero,
+from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.nodes import (
+    Commutation, Delta, Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
+    Norm2, Partial, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS
 from matcalc.core.walk import fold
 from matcalc.rules.simplify import (
-    c_add, c_diag, c_diagpart, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum, c_trace,
-    c_transpose, c_vec, const, simplify,
+    c_add, c_diag, c_diagpart, c_func, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum,
+    c_trace, c_transpose, c_vec, const, simplify,
 )  # fmt: skip
 
 D = Optional[Expr]  # None stands for a zero differential
@@ -79,6 +79,11 @@ def d_norm2(node: Expr, dX: Expr) -> Expr:
     return c_mul([c_pow(node, -1), c_sum(c_mul([X, dX]))])
 
 
+def d_norm1(node: Expr, dX: Expr) -> Expr:
+    """d‖X‖₁ = ⟨sign(X), dX⟩, where no entry of X is 0."""
+    return c_sum(c_mul([c_func("sign", node.arg), dX]))
+
+
 def d_softmax(node: Expr, dz: Expr) -> Expr:
     """d softmax(z) = (diag(s) − s sᵀ) dz = s ⊙ dz − s (sᵀ dz), s = softmax(z)."""
     s = node
@@ -95,7 +100,7 @@ def _leaf(node: Expr, d: list[D]) -> D:
 
 
 #: node type -> rule(node, differentials of its args) -> differential of the node
-RULES: dict[type[Expr], Rule] = {
+DIFFERENTIALS: dict[type[Expr], Rule] = {
     Symbol: _leaf,  # handled by the driver: dX for a variable, 0 otherwise
     Delta: _leaf,
     Const: _leaf,
@@ -120,6 +125,7 @@ RULES: dict[type[Expr], Rule] = {
     LogDet: _chain(d_logdet),
     Inverse: _chain(d_inverse),
     Norm2: _chain(d_norm2),
+    Norm1: _chain(d_norm1),
     Softmax: _chain(d_softmax),
     LogSumExp: _chain(d_logsumexp),
 }
@@ -133,7 +139,7 @@ def differential(f: Expr, wrt: list[Symbol]) -> D:
         if isinstance(node, Symbol):
             return Delta.new(node) if node in variables else None
         try:
-            return RULES[type(node)](node, d)
+            return DIFFERENTIALS[type(node)](node, d)
         except KeyError:  # pragma: no cover - the rule-table test guards this
             raise MatcalcError(f"internal: no differential rule for {type(node).__name__}")
 

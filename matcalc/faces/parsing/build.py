@@ -19,16 +19,18 @@ import sympy
 
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError
-from matcalc.core.expr import Const, Expr, Symbol, as_expr, div, matmul, mul, neg, power
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.expr import Const, Expr, Func, as_expr, div, matmul, mul, neg, power
+from matcalc.core.nodes import NODE_TYPES, Symbol
+from matcalc.core.nodes import Unary as Operation
+from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
 
-ELEMENTWISE = {name for name, f in FUNCTIONS.items()}
-SQUARE_TO_SCALAR = {"tr": ops.tr, "det": ops.det, "logdet": ops.logdet}
-KNOWN = sorted(ELEMENTWISE | set(SQUARE_TO_SCALAR) | {
-    "inv", "sum", "norm1", "norm2", "diag", "softmax", "logsumexp", "kron", "hadamard", "eye",
-    "ones", "zeros", "vector", "matrix", "vec", "commutation",
+#: the one-argument operations, by the name their spec row gives (tr, inv, norm1, …)
+OPERATIONS = {cls.spec.public: cls for cls in NODE_TYPES
+              if issubclass(cls, Operation) and cls.spec.public}
+KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
+    "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation",
 })
 PYTHON_MARKS = ("@", ".T", "**")
 PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
@@ -451,33 +453,32 @@ class Builder:
             return Typed((rows, cols), lambda r: ops.kron(a.build(r), b.build(r)))
         (arg,) = typed
         b = arg.build
-        if name == "vec":
-            return Typed((self.dims.new((arg.shape[0], arg.shape[1])), self.one()),
-                         lambda r: ops.vec(b(r)))
-        if name in ELEMENTWISE:
-            return Typed(arg.shape, lambda r: ops.ELEMENTWISE[name](b(r)))
-        if name in SQUARE_TO_SCALAR or name == "inv":
-            self.need_square(name, args[0], arg)
-            if name == "inv":
-                return Typed(arg.shape, lambda r: ops.inv(b(r)))
-            return Typed(self.scalar_shape(), lambda r: SQUARE_TO_SCALAR[name](b(r)))
-        if name in ("sum", "norm2", "norm1"):
-            build = {"sum": lambda r: ops.sum(b(r)), "norm2": lambda r: ops.norm2(b(r)),
-                     "norm1": lambda r: ops.sum(ops.abs(b(r)))}[name]
-            return Typed(self.scalar_shape(), build)
-        if name in ("softmax", "logsumexp"):
-            if not self.dims.unify(arg.shape[1], self.one()):
-                raise self.error(f"{name} needs a column vector, got {self.src(args[0])} "
-                                 f"({self.fmt(arg.shape)})", args[0].start)
-            if name == "softmax":
-                return Typed(arg.shape, lambda r: ops.softmax(b(r)))
-            return Typed(self.scalar_shape(), lambda r: ops.logsumexp(b(r)))
+        if name in FUNCTION_NAMES:
+            fn = FUNCTION_NAMES[name]
+            return Typed(arg.shape, lambda r: Func.new(fn.name, b(r)))
+        if name in OPERATIONS:
+            return self.operation(OPERATIONS[name], args[0], arg)
         if name == "diag":
             if self.dims.is_one(arg.shape[1]):
                 return Typed((arg.shape[0], arg.shape[0]), lambda r: ops.diag(b(r)))
             self.need_square(name, args[0], arg)
             return Typed((arg.shape[0], self.one()), lambda r: ops.diag(b(r)))
         raise AssertionError(name)  # pragma: no cover
+
+    def operation(self, cls: type, node: Node, arg: Typed) -> Typed:
+        """A one-argument node, as its spec row says: the argument it takes, its result."""
+        spec, b = cls.spec, arg.build
+        if spec.argument == "square":
+            self.need_square(spec.call, node, arg)
+        elif spec.argument == "vector" and not self.dims.unify(arg.shape[1], self.one()):
+            raise self.error(f"{spec.call} needs a column vector, got {self.src(node)} "
+                             f"({self.fmt(arg.shape)})", node.start)
+        shape = {
+            "scalar": lambda: self.scalar_shape(),
+            "same": lambda: arg.shape,
+            "vec": lambda: (self.dims.new((arg.shape[0], arg.shape[1])), self.one()),
+        }[spec.result]()
+        return Typed(shape, lambda r: cls.new(b(r)))
 
     def need_square(self, name: str, node: Node, arg: Typed) -> None:
         if self.dims.is_one(arg.shape[1]) or not self.dims.unify(arg.shape[0], arg.shape[1]):

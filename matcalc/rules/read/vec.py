@@ -9,9 +9,12 @@ A scalar piece of the differential is read as a gradient: ds = ⟨G, dX⟩ gives
 from __future__ import annotations
 
 from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import Add, Delta, Diag, DiagPart, Expr, Identity, Kron, MatMul, Mul, Ones, Transpose, Vec
+from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
+from matcalc.core.nodes import Delta, Diag, DiagPart, Identity, Kron, Vec
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
-from matcalc.rules.pullback import _linear_nodes, _the_linear_arg, gradient_of, linear_factor
+from matcalc.rules.linear import linear_factor, linear_nodes, the_linear_arg
+from matcalc.rules.pullback import gradient_of
+from matcalc.rules.simplify.kronecker import kron_shuffle
 from matcalc.rules.simplify import (
     c_add, c_commutation, c_diag, c_kron, c_matmul, c_mul, c_transpose, c_vec, split_scalars,
 )  # fmt: skip
@@ -21,33 +24,13 @@ def _eye(n) -> Expr:
     return Identity.new(n)
 
 
-def unvec(g: Expr, rows, cols) -> Expr:
-    """unvec₍ₘ,ₙ₎(g) = (vec(Iₙ)ᵀ ⊗ Iₘ)(Iₙ ⊗ g): the m×n matrix whose vec is g; unvec(vec A)
-    = A and unvec(𝟏) = 𝟏 directly."""
-    if cols == ONE:
-        return g
-    if rows == ONE:
-        return c_transpose(g)
-    scalars, core = split_scalars(g)
-    if isinstance(core, Vec) and core.args[0].shape == (rows, cols):
-        return c_mul([*scalars, core.args[0]]) if scalars else core.args[0]
-    if isinstance(core, Ones):
-        return c_mul([*scalars, Ones.new((rows, cols))]) if scalars else Ones.new((rows, cols))
-    return c_matmul([c_kron(c_transpose(c_vec(_eye(cols))), _eye(rows)), c_kron(_eye(cols), g)])
-
-
-def kron_shuffle(a: Expr, b: Expr) -> Expr:
-    """T with vec(A ⊗ B) = T (vec A ⊗ vec B): T = Iₙ ⊗ K₍q,m₎ ⊗ Iₚ for A m×n, B p×q."""
-    return c_kron(c_kron(_eye(a.cols), c_commutation(b.cols, a.rows)), _eye(b.rows))
-
-
 def _linear_args(e: Expr, linear: dict) -> list[Expr]:
     return [a for a in e.args if linear.get(a)]
 
 
 def vec_jacobian_of(dF: Expr, dX: Delta) -> Expr:
     """J with vec(dF) = J vec(dX): (size of F) × (size of X)."""
-    linear = _linear_nodes(dF)
+    linear = linear_nodes(dF)
     size = dX.rows * dX.cols
     done: dict[Expr, Expr] = {}
     # bottom-up over the array-valued linear nodes, without recursion; a scalar linear node
@@ -99,7 +82,7 @@ def _rule(e: Expr, dX: Delta, size, linear: dict, done: dict) -> Expr:
         # vec(A ⊗ B) = T (vec A ⊗ vec B), T = Iₙ ⊗ K₍q,m₎ ⊗ Iₚ (Magnus–Neudecker, Thm 3.10)
         a, b = e.args
         T = kron_shuffle(a, b)
-        if _the_linear_arg(e, linear) == 1:
+        if the_linear_arg(e, linear) == 1:
             return c_matmul([T, c_kron(c_vec(a), _eye(b.rows * b.cols)), done[b]])
         return c_matmul([T, c_kron(_eye(a.rows * a.cols), c_vec(b)), done[a]])
     if isinstance(e, Vec):
@@ -121,7 +104,7 @@ def _mul(e: Mul, linear: dict, done: dict) -> Expr:
 def _matmul(e: MatMul, linear: dict, done: dict) -> Expr:
     """vec(L dX R) = (Rᵀ ⊗ L) vec(dX)  (Magnus–Neudecker; Matrix Cookbook (520))."""
     f = list(e.args)
-    i = _the_linear_arg(e, linear)
+    i = the_linear_arg(e, linear)
     X, left, right = f[i], f[:i], f[i + 1:]
     L = c_matmul(left) if left else _eye(X.rows)
     Rt = c_transpose(c_matmul(right)) if right else _eye(X.cols)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import weakref
 
-from matcalc.core.expr import Const, Delta, Expr, Identity, Mul, Ones, Symbol, Zero
+from matcalc.core.expr import Const, Expr, Mul, Ones
+from matcalc.core.nodes import Delta, Identity, Symbol, Zero
 from matcalc.core.walk import cached_fold
 
 _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()

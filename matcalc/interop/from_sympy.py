@@ -68,40 +68,30 @@ from sympy.matrices.expressions.kronecker import KroneckerProduct
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix
 
+from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ShapeError, UnsupportedError
 from matcalc.core.expr import (
-    Add, Const, Delta, Det, Diag, DiagPart, Expr, Func, Identity, Inverse, Kron, LogDet,
-    LogSumExp, MatMul, Mul, Norm2, Ones, Partial, Pow, Softmax, Sum, Symbol, Trace, Transpose,
-    Zero, add, broadcast, describe, matmul, mul,
+    Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, add, broadcast, describe, matmul,
+    mul,
 )  # fmt: skip
+from matcalc.core.nodes import (
+    Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm2, Softmax, Sum, Symbol, Trace, Zero,
+)  # fmt: skip
+from matcalc.core.spec import FUNCTIONS, ElementwiseFunction
 from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim, fmt_shape, is_scalar_shape
 
-__all__ = ["from_sympy", "to_sympy"]
-
-#: SymPy scalar function classes read by name (sqrt, relu, step, sigmoid, softplus are patterns)
-_FROM_FUNCTION: dict[type, str] = {
-    sympy.exp: "exp", sympy.log: "log", sympy.sin: "sin", sympy.cos: "cos", sympy.tan: "tan",
-    sympy.tanh: "tanh", sympy.Abs: "abs", sympy.sign: "sign",
-}  # fmt: skip
-
-#: matcalc elementwise function -> the same function of one SymPy scalar
-_TO_FUNCTION: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
-    "tanh": sympy.tanh,
-    "abs": sympy.Abs,
-    "sign": sympy.sign,
-    "sqrt": sympy.sqrt,
-    "sigmoid": lambda u: 1 / (1 + sympy.exp(-u)),
-    "relu": lambda u: sympy.Max(0, u),
-    "softplus": lambda u: sympy.log(1 + sympy.exp(u)),
-    "step": lambda u: sympy.Heaviside(u, 0),
-}
+__all__ = ["from_sympy"]
 
 _HALF = sympy.Rational(1, 2)
+
+
+def _from_function() -> dict[type, ElementwiseFunction]:
+    """SymPy scalar function classes read by name, from the function table; sqrt, relu, step,
+    sigmoid and softplus are read as patterns below."""
+    return {fn.sympy_class: fn for fn in FUNCTIONS.values() if fn.sympy_class is not None}
+
+
+_FROM_FUNCTION = _from_function()
 
 
 def _unsupported(expr: Any, why: str = "") -> UnsupportedError:
@@ -197,9 +187,9 @@ class _FromSympy:
         handler = _SCALAR_HANDLERS.get(type(e))
         if handler is not None:
             return handler(self, e)
-        name = _FROM_FUNCTION.get(type(e))  # type: ignore[arg-type]
-        if name is not None:
-            return self._function(name, e)
+        fn = _FROM_FUNCTION.get(type(e))  # type: ignore[arg-type]
+        if fn is not None:
+            return self._function(fn.name, e)
         raise _unsupported(e, "no matcalc counterpart")
 
     # -- leaves -------------------------------------------------------------------------------
@@ -416,8 +406,6 @@ def _one_plus_exp(e: sympy.Basic) -> sympy.Expr | None:
 
 
 def _new_symbol(name: str, shape: Shape) -> Symbol:
-    from matcalc.core import builders as ops
-
     if is_scalar_shape(shape):
         return ops.scalar(name)
     return ops.matrix(name, shape[0], shape[1]) if shape[1] != ONE else ops.vector(name, shape[0])
@@ -484,148 +472,3 @@ _SCALAR_HANDLERS: dict[type, Callable[[_FromSympy, Any], Expr]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# matcalc -> SymPy
-# ---------------------------------------------------------------------------------------------
-
-
-def to_sympy(expr: Expr) -> sympy.Basic:
-    """Convert a matcalc expression to the equivalent SymPy expression.
-
-    Arrays become SymPy matrix expressions, scalars SymPy scalars (a 1×1 matrix product stays a
-    1×1 ``MatMul``, and is written ``M[0, 0]`` where SymPy needs a scalar).  Raises
-    :class:`UnsupportedError` for nodes with no SymPy counterpart.  See the module docstring.
-    """
-    if not isinstance(expr, Expr):
-        raise MatcalcError(f"to_sympy needs a matcalc expression, got a {type(expr).__name__}")
-    from matcalc.core.walk import fold
-
-    return fold(expr, _to_sympy_node)
-
-
-def _scalar(s: sympy.Basic) -> sympy.Expr:
-    """A scalar's SymPy form where SymPy needs a scalar: the entry of a 1×1 matrix."""
-    return MatrixElement(s, 0, 0) if isinstance(s, MatrixExpr) else s  # type: ignore[return-value]
-
-
-def _sum(X: sympy.Basic, shape: Shape) -> sympy.Basic:
-    """sum(X) as ones(1, r) @ X @ ones(c, 1), dropping a ones factor of size 1."""
-    if is_scalar_shape(shape):
-        return _scalar(X)
-    rows, cols = shape
-    factors = ([OneMatrix(1, rows)] if rows != ONE else []) + [X] + (
-        [OneMatrix(cols, 1)] if cols != ONE else [])
-    return sympy.MatMul(*factors)
-
-
-def _elementwise(name: str, X: sympy.Basic, is_scalar: bool) -> sympy.Basic:
-    f = _TO_FUNCTION.get(name)
-    if f is None:
-        raise UnsupportedError(f"the elementwise function {name!r} has no SymPy counterpart")
-    if is_scalar:
-        return f(_scalar(X))
-    d = sympy.Dummy("d")
-    return ElementwiseApplyFunction(sympy.Lambda(d, f(d)), X)
-
-
-def _to_sympy_node(node: Expr, args: list[Any]) -> sympy.Basic:
-    scalar_arg = bool(node.args) and node.args[0].is_scalar
-    if isinstance(node, Symbol):
-        if node.is_scalar:
-            return sympy.Symbol(node.name)
-        return sympy.MatrixSymbol(node.name, node.rows, node.cols)
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, (Identity, Ones, Zero)):
-        if node.is_scalar:
-            return sympy.Integer(0 if isinstance(node, Zero) else 1)
-        if isinstance(node, Identity):
-            return sympy.Identity(node.rows)
-        return (OneMatrix if isinstance(node, Ones) else sympy.ZeroMatrix)(node.rows, node.cols)
-    if isinstance(node, Add):
-        if node.is_scalar:
-            return sympy.Add(*(_scalar(a) for a in args))
-        return sympy.MatAdd(*args)
-    if isinstance(node, (Mul, MatMul)):
-        # scalars (in a matrix product: a 1×1 factor between a column and a row) scale the
-        # product of the arrays
-        scalars = [_scalar(a) for a, n in zip(args, node.args) if n.is_scalar]
-        arrays = [a for a, n in zip(args, node.args) if not n.is_scalar]
-        coefficient = sympy.Mul(*scalars)
-        if not arrays:
-            return coefficient
-        combine = HadamardProduct if isinstance(node, Mul) else sympy.MatMul
-        array = arrays[0] if len(arrays) == 1 else combine(*arrays)
-        return array if coefficient == 1 else _scaled(coefficient, array)
-    if isinstance(node, Pow):
-        if node.is_scalar:
-            return sympy.Pow(_scalar(args[0]), node.exponent)
-        return HadamardPower(args[0], node.exponent)
-    if isinstance(node, Func):
-        return _elementwise(node.name, args[0], node.is_scalar)
-    if isinstance(node, Kron):
-        a, b = args
-        if node.args[0].is_scalar or node.args[1].is_scalar:
-            return _to_sympy_node(Mul.new(*node.args), args)
-        return KroneckerProduct(a, b)
-    if isinstance(node, (Delta, Partial)):
-        raise UnsupportedError(
-            f"{type(node).__name__} {node} stands for a differential or a named derivative in a "
-            "derivation and has no SymPy counterpart; convert the derivation's result instead"
-        )
-    if scalar_arg and type(node) in _ON_SCALAR:
-        return _ON_SCALAR[type(node)](_scalar(args[0]))
-    rule = _UNARY.get(type(node))
-    if rule is None:
-        raise UnsupportedError(f"the matcalc node {type(node).__name__} has no SymPy counterpart")
-    return rule(node, args[0])
-
-
-def _scaled(c: sympy.Expr, M: sympy.Basic) -> sympy.Basic:
-    """c * M as a MatMul with a scalar coefficient, flat when M is a product."""
-    if isinstance(M, sympy.MatMul):
-        return sympy.MatMul(c, *M.args)
-    return sympy.MatMul(c, M)
-
-
-#: the unary operations on a 1×1 argument, which SymPy's matrix operations do not take
-_ON_SCALAR: dict[type, Callable[[sympy.Expr], sympy.Expr]] = {
-    Transpose: lambda s: s,
-    Trace: lambda s: s,
-    Det: lambda s: s,
-    LogDet: sympy.log,
-    Inverse: lambda s: 1 / s,
-    Sum: lambda s: s,
-    Norm2: sympy.Abs,
-    Diag: lambda s: s,
-    DiagPart: lambda s: s,
-    Softmax: lambda s: sympy.Integer(1),
-    LogSumExp: lambda s: s,
-}
-
-
-def _softmax(node: Expr, z: sympy.Basic) -> sympy.Basic:
-    e = _elementwise("exp", z, False)
-    return sympy.MatMul(sympy.Pow(_scalar(_sum(e, node.shape)), -1), e)
-
-
-def _norm2(node: Expr, X: sympy.Basic) -> sympy.Basic:
-    gram = sympy.MatMul(sympy.Transpose(X), X)
-    inner = MatrixElement(gram, 0, 0) if node.args[0].cols == ONE else sympy.Trace(gram)
-    return sympy.sqrt(inner)
-
-
-_UNARY: dict[type, Callable[[Any, sympy.Basic], sympy.Basic]] = {
-    Transpose: lambda node, X: sympy.Transpose(X),
-    Inverse: lambda node, X: sympy.Inverse(X),
-    Trace: lambda node, X: sympy.Trace(X),
-    Det: lambda node, X: sympy.Determinant(X),
-    LogDet: lambda node, X: sympy.log(sympy.Determinant(X)),
-    Sum: lambda node, X: _sum(X, node.args[0].shape),
-    Norm2: _norm2,
-    Diag: lambda node, v: DiagMatrix(v),
-    DiagPart: lambda node, X: DiagonalOf(X),
-    Softmax: _softmax,
-    LogSumExp: lambda node, z: sympy.log(
-        _scalar(_sum(_elementwise("exp", z, False), node.args[0].shape))),
-}

@@ -1,0 +1,99 @@
+"""Canonical forms, the small pieces every topic uses: numbers, zeros, coefficients and scalars
+split off, and the canonical diagonal and commutation matrices."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import sympy
+
+from matcalc.core.expr import Add, Const, Expr, Func, Mul, Ones, Transpose
+from matcalc.core.nodes import (
+    Commutation, Diag, Identity, Zero,
+)  # fmt: skip
+from matcalc.core.shapes import ONE, Shape, is_column_shape, is_row_shape, is_scalar_shape
+
+
+def const(value) -> Const:
+    return Const.new(value)
+
+
+def zero(shape: Shape) -> Expr:
+    """The canonical zero: the number 0 for scalars, the zero array otherwise."""
+    return Const.new(0) if is_scalar_shape(shape) else Zero.new(shape)
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Zero) or (isinstance(e, Const) and e.value == 0)
+
+
+def split_coefficient(e: Expr) -> tuple[sympy.Expr, Expr | None]:
+    """``2*x -> (2, x)``; a bare number ``c -> (c, None)``."""
+    if isinstance(e, Const):
+        return e.value, None
+    if isinstance(e, Mul) and isinstance(e.args[0], Const):
+        rest = e.args[1:]
+        return e.args[0].value, (rest[0] if len(rest) == 1 else Mul.new(*rest))
+    return sympy.Integer(1), e
+
+
+def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
+    """An array expression as (scalar factors, array part): ``2*a*(u*v) -> ([2, a], u*v)``."""
+    if isinstance(e, Mul) and not e.is_scalar:
+        scalars = [f for f in e.args if f.is_scalar]
+        arrays = [f for f in e.args if not f.is_scalar]
+        if scalars:
+            return scalars, (arrays[0] if len(arrays) == 1 else Mul.new(*arrays))
+    return [], e
+
+
+def flatten(items: Sequence[Expr], cls: type) -> list[Expr]:
+    out: list[Expr] = []
+    for it in items:
+        if isinstance(it, cls):
+            out.extend(it.args)
+        else:
+            out.append(it)
+    return out
+
+
+def c_diag(v: Expr) -> Expr:
+    """diag(1) = I, diag(0) = 0."""
+    if v.is_scalar:
+        return v
+    if isinstance(v, Ones):
+        return Identity.new(v.rows)
+    if is_zero(v):
+        return Zero.new((v.rows, v.rows))
+    return Diag.new(v)
+
+
+def c_commutation(m, n) -> Expr:
+    """K₍ₘ,₁₎ = K₍₁,ₙ₎ = I: a vector and its transpose have the same vec."""
+    if m == ONE or n == ONE:
+        return Identity.new(m * n)
+    return Commutation.new(m, n)
+
+
+def one_plus_exp(e: Expr) -> Expr | None:
+    """u when e is 1 + exp(u) (a broadcast 1 for arrays)."""
+    if isinstance(e, Add) and len(e.args) == 2:
+        one, other = e.args
+        if (isinstance(one, Ones) or (isinstance(one, Const) and one.value == 1)) and (
+            isinstance(other, Func) and other.name == "exp"
+        ):
+            return other.arg
+    return None
+
+
+def transpose_goes_outside(u: Expr) -> bool:
+    """An elementwise function or power of a row, or of a transposed matrix, is written as the
+    transpose of one of a column or a matrix: f(uᵀ) = f(u)ᵀ, f(Aᵀ) = f(A)ᵀ."""
+    if is_row_shape(u.shape):
+        return True
+    return isinstance(u, Transpose) and not (
+        is_row_shape(u.args[0].shape) or is_column_shape(u.args[0].shape))
+
+
+def is_scaled_identity(e: Expr) -> bool:
+    return isinstance(split_scalars(e)[1], Identity)
