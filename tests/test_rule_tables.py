@@ -2,8 +2,14 @@
 
 import pytest
 
-from matcalc.core.expr import Add, MatMul, Mul, Transpose
-from matcalc.core.nodes import NODE_TYPES, Diag, DiagPart, Kron, Sum, Trace, Vec
+from matcalc.core.nodes import NODE_TYPES, Delta
+from matcalc.core.walk import postorder
+from matcalc.rules.differential import differential
+from matcalc.rules.linear import linear_nodes
+from matcalc.rules.read.index import INDEX
+from matcalc.rules.read.jacobian import JACOBIAN
+from matcalc.rules.read.vec import VEC
+from matcalc.rules.simplify import simplify
 from matcalc.numeric.codegen import RULE_TYPES as NUMPY
 from matcalc.printing.latex import LatexPrinter
 from matcalc.printing.text import TextPrinter
@@ -26,5 +32,42 @@ def test_table_covers_every_node_type(name):
     assert not missing, f"{name} has no rule for {missing}"
 
 
-def test_every_node_a_differential_is_linear_through_has_a_cotangent_rule():
-    assert set(PULLBACK) == {Add, Mul, MatMul, Transpose, Trace, Sum, Diag, DiagPart, Kron, Vec}
+from tests.test_rules_numeric import EXAMPLES  # noqa: E402 - examples of every node type
+
+READERS = {"pullback": PULLBACK, "jacobian": JACOBIAN, "vec": VEC, "index": INDEX}
+
+
+def linear_node_types(examples) -> set[type]:
+    """The node types a differential can be linear through, found by the differential table
+    itself: the differential of every example by each of its variables, read for the nodes
+    that depend on the differential (dX itself, a leaf every reader starts from, aside)."""
+    found: set[type] = set()
+    for _, f, variables in examples:
+        for x in variables:
+            df = differential(simplify(f), [x])
+            if df is not None:
+                linear = linear_nodes(df)
+                found |= {type(n) for n in postorder(df) if linear[n]}
+    return found - {Delta}
+
+
+LINEAR = linear_node_types(EXAMPLES)
+
+
+def missing_reader_entries(readers: dict, linear: set[type]) -> dict[str, list[str]]:
+    missing = {name: sorted(t.__name__ for t in linear - set(table))
+               for name, table in readers.items()}
+    return {name: types for name, types in missing.items() if types}
+
+
+def test_every_node_a_differential_is_linear_through_has_an_entry_in_every_reader():
+    assert len(LINEAR) >= 10  # sums, products, transposes, traces, sums of entries, diagonals…
+    assert not missing_reader_entries(READERS, LINEAR)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_reader_coverage_check_fails_when_an_entry_is_removed(reader):
+    for node_type in sorted(LINEAR, key=lambda t: t.__name__):
+        reduced = {**READERS, reader: {k: v for k, v in READERS[reader].items()
+                                       if k is not node_type}}
+        assert missing_reader_entries(reduced, LINEAR) == {reader: [node_type.__name__]}

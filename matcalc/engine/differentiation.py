@@ -16,6 +16,7 @@ from matcalc.engine.layout import (
     Case, Layout, arrange, check_layout, classify, natural_shape, resolve_layout,
 )
 from matcalc.rules.differential import differential
+from matcalc.rules.linear import NOT_APPLICABLE
 from matcalc.rules.pullback import gradient_of, gradients_of
 from matcalc.rules.read.jacobian import derivative_by_scalar, jacobian_of
 from matcalc.rules.read.vec import vec_jacobian_of
@@ -90,9 +91,8 @@ def differentiate(f: Any, wrt: Any, layout: str | None = None,
         if case is Case.SCALAR_BY_ARRAY:
             natural = gradient_of(df, dx)
         elif case is Case.VECTOR_BY_VECTOR:
-            try:
-                natural = jacobian_of(df, dx)  # compact: diagonals, Hadamard products
-            except UnsupportedError:
+            natural = jacobian_of(df, dx)  # compact: diagonals, Hadamard products
+            if natural is NOT_APPLICABLE:
                 natural = vec_jacobian_of(df, dx)  # general: every linear node has a rule
         elif case is Case.VEC:
             natural = vec_jacobian_of(df, dx)

@@ -14,12 +14,17 @@ import sympy
 
 from matcalc.core.expr import Add, Const, Expr, as_expr
 from matcalc.core.nodes import Delta, Symbol
+from matcalc.core.errors import UnsupportedError
 from matcalc.core.shapes import ONE
+from matcalc.core.walk import postorder
 from matcalc.engine.differentiation import differentiate
 from matcalc.engine.layout import Layout
 from matcalc.printing.latex import to_latex
 from matcalc.printing.unicode import to_unicode
-from matcalc.rules.read.index import Index, Term, Translator, collect, contract
+from matcalc.rules.linear import NOT_APPLICABLE
+from matcalc.rules.read.index import (
+    INDEX, Index, Term, Translator, collect, contract, index_composite,
+)  # fmt: skip
 from matcalc.rules.simplify import const, is_zero
 
 FREE = ("i", "j", "k", "l")
@@ -137,6 +142,12 @@ def index_form(f: Any, wrt: Symbol) -> IndexForm:
         return IndexForm(f, x, (), free, tuple(dims.items()))
     translator = Translator(d.differential, Delta.new(x), free[2:])
     raw = translator.terms(d.differential, free[:2])
+    if raw is NOT_APPLICABLE:
+        kinds = sorted({type(n).__name__ for n in postorder(d.differential)
+                        if translator.linear.get(n) and INDEX[type(n)] is index_composite})
+        raise UnsupportedError(
+            f"the index form of {' and '.join(kinds)} is not supported: its entries have "
+            "composite indices; use the Kronecker (vec) form (leave out form='index')")
     dims.update(translator.dims)
     terms = collect([contract(t, {n for n in free if n}, dims) for t in raw])
     return IndexForm(f, x, terms, free, tuple(dims.items()))

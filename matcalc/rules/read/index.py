@@ -12,11 +12,13 @@ from typing import Optional
 
 import sympy
 
-from matcalc.core.errors import UnsupportedError
+from typing import Callable
+
+from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Transpose
-from matcalc.core.nodes import Delta, Diag, DiagPart, Sum, Trace
+from matcalc.core.nodes import Delta, Diag, DiagPart, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE
-from matcalc.rules.linear import linear_nodes
+from matcalc.rules.linear import NOT_APPLICABLE, NotApplicable, linear_nodes
 from matcalc.rules.simplify import const
 
 Index = Optional[str]  # None: an axis of length 1
@@ -55,49 +57,117 @@ class Translator:
             return [(e.args[0], (idx[1], idx[0]))]
         return [(e, idx)]
 
-    def terms(self, e: Expr, idx) -> list[Term]:
+    def terms(self, e: Expr, idx) -> list[Term] | NotApplicable:
+        """The terms of a linear node read with the indices of its two axes, or
+        NOT_APPLICABLE where its entries have no index form (vec, Kronecker products)."""
         if not self.linear.get(e):
             return []
-        if isinstance(e, Delta):
-            deltas = tuple((a, b) for a, b in zip(idx, self.free_x) if a or b)
-            return [Term((), (), deltas)]
-        if isinstance(e, Add):
-            return [t for a in e.args for t in self.terms(a, idx)]
-        if isinstance(e, Transpose):
-            return self.terms(e.args[0], (idx[1], idx[0]))
-        if isinstance(e, Mul):
-            i = next(k for k, a in enumerate(e.args) if self.linear.get(a))
-            lin = e.args[i]
-            others = [a for k, a in enumerate(e.args) if k != i]
-            inner = self.terms(lin, (None, None) if lin.is_scalar else idx)
-            return [self.times(t, [f for a in others for f in self.factor(a, idx)]) for t in inner]
-        if isinstance(e, MatMul):
-            f = e.args
-            cuts = [idx[0]] + [self.fresh(a.cols) for a in f[:-1]] + [idx[1]]
-            i = next(k for k, a in enumerate(f) if self.linear.get(a))
-            others = [pair for k, a in enumerate(f) if k != i
-                      for pair in self.factor(a, (cuts[k], cuts[k + 1]))]
-            return [self.times(t, others) for t in self.terms(f[i], (cuts[i], cuts[i + 1]))]
-        if isinstance(e, Trace):
-            s = self.fresh(e.args[0].rows)
-            return self.terms(e.args[0], (s, s))
-        if isinstance(e, Sum):
-            A = e.args[0]
-            return self.terms(A, (self.fresh(A.rows), self.fresh(A.cols)))
-        if isinstance(e, Diag):
-            return [Term(t.coefficient, t.factors, t.deltas + ((idx[0], idx[1]),))
-                    for t in self.terms(e.args[0], (idx[0], None))]
-        if isinstance(e, DiagPart):
-            return self.terms(e.args[0], (idx[0], idx[0]))
-        raise UnsupportedError(
-            f"the index form of {type(e).__name__} ({e}) is not supported: its entries have "
-            "composite indices; use the Kronecker (vec) form")
+        try:
+            rule = INDEX[type(e)]
+        except KeyError:  # pragma: no cover - the reader-coverage test guards this
+            raise MatcalcError(f"internal: no index rule for {type(e).__name__}") from None
+        return rule(self, e, idx)
+
+    def each(self, pairs) -> list[Term] | NotApplicable:
+        """The terms of several (node, indices) pairs, summed."""
+        out: list[Term] = []
+        for e, idx in pairs:
+            terms = self.terms(e, idx)
+            if terms is NOT_APPLICABLE:
+                return NOT_APPLICABLE
+            out.extend(terms)  # type: ignore[arg-type]
+        return out
 
     @staticmethod
     def times(t: Term, factors) -> Term:
         scalars = tuple(e for e, idx in factors if idx == (None, None))
         arrays = tuple((e, idx) for e, idx in factors if idx != (None, None))
         return Term(t.coefficient + scalars, t.factors + arrays, t.deltas)
+
+
+def _times(terms, factors) -> list[Term] | NotApplicable:
+    if terms is NOT_APPLICABLE:
+        return NOT_APPLICABLE
+    return [Translator.times(t, factors) for t in terms]
+
+
+def index_delta(tr: Translator, e: Delta, idx) -> list[Term]:
+    """dX_{ab} = δ_{ak} δ_{bl} dX_{kl}."""
+    return [Term((), (), tuple((a, b) for a, b in zip(idx, tr.free_x) if a or b))]
+
+
+def index_add(tr: Translator, e: Expr, idx):
+    """(dA + dB)_{ij} = dA_{ij} + dB_{ij}."""
+    return tr.each((a, idx) for a in e.args)
+
+
+def index_transpose(tr: Translator, e: Expr, idx):
+    """(dAᵀ)_{ij} = dA_{ji}."""
+    return tr.terms(e.args[0], (idx[1], idx[0]))
+
+
+def index_mul(tr: Translator, e: Expr, idx):
+    """(P ⊙ dA)_{ij} = P_{ij} dA_{ij}; a scalar factor has no indices."""
+    i = next(k for k, a in enumerate(e.args) if tr.linear.get(a))
+    lin = e.args[i]
+    others = [f for k, a in enumerate(e.args) if k != i for f in tr.factor(a, idx)]
+    return _times(tr.terms(lin, (None, None) if lin.is_scalar else idx), others)
+
+
+def index_matmul(tr: Translator, e: Expr, idx):
+    """(A dX B)_{ij} = Σ_ab A_{ia} dX_{ab} B_{bj}: a product contracts an index."""
+    f = e.args
+    cuts = [idx[0]] + [tr.fresh(a.cols) for a in f[:-1]] + [idx[1]]
+    i = next(k for k, a in enumerate(f) if tr.linear.get(a))
+    others = [pair for k, a in enumerate(f) if k != i
+              for pair in tr.factor(a, (cuts[k], cuts[k + 1]))]
+    return _times(tr.terms(f[i], (cuts[i], cuts[i + 1])), others)
+
+
+def index_trace(tr: Translator, e: Expr, idx):
+    """tr(dA) = Σ_a dA_{aa}: a trace ties two indices."""
+    s = tr.fresh(e.args[0].rows)
+    return tr.terms(e.args[0], (s, s))
+
+
+def index_sum(tr: Translator, e: Expr, idx):
+    """sum(dA) = Σ_ab dA_{ab}."""
+    A = e.args[0]
+    return tr.terms(A, (tr.fresh(A.rows), tr.fresh(A.cols)))
+
+
+def index_diag(tr: Translator, e: Expr, idx):
+    """diag(du)_{ij} = du_i δ_{ij}."""
+    terms = tr.terms(e.args[0], (idx[0], None))
+    if terms is NOT_APPLICABLE:
+        return NOT_APPLICABLE
+    return [Term(t.coefficient, t.factors, t.deltas + ((idx[0], idx[1]),)) for t in terms]
+
+
+def index_diagpart(tr: Translator, e: Expr, idx):
+    """diag(dM)_i = dM_{ii}."""
+    return tr.terms(e.args[0], (idx[0], idx[0]))
+
+
+def index_composite(tr: Translator, e: Expr, idx):
+    """vec and Kronecker products have entries with composite indices: no index form."""
+    return NOT_APPLICABLE
+
+
+#: linear node type -> rule(translator, node, indices) -> terms, or NOT_APPLICABLE
+INDEX: dict[type[Expr], Callable[..., list[Term] | NotApplicable]] = {
+    Delta: index_delta,
+    Add: index_add,
+    Transpose: index_transpose,
+    Mul: index_mul,
+    MatMul: index_matmul,
+    Trace: index_trace,
+    Sum: index_sum,
+    Diag: index_diag,
+    DiagPart: index_diagpart,
+    Kron: index_composite,
+    Vec: index_composite,
+}
 
 
 def contract(t: Term, free: set, dims: dict) -> Term:
