@@ -1,19 +1,23 @@
-"""Hypothesis strategies: random well-shaped expressions, built shape-first.
+"""Hypothesis strategies: random well-shaped expressions, built shape-first, from the tables.
 
 Leaves come from a fixed pool of symbols over the dimensions n, m (distinct sizes in checks).
-Every node type and every elementwise function can appear; functions with a restricted domain
-get arguments inside it (log(1 + u**2), sqrt(1 + u**2), inv of an SPD matrix plus a square),
-and exponentials get bounded arguments so that finite differences stay accurate.
+Every elementwise function in the function table and every one-argument node in the node table
+can be drawn: a function's argument is mapped into its domain (from the entry's Interval), and a
+node's argument has the kind its spec row names (square, vector, any), made positive definite
+where the row says so (inv, det, logdet).  The binary and leaf nodes are listed here.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 from hypothesis import strategies as st
 
 import matcalc as mc
-from matcalc.core.expr import Func
+from matcalc.core.expr import Const, Func
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.nodes import NODE_TYPES, Unary
 
 n, m = mc.dims("n m")
 SHAPES = {
@@ -28,16 +32,21 @@ POOL = {
     "nm": [mc.matrix("V", n, m)],
     "mm": [mc.matrix("B", m)],
 }
-P = mc.matrix("P", n, spd=True)
+SPD = {"nn": mc.matrix("P", n, spd=True), "mm": mc.matrix("Q", m, spd=True)}
 TRANSPOSED = {"s": "s", "n": None, "m": None, "nn": "nn", "mn": "nm", "nm": "mn", "mm": "mm"}
-SMOOTH = ["tanh", "sin", "cos", "sigmoid", "softplus"]
-KINKED = ["relu", "abs"]
+#: the keys an argument kind of a spec row admits
+ARGUMENT_KEYS = {"any": ["n", "m", "nn", "mn", "nm", "mm"], "square": ["nn", "mm"],
+                 "vector": ["n", "m"]}
+#: node types drawn only where a placeholder is meant (derivations), never in a random expression
+PLACEHOLDERS = {"Delta", "Differential", "Partial"}
 
 
 def leaf(key: str):
     options = list(POOL[key])
     if key == "s":
-        options += [mc.core.expr.Const.new(2), mc.core.expr.Const.new(-0.5)]
+        options += [Const.new(2), Const.new(-0.5)]
+    else:
+        options += [mc.zeros(*SHAPES[key]) + POOL[key][0]]  # a zero that simplifies away
     if key == "nn":
         options += [mc.eye(n)]
     if key in ("n", "m"):
@@ -52,6 +61,49 @@ def _key_of_shape(rows, cols):
     return None
 
 
+def in_domain(name: str, a):
+    """f(a) with a mapped into f's domain, read off the function table, and kept within
+    a few units, so that finite differences stay accurate: mid + half-width · sin(a) on a
+    bounded domain, low + ½ + a² on one bounded below, 2 sin(a) on the real line."""
+    domain = FUNCTIONS[name].domain
+    lo, hi = domain.low, domain.high
+    if math.isfinite(lo) and math.isfinite(hi):
+        arg = (lo + hi) / 2 + 0.45 * (hi - lo) * mc.sin(a)
+    elif math.isfinite(lo):
+        arg = lo + 0.5 + a**2
+    elif math.isfinite(hi):
+        arg = hi - 0.5 - a**2
+    else:
+        arg = 2 * mc.sin(a)
+    return Func.new(name, arg)
+
+
+def _result_key(result: str, arg_key: str) -> str | None:
+    return {"scalar": "s", "same": arg_key,
+            "diagonal": {"n": "nn", "m": "mm"}.get(arg_key),
+            "diagonal part": {"nn": "n", "mm": "m"}.get(arg_key)}.get(result)
+
+
+def _operation(cls, arg_key: str):
+    def build(a):
+        if cls.spec.definite_argument:
+            a = SPD[arg_key] + a @ a.T / 10
+        return cls.new(a)
+
+    return build
+
+
+def operation_options(key: str, sub) -> list:
+    """Every one-argument node whose row gives a result of shape ``key``."""
+    out = []
+    for cls in NODE_TYPES:
+        if issubclass(cls, Unary) and cls.spec.argument:
+            for arg_key in ARGUMENT_KEYS[cls.spec.argument]:
+                if _result_key(cls.spec.result, arg_key) == key:
+                    out.append(st.builds(_operation(cls, arg_key), sub(arg_key)))
+    return out
+
+
 @functools.lru_cache(maxsize=None)
 def exprs(key: str, depth: int):
     if depth <= 0:
@@ -64,12 +116,10 @@ def exprs(key: str, depth: int):
         st.builds(lambda a, b: a - b, sub(key), sub(key)),
         st.builds(lambda c, a: c * a, sub("s"), sub(key)),
         st.builds(lambda a, b: a * b, sub(key), sub(key)),
-        st.builds(lambda f, a: Func.new(f, a), st.sampled_from(SMOOTH + KINKED), sub(key)),
-        st.builds(lambda a: mc.exp(mc.sin(a)), sub(key)),
-        st.builds(lambda a: mc.log(1 + a**2), sub(key)),
-        st.builds(lambda a: mc.sqrt(1 + a**2), sub(key)),
+        st.builds(in_domain, st.sampled_from(sorted(FUNCTIONS)), sub(key)),
         st.builds(lambda a: a**2, sub(key)),
         st.builds(lambda a, b: a / (1 + b**2), sub(key), sub("s")),
+        *operation_options(key, sub),
     ]
     t = TRANSPOSED[key]
     if t is not None:
@@ -84,27 +134,13 @@ def exprs(key: str, depth: int):
             options.append(st.builds(lambda a, b: a @ b, sub(left), sub(right)))
     if key == "s":
         options += [
-            st.builds(mc.sum, sub("mn")),
-            st.builds(mc.sum, sub("n")),
-            st.builds(mc.tr, sub("nn")),
-            st.builds(mc.norm2, sub("n")),
-            st.builds(mc.norm2, sub("mn")),
-            st.builds(mc.logsumexp, sub("n")),
-            st.builds(lambda a: mc.det(mc.eye(n) + a @ a.T / 10), sub("nn")),
-            st.builds(lambda a: mc.logdet(P + a @ a.T), sub("nn")),
             st.builds(lambda a, b: mc.sum(mc.kron(a, b)), sub("n"), sub("m")),
+            # vec and the commutation matrix: K₍ₘ,ₙ₎ vec(W) = vec(Wᵀ)
+            st.builds(lambda a, b: mc.vec(a).T @ mc.commutation(m, n) @ mc.vec(b),
+                      sub("nm"), sub("mn")),
         ]
     if key == "n":
-        options += [
-            st.builds(mc.softmax, sub("n")),
-            st.builds(mc.diag, sub("nn")),
-            st.builds(lambda a, b: mc.diag(a) @ b, sub("n"), sub("n")),
-        ]
-    if key == "nn":
-        options += [
-            st.builds(mc.diag, sub("n")),
-            st.builds(lambda a: mc.inv(P + a @ a.T), sub("nn")),
-        ]
+        options.append(st.builds(lambda a, b: mc.diag(a) @ b, sub("n"), sub("n")))
     return st.one_of(*options)
 
 

@@ -92,3 +92,35 @@ def test_every_acceptance_result_checks_numerically(s, layout):
     for f, x in cases:
         report = mc.check(f, x, layout)
         assert report.ok, str(report)
+
+
+n, m = mc.dims("n m")
+x, a = mc.vector("x", n), mc.vector("a", n)
+y = mc.vector("y", m)
+A = mc.matrix("A", m, n)
+
+
+# regression: the gradient of kron(x, y)ᵀkron(x, y) by x or by y was not 2(yᵀy)x or 2(xᵀx)y
+def test_gradient_of_a_kron_of_vectors_by_either_factor():
+    f = mc.kron(x, y).T @ mc.kron(x, y)
+    assert mc.diff(f, y) == mc.simplify(2 * (x.T @ x) * y)
+    assert mc.diff(f, x) == mc.simplify(2 * (y.T @ y) * x)
+    assert all(mc.check(f, v, layout).ok for v in (x, y) for layout in mc.LAYOUTS)
+
+
+# regression: sums did not cancel or collect after distributing (cross-entropy, -(x + a) + a + x)
+def test_sums_that_cancel_or_collect_after_distributing():
+    s = mc.sigmoid(A @ x)
+    bce = mc.sum(y * mc.log(s) + (1 - y) * mc.log(1 - s))
+    assert mc.diff(bce, x) == mc.simplify(A.T @ (y - s))
+    assert mc.simplify(-(x + a) + a + x) == mc.zeros(n)
+    assert mc.simplify(1 - (1 - x)) == x
+    assert mc.simplify(mc.diag(x) + mc.diag(a)) == mc.diag(mc.simplify(x + a))
+
+
+# regression: an all-negative sum in a product kept its minus signs, −(…)(−… − …)K
+def test_an_all_negative_sum_in_a_product_gives_its_sign_to_the_front():
+    Z, A = mc.matrix("Z", n), mc.matrix("A", n)
+    H = mc.hessian(mc.tr(mc.inv(Z) @ A), Z)
+    assert "-" not in str(H), str(H)  # (Z⁻¹ ⊗ Z⁻ᵀ)(AZ⁻¹ ⊗ I + I ⊗ AᵀZ⁻ᵀ)K, not −(…)(−… − …)K
+    assert mc.check(mc.gradient(mc.tr(mc.inv(Z) @ A), Z), Z, "numerator").ok

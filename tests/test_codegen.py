@@ -2,8 +2,10 @@
 
 import numpy as np
 import pytest
+import sympy
 
 import matcalc as mc
+from matcalc.core.expr import Const
 from matcalc.numeric.codegen import Generated, generate
 
 n, m = mc.dims("n m")
@@ -111,3 +113,97 @@ def test_numbers_are_numbers_and_negations_are_minus_signs_in_generated_code():
     v = 1 / (1 + np.exp(-(Wv @ xv)))
     np.testing.assert_allclose(mc.lambdify(mc.jacobian(s, x))(W=Wv, x=xv),
                                (v * (1 - v))[:, None] * Wv, rtol=1e-12)
+
+
+y = mc.vector("y", n)
+rng12 = np.random.default_rng(12)
+xv3, yv3, Av3 = rng12.standard_normal(3), rng12.standard_normal(3), rng12.standard_normal((3, 3))
+
+
+def sig(u):
+    return 1 / (1 + np.exp(-u))
+
+
+# regression: the minus of a sum starting with a negated term (-x + y) spread over the whole sum
+def test_a_sum_starting_with_a_negated_term_keeps_its_signs_inside_a_function():
+    e = mc.sum(mc.sigmoid(y - x))  # written -x + y: the minus belongs to x alone
+    assert mc.lambdify(e)(x=xv3, y=yv3) == pytest.approx(sig(yv3 - xv3).sum())
+    e = mc.sum(mc.sigmoid(-1 - x * y))
+    assert mc.lambdify(mc.simplify(e))(x=xv3, y=yv3) == pytest.approx(sig(-1 - xv3 * yv3).sum())
+    assert mc.check(mc.sum(mc.sigmoid(x - 1) ** 2), x).ok
+    source = mc.codegen(mc.sum(mc.sigmoid(x - 1) ** 2), wrt=[x])
+    value, grad = _function(source, "f_and_grad")(x=xv3)
+    s = sig(xv3 - 1)
+    np.testing.assert_allclose(grad[:, 0], 2 * s * s * (1 - s))
+
+
+# regression: generated code lost the sign of (-3)**2 and could not evaluate sqrt(2)
+def test_negative_numbers_keep_their_sign_under_a_power_and_irrational_constants_evaluate():
+    e = Const.new(-3) ** 2 * mc.sum(x)  # not simplified: lambdify runs it as built
+    assert mc.lambdify(e)(x=xv3) == pytest.approx(9 * xv3.sum())
+    assert mc.lambdify(x.T @ x * sympy.sqrt(2))(x=xv3) == pytest.approx(np.sqrt(2) * xv3 @ xv3)
+    e = mc.sum(x) * mc.tr(mc.eye(n)) ** sympy.Rational(1, 2)
+    assert mc.lambdify(mc.simplify(e))(x=xv3) == pytest.approx(np.sqrt(3) * xv3.sum())
+
+
+# regression: generated code could not evaluate step of a number
+def test_step_of_a_number_evaluates():
+    assert mc.lambdify(mc.step(Const.new(2)) * mc.sum(x))(x=xv3) == pytest.approx(xv3.sum())
+    assert mc.lambdify(mc.simplify(mc.step(mc.tr(mc.eye(n))) * mc.sum(x)))(x=xv3) == \
+        pytest.approx(xv3.sum())
+
+
+# regression: 1×1 factors (diag(2), tr(A), a norm) inside or ending a product did not evaluate
+def test_one_by_one_factors_anywhere_in_a_product_evaluate():
+    t = float(np.trace(Av3))
+    assert np.allclose(mc.lambdify(x @ mc.diag(2))(x=xv3)[:, 0], 2 * xv3)
+    assert np.allclose(mc.lambdify(mc.kron(x, y) @ mc.tr(A))(x=xv3, y=yv3, A=Av3)[:, 0],
+                       np.kron(xv3, yv3) * t)
+    assert np.allclose(mc.lambdify(x.T @ mc.kron(2, A))(x=xv3, A=Av3), 2 * xv3 @ Av3)
+    assert mc.lambdify(mc.det(mc.vec(Const.new(2))))() == pytest.approx(2)
+    chain = A
+    for _ in range(12):
+        chain = chain @ A
+    e = chain @ x @ mc.tr(A) @ mc.norm2(x)
+    expected = np.linalg.matrix_power(Av3, 13) @ xv3 * t * np.linalg.norm(xv3)
+    np.testing.assert_allclose(mc.lambdify(e)(A=Av3, x=xv3)[:, 0], expected, rtol=1e-10)
+
+
+# regression: generated code let names shadow its own (f, float, np, lambda) or bad function names
+def test_names_the_generated_code_cannot_use_are_refused_or_avoided():
+    assert mc.lambdify(mc.sum(mc.vector("f", n)))(f=xv3) == pytest.approx(xv3.sum())
+    with pytest.raises(mc.MatcalcError, match="'float' would hide"):
+        mc.lambdify(mc.scalar("float") ** 2)
+    for bad in ("np", "lambda", "_expect"):
+        with pytest.raises(mc.MatcalcError, match="dimension"):
+            mc.lambdify(mc.sum(mc.vector("v", mc.dims(bad))))
+    for bad in ("np", "my f", "def"):
+        with pytest.raises(mc.MatcalcError, match="function name"):
+            mc.codegen(mc.sum(x), name=bad)
+    with pytest.raises(mc.MatcalcError, match="also a symbol's name"):
+        mc.codegen(mc.sum(x), name="x")
+
+
+# regression: the generated code of a sum of 3000 terms did not compile
+def test_wide_sums_compile():
+    terms = [mc.vector(f"v{i}", n) for i in range(3000)]
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    arrays = {f"v{i}": np.full(3, 1.0) for i in range(3000)}
+    np.testing.assert_allclose(mc.lambdify(mc.sum(total))(**arrays), 9000.0)
+
+
+# regression: generated code computed a shared product (A @ x) more than once
+def test_every_shared_product_is_computed_once():
+    Ax = A @ x
+    source = mc.codegen(mc.sum(mc.tanh(Ax)) + mc.sum(mc.exp(Ax)) + mc.sum(Ax))
+    assert source.count("(A @ x)") == 1
+
+
+# regression: f_and_grad dropped a variable the simplified results no longer mention
+def test_f_and_grad_takes_every_variable_even_one_the_results_lost():
+    source = mc.codegen(mc.sum(y) + 0 * mc.sum(A @ x), wrt=[A, x, y])
+    assert "def f_and_grad(A, x, y):" in source
+    value, gA, gx, gy = _function(source, "f_and_grad")(A=Av3, x=xv3, y=yv3)
+    assert value == pytest.approx(yv3.sum()) and not gA.any() and not gx.any()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
+from matcalc.numeric import check as check_module
 
 n, m, p = mc.dims("n m p")
 x, y = mc.vector("x", n), mc.vector("y", m)
@@ -162,3 +163,48 @@ def test_bad_names_and_dimensions():
 def test_expressions_have_no_truth_value():
     with pytest.raises(mc.MatcalcError, match="truth value"):
         bool(x.T @ x)
+
+
+def _with_wrong_result(monkeypatch, wrong):
+    real = check_module.differentiate
+
+    def fake(f, w, layout="denominator", structure="unstructured"):
+        import dataclasses
+
+        return dataclasses.replace(real(f, w, layout, structure), result=wrong)
+
+    monkeypatch.setattr(check_module, "differentiate", fake)
+
+
+# regression: mc.check passed a derivative missing its transpose (inv(X) for inv(X).T)
+def test_check_catches_a_missing_transpose_under_inv_det_and_logdet(monkeypatch):
+    _with_wrong_result(monkeypatch, mc.inv(X))  # the right answer is inv(X).T
+    assert not mc.check(mc.logdet(X), X).ok
+
+
+# regression: mc.check passed a zero gradient of a function with tiny values
+def test_check_catches_a_zero_gradient_of_a_small_function(monkeypatch):
+    _with_wrong_result(monkeypatch, mc.zeros(n))
+    assert not mc.check(1e-7 * mc.sum(mc.exp(x)), x).ok
+
+
+# regression: mc.check failed a right derivative of a function with a large value (rounding)
+def test_check_passes_a_right_derivative_of_a_large_function():
+    report = mc.check(x.T @ x + 1e8, x)
+    assert report.ok and "rounding" in report.detail
+
+
+# regression: mc.check failed a saturated derivative and called a vanishing one plainly ok
+def test_check_is_not_fooled_by_a_saturated_or_a_vanishing_derivative():
+    e = mc.parse("sum(log(sigmoid(10*W*x)))")
+    W = next(s for s in e.free_symbols() if s.name == "W")
+    report = mc.check(e, W)
+    assert report.ok and report.max_rel_error < 1e-6
+    tiny = mc.check(1e-30 * mc.sum(mc.exp(x)), x)
+    assert "vanishes to the rounding error" in tiny.detail  # said, not hidden behind "ok"
+
+
+# regression: mc.check failed the right derivative of a steep function (tan(100x))
+def test_check_passes_a_steep_function():
+    e = mc.parse("sum(tan(100*x))")
+    assert mc.check(e, next(iter(e.free_symbols()))).ok

@@ -6,6 +6,7 @@ import pytest
 import matcalc as mc
 from matcalc.numeric.check import _evaluate
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
+from tests.test_vec import SIZES, jacobian_by_differences, point
 
 n, m = mc.dims("n m")
 x, w = mc.vector("x", n), mc.vector("w", n)
@@ -114,3 +115,73 @@ def test_second_order_names_are_fresh_and_a_constant_has_a_zero_derivation():
     zero = mc.derive(mc.tr(A), x)
     assert zero.result == mc.diff(mc.tr(A), x) and zero.steps[-1].rule.name == "no dependence"
     assert names
+
+
+p = mc.dims("p")
+P = mc.matrix("P", n, spd=True)
+Y = mc.matrix("Y", n, p)
+
+
+def _plain(e, mapping):
+    from matcalc.rules.simplify import substitute
+
+    return substitute(e, mapping)
+
+
+# regression: a Hessian by a declared symmetric matrix came from the gradient simplified with Sᵀ = S
+@pytest.mark.parametrize("f,first,second", [
+    (mc.tr(S @ S), S, S),
+    (mc.logdet(P), P, P),
+    (mc.tr(Y.T @ S @ Y), Y, S),
+    (mc.tr(Y.T @ S @ Y), S, Y),
+    (mc.tr(mc.inv(P) @ mc.matrix("A", n)), P, P),
+], ids=["tr(SS)", "logdet P", "mixed (Y, S)", "mixed (S, Y)", "tr(P⁻¹A)"])
+def test_hessian_by_a_declared_symmetric_matrix_is_unstructured_both_times(f, first, second):
+    # the gradient simplified with Sᵀ = S holds only for symmetric perturbations; the Hessian
+    # must be the derivative entry by entry, like every other derivative by default
+    H = mc.hessian(f, first, second)
+    plain = {v: mc.matrix(v.name, *v.shape) for v in {first, second}}
+    # at a point with the declared properties, against differences that move every entry
+    # of the plain variable on its own
+    inputs = point(f, H, seed=6)
+    G = mc.gradient(_plain(f, plain), plain[first])
+    expected = jacobian_by_differences(G, plain[second], inputs)
+    got = _evaluate(mc.lambdify(H), inputs, SIZES)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    if first is second:
+        d = mc.derive(f, first, order=2)
+        assert d.result is H
+
+
+# regression: mixed Hessians of a scalar and a matrix did not follow the vec convention
+def test_mixed_hessians_with_a_scalar_follow_the_vec_convention():
+    s = mc.scalar("s")
+    f = s * mc.tr(X.T @ X)
+    assert mc.hessian(f, X, s) == mc.simplify(2 * mc.vec(X))
+    assert mc.hessian(f, s, X) == mc.simplify(2 * mc.vec(X).T)
+    inputs = point(f, seed=4)
+    got = mc.lambdify(mc.hessian(f, s, X))(**{k: inputs[k] for k in ("X",)})
+    np.testing.assert_allclose(got, 2 * inputs["X"].reshape(1, -1, order="F"))
+
+
+# regression: check_hessian and hessian --check checked the simplified gradient (2I), not H (2K)
+def test_check_hessian_checks_the_hessian_itself_also_for_a_symmetric_variable():
+    f = mc.tr(S @ S)
+    report = mc.check_hessian(f, S)
+    assert report.ok and report.derivative == str(mc.hessian(f, S)) == "2 * commutation(n, n)"
+    s = mc.scalar("s")
+    g = s * mc.tr(X.T @ X)
+    assert all(mc.check_hessian(g, a, b).ok for a, b in ((X, s), (s, X), (X, X)))
+    from tests.test_cli import run
+
+    out = run("hessian", "tr(S*S)", "--wrt", "S", "--var", "S: matrix(n, n) symmetric",
+              "--check", check_exit=0).stdout
+    assert "2K₍ₙ,ₙ₎" in out and "derivative      2 * commutation(n, n)" in out
+
+
+# regression: the Hessian of norm2(𝟏𝟏ᵀ diag(z) F) by z raised UnsupportedError
+def test_jacobians_the_compact_reader_cannot_read_come_from_the_vec_rules():
+    z, F = mc.vector("z", 2), mc.matrix("F", 2, n)
+    f = mc.norm2(mc.ones(2, 2) @ mc.diag(z) @ F)
+    mc.hessian(f, z)  # once UnsupportedError
+    assert mc.check(mc.gradient(f, z), z, "numerator").ok

@@ -172,3 +172,32 @@ def test_fuzzed_text_only_ever_raises_matcalc_errors(text):
         return
     assert isinstance(result, mc.Expr)
     str(result)  # and the result prints
+
+
+x = mc.vector("x", n)
+
+
+# regression: 1./x, a scalar divided elementwise by an array, did not parse
+def test_elementwise_division_of_a_scalar_by_an_array():
+    assert str(mc.parse("sum(1./x)")) == "sum(1 / x)" and mc.parse("sum(1./x)") == mc.sum(1 / x)
+    assert mc.parse("a./x").shape[1] == 1
+
+
+# regression: errors found while building (1e999, the keyword lambda) had no position or no hint
+def test_build_errors_point_at_their_position_and_keywords_are_named():
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse("x'*x*1e999")
+    assert err.value.position == 5 and "finite" in err.value.message
+    with pytest.raises(mc.ParseError, match="'lambda' is a Python keyword.*write lam") as err:
+        mc.parse("lambda*x")
+    assert err.value.position == 0
+
+
+# regression: x^T and x’ did not parse, and trace(A) or a misnamed symbol got no suggestion
+def test_paper_spellings_and_suggestions():
+    assert mc.parse("x^T*A*x") == mc.parse("x'*A*x")
+    assert mc.parse("x’*A*x") == mc.parse("x'*A*x")
+    with pytest.raises(mc.ParseError, match="did you mean tr"):
+        mc.parse("trace(A)")
+    with pytest.raises(mc.ParseError, match="names must agree"):
+        mc.parse("x'*x", {"x": mc.vector("q", n)})

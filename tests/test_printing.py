@@ -90,3 +90,60 @@ def test_rich_renders_expressions_and_reports():
     console.print(mc.check(x.T @ A @ x, x))
     out = buf.getvalue()
     assert "(A + Aᵀ)x" in out and "check ok" in out
+
+
+c = mc.scalar("c")
+y = mc.vector("y", m)
+Xmn = mc.matrix("X", m, n)
+
+
+# regression: the printers dropped numeric factors and their signs (x * 2, x * (-1), 1/2)
+def test_printers_keep_every_number_and_sign():
+    assert str(x * 2) == "x * 2"
+    assert str(x * (-1)) == "x * (-1)"
+    assert str(mc.norm2(x) ** 2 * 0.5) == "norm2(x)**2 * (1/2)"
+    assert "-1" in mc.latex(x * (-c)) and "−1" in mc.unicode(x * (-c))
+
+
+# regression: the unicode printer dropped the brackets of a numerator
+def test_unicode_division_brackets_its_numerator():
+    assert mc.unicode(mc.diff(mc.norm2(x - a), x)) == "(−a + x)/‖−a + x‖₂"
+    assert mc.unicode((x + a) / c) == "(x + a)/c"
+
+
+# regression: a scalar broadcast over a vector in a sum did not print as a plain number
+def test_broadcast_scalars_print_as_numbers_in_sums():
+    assert str(x - c) == "x - c"
+    assert mc.unicode(x - 2 * c) == "x − 2c"
+    assert str(1 - m * mc.softmax(y)) == "1 - m * softmax(y)"
+
+
+# regression: the text of relu's derivative, step(x), did not rebuild the expression
+def test_relu_derivative_text_rebuilds():
+    g = mc.diff(mc.sum(mc.relu(x)), x)
+    assert str(g) == "step(x)"
+    assert eval(str(g), {"step": mc.step, "x": x}) == g
+
+
+# regression: x_hat did not print as x̂, and (X⁻¹)∘² printed like a matrix power
+def test_decorated_names_in_latex_and_unicode():
+    xh = mc.vector("x_hat", n)
+    assert mc.latex(xh) == r"\hat{x}" and mc.unicode(xh) == "x̂"
+    assert mc.unicode(mc.inv(X) ** 2) == "(X⁻¹)∘²"  # elementwise, not a matrix power
+
+
+# regression: the unicode printer garbled a row of ones, a leading fraction and (xᵀy)/a
+def test_unicode_rows_of_ones_and_fractions():
+    N = mc.dims("N")
+    G = mc.matrix("G", N, m)
+    assert mc.unicode(mc.ones(N).T @ G) == "𝟏ᵀG"
+    X = mc.matrix("X", n)
+    assert mc.unicode(mc.diff(mc.det(X) ** 0.5, X)).startswith("(1/2)")
+    y, a = mc.vector("y", n), mc.scalar("a")
+    assert mc.unicode((x.T @ y) / a) == "(xᵀy)/a"
+
+
+# regression: a compound size in a subscript (I_(n²)) printed like a nested subscript
+def test_sizes_in_subscripts_are_never_read_as_nested_subscripts():
+    assert mc.unicode(mc.kron(mc.eye(n**2), Xmn)) == "I_(n²) ⊗ X"
+    assert mc.unicode(mc.kron(mc.eye(n), Xmn)) == "Iₙ ⊗ X"

@@ -7,10 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import matcalc as mc
+from matcalc.core.expr import Func
+from matcalc.core.functions import FUNCTIONS
+from matcalc.core.nodes import NODE_TYPES
+from matcalc.core.walk import postorder
 from matcalc.numeric.check import _evaluate
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
-from matcalc.core.walk import postorder
-from tests.strategies import exprs, problems
+from tests.strategies import PLACEHOLDERS, exprs, problems
 
 # CI runs 200 fixed examples per property; MATCALC_STRESS=N runs N fresh random ones.
 _STRESS = int(os.environ.get("MATCALC_STRESS", "0"))
@@ -98,3 +101,19 @@ def test_hessian_matches_differences_of_the_gradient_and_is_symmetric(f, name):
     inputs = sample_inputs(f, symbols, sizes, seed=5)
     value = _evaluate(mc.lambdify(H), inputs, sizes)
     np.testing.assert_allclose(value, value.T, rtol=1e-8, atol=1e-8)
+
+
+def test_the_strategies_draw_every_node_type_and_every_function():
+    seen: set[str] = set()
+
+    @settings(max_examples=1500, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.sampled_from(["s", "n", "nn", "mn"]).flatmap(lambda k: exprs(k, 3)))
+    def draw(e):
+        for node in postorder(e):
+            seen.add(f"function {node.name}" if isinstance(node, Func) else type(node).__name__)
+
+    draw()
+    wanted = ({t.__name__ for t in NODE_TYPES} - PLACEHOLDERS - {"Func"}
+              | {f"function {name}" for name in FUNCTIONS})
+    assert not wanted - seen, f"never drawn: {sorted(wanted - seen)}"

@@ -20,7 +20,7 @@ from matcalc.rules.simplify import CANONICAL as SIMPLIFY
 
 TABLES = {
     "differential": DIFFERENTIAL, "simplify": SIMPLIFY,
-    "numpy": set(NUMPY) | {t for t in NODE_TYPES if t.__name__ in ("Delta", "Partial")},
+    "numpy": set(NUMPY) | {t for t in NODE_TYPES if t.__name__ in ("Delta", "Differential", "Partial")},
     "text": TextPrinter().table(), "latex": LatexPrinter().table(),
     "unicode": UnicodePrinter().table(),
 }

@@ -63,3 +63,20 @@ def test_structure_is_not_for_diagonal_matrices_and_reports_say_which_check_ran(
     with pytest.raises(mc.MatcalcError, match="not diagonal"):
         mc.diff(x.T @ D @ a, D, structure="symmetric")
     assert "symmetric]" in str(mc.check(x.T @ S @ a, S, structure="symmetric")).splitlines()[0]
+
+
+B = mc.matrix("B", n)
+D = mc.matrix("D", n, diagonal=True)
+
+
+# regression: a symmetric or diagonal variable got a structured, not entry-by-entry, derivative
+def test_structured_variables_get_the_unstructured_derivative():
+    assert mc.diff(x.T @ S @ a, S) == x @ a.T
+    assert mc.diff(mc.tr(S.T @ B), S) == B
+    assert mc.diff(x.T @ D @ a, D) == x @ a.T
+    assert mc.diff(x.T @ S @ x, x) == mc.simplify(2 * S @ x)  # properties still simplify
+    for f, v in [(x.T @ S @ a, S), (mc.tr(S.T @ B), S), (x.T @ mc.inv(P) @ a, P),
+                 (x.T @ D @ a, D), (mc.logdet(P), P)]:
+        for layout in mc.LAYOUTS:
+            assert mc.check(f, v, layout).ok
+            assert mc.derive(f, v, layout).result == mc.diff(f, v, layout)

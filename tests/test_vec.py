@@ -251,3 +251,56 @@ def test_check_compares_an_index_form_with_differences_as_a_4d_array():
     report = mc.check(A @ X @ B, X, form="index")
     assert report.ok and report.layout == "index form" and report.shape == (5, 6, 3, 4)  # p×q by m×n
     assert "A_ik B_lj" in str(report)
+
+
+# regression: the index form read a repeated summed index as a dimension factor
+def test_a_repeated_summed_index_is_not_a_dimension_factor():
+    x, A, C = mc.vector("x", n), mc.matrix("A", m, n), mc.matrix("C", m)
+    for f in (mc.tr(mc.hadamard(mc.diag(A @ x), C)), mc.tr(mc.tanh(mc.diag(A @ x)))):
+        assert mc.check(f, x, form="index").ok
+
+
+# regression: index forms with many summed indices ran out of index names
+def test_index_forms_with_many_summed_indices_have_names_for_all():
+    C = mc.matrix("C", n, p)
+    G = X @ X.T @ X @ C
+    F = mc.inv(G @ G.T + mc.eye(m)) @ X
+    form = mc.diff(F, X, form="index")
+    inputs = point(F, seed=5)
+    got = mc.lambdify(form)(**inputs)
+    np.testing.assert_allclose(got, differences_4d(F, X, inputs), rtol=1e-5, atol=1e-6)
+
+
+# regression: the index form's LaTeX of a subscripted name (W1) had a double subscript
+def test_index_form_latex_of_subscripted_names_has_no_double_subscript():
+    W1, W2, Z = mc.matrix("W1", m, n), mc.matrix("W2", p, m), mc.matrix("Z", n, p)
+    form = mc.diff(mc.tanh(W2 @ mc.tanh(W1 @ Z)), W1, form="index")
+    assert "_{1}_" not in form.latex() and r"{W_{1}}_{kl}" in form.latex()
+    assert str(form).startswith("∂F_ij/∂W₁_kl = ")
+    assert mc.latex(form) == form.latex() and mc.unicode(form) == str(form)
+    with pytest.raises(mc.MatcalcError, match="mc.lambdify"):
+        mc.codegen(form)
+
+
+# regression: the index form did not bracket compound factors ((XB)_…) nor collect equal terms
+def test_index_form_brackets_compound_factors_and_collects_equal_terms():
+    B = mc.matrix("B", n, p)
+    assert "(XB)_" in str(mc.diff(mc.sigmoid(X @ B) * (X @ B), X, form="index"))
+    assert str(mc.diff(mc.diag(X @ X.T), X, form="index")) == "∂F_i/∂X_kl = 2 X_il δ_ik"
+
+
+# regression: gradients through vec(X) did not come back as the matrices they are
+def test_gradients_through_vec_read_as_the_matrices_they_are():
+    assert mc.diff(mc.vec(X).T @ mc.vec(X), X) == mc.simplify(2 * X)
+    assert mc.diff(mc.sum(mc.vec(X)), X) == mc.ones(3, 4).__class__.new(X.shape)
+    assert str(mc.hessian(mc.vec(X).T @ mc.vec(X), X)) == "2 * eye(m*n)"
+
+
+# regression: mc.check and mc.codegen did not use mc.diff's default layout (numerator here)
+def test_check_and_codegen_use_the_default_layout_of_diff():
+    A, B = mc.matrix("A", p, mc.dims("m")), mc.matrix("B", n, p)
+    report = mc.check(A @ X @ B, X)
+    assert report.ok and report.layout == "numerator"
+    assert "np.kron(B.T, A)" in mc.codegen(A @ X @ B, wrt=X)
+    with pytest.raises(mc.MatcalcError, match="unknown form"):
+        mc.check(A @ X @ B, X, form="bogus")

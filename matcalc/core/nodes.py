@@ -78,6 +78,21 @@ class Delta(Expr):
         return self.params[0]
 
 
+class Differential(Expr):
+    """d(e): the differential of an expression, not yet taken.  A leaf that derivations show
+    while they expand a differential rule by rule; it never reaches a result."""
+
+    __slots__ = ()
+
+    @classmethod
+    def new(cls, e: Expr) -> "Differential":
+        return cls._make((), (e,), e.shape)  # type: ignore[return-value]
+
+    @property
+    def of(self) -> Expr:
+        return self.params[0]
+
+
 class Identity(Expr):
     __slots__ = ()
 
@@ -172,7 +187,7 @@ class Det(Unary):
     spec = NodeSpec(
         "det", latex=r"\det", unicode="det", numpy="np.linalg.det({})", numpy_scalar="{}",
         sympy=lambda node, X: sympy.Determinant(X), sympy_scalar=_same,
-        argument="square", result="scalar", public="det",
+        argument="square", result="scalar", definite_argument=True, public="det",
         doc="The determinant of a square matrix.")
 
 
@@ -183,7 +198,8 @@ class LogDet(Unary):
     spec = NodeSpec(
         "logdet", latex=r"\log\det", unicode="log det", numpy="_logdet({})",
         numpy_scalar="np.log({})", sympy=lambda node, X: sympy.log(sympy.Determinant(X)),
-        sympy_scalar=sympy.log, argument="square", result="scalar", public="logdet",
+        sympy_scalar=sympy.log, argument="square", result="scalar", definite_argument=True,
+        public="logdet",
         doc="log det X, for det X > 0.")
 
 
@@ -192,7 +208,8 @@ class Inverse(Unary):
     spec = NodeSpec(
         "inv", numpy="np.linalg.inv({})", numpy_scalar="(1.0 / {})",
         sympy=lambda node, X: sympy.Inverse(X), sympy_scalar=lambda s: 1 / s,
-        argument="square", result="same", public="inv", doc="The inverse of a square matrix.")
+        argument="square", result="same", definite_argument=True, public="inv",
+        doc="The inverse of a square matrix.")
 
 
 class Sum(Unary):
@@ -321,8 +338,8 @@ class Commutation(Expr):
 
 #: every node type; a test checks that each rule table covers all of them
 NODE_TYPES: tuple[type[Expr], ...] = (
-    Symbol, Delta, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func, Transpose,
-    Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart, Softmax, LogSumExp, Kron,
+    Symbol, Delta, Differential, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func,
+    Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart, Softmax, LogSumExp, Kron,
     Partial, Vec, Commutation,
 )  # fmt: skip
 

@@ -169,5 +169,8 @@ class NodeSpec:
     sympy_scalar: Optional[Callable[[Any], Any]] = None
     argument: str = ""
     result: str = ""
+    #: the argument must be a matrix with a positive determinant (inv, det, logdet): numeric
+    #: checks draw it positive definite
+    definite_argument: bool = False
     public: str = ""
     doc: str = ""

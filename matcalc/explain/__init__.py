@@ -8,13 +8,16 @@ from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
 from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import as_expr
-from matcalc.core.nodes import Partial, Symbol
+from matcalc.core.expr import Expr, as_expr
+from matcalc.core.nodes import (
+    Det, Diag, DiagPart, Inverse, Kron, LogDet, Partial, Symbol, Trace, Vec,
+)  # fmt: skip
+from matcalc.core.walk import postorder
 from matcalc.rules.simplify import substitute
-from matcalc.engine.layout import Case
+from matcalc.engine.layout import Case, Layout
 from matcalc.explain.backprop import backprop_derivation
 from matcalc.explain.chain import chain_derivation
-from matcalc.explain.forward import forward_derivation
+from matcalc.explain.differential import differential_derivation
 
 
 def _properties_back(f, wrt: Symbol, layout: str, result, inner: Derivation) -> Derivation:
@@ -33,12 +36,12 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
         # unstructured, as hessian is (the gradient simplified with Sᵀ = S is not
         # differentiable entry by entry)
         inner = _second_order(substitute(as_expr(f), plain), plain[wrt])
-        return _properties_back(as_expr(f), wrt, "numerator", H, inner)
-    first = derive(f, wrt, "denominator")
+        return _properties_back(as_expr(f), wrt, Layout.NUMERATOR, H, inner)
+    first = derive(f, wrt, Layout.DENOMINATOR)
     x = first.wrt
     # names of their own: the second half's intermediates are g₁, g₂, … (h₁, h₂, … are the
     # first half's), and the Hessian's name is free in f
-    second = derive(first.result, x, "numerator", _prefix="g")
+    second = derive(first.result, x, Layout.NUMERATOR, _prefix="g")
     gradient_name = second.steps[0].lhs  # what the second derivation calls the gradient
     taken = {s.name for s in as_expr(f).free_symbols()}
     hessian_name = Symbol.new(next(nm for nm in ("H", "H2", "Hf", "Hess") if nm not in taken),
@@ -51,7 +54,7 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
         *second.steps[1:],
         Step(STEP_RULES["hessian_result"], hessian_name, H),
     )
-    return Derivation(as_expr(f), x, "numerator", steps, H)
+    return Derivation(as_expr(f), x, Layout.NUMERATOR, steps, H)
 
 
 def derive(f: Any, wrt: Any, layout: str | None = None, *,
@@ -76,10 +79,20 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     if plain:  # unstructured, as diff is
         inner = derive(substitute(f, plain), plain[d.wrt], d.layout, _prefix=_prefix)
         return _properties_back(f, d.wrt, d.layout, d.result, inner)
-    if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR):
+    if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR) and _is_a_network(d.canonical):
         return backprop_derivation(f, d.wrt, d.layout, d.result, prefix=_prefix)
     if d.case is Case.VECTOR_BY_VECTOR:
         chained = chain_derivation(d, _prefix)
         if chained is not None:
             return chained
-    return forward_derivation(d)
+    return differential_derivation(d)
+
+
+#: nodes of matrix calculus proper: where a function contains one, its derivation is the
+#: differential taken rule by rule (Magnus–Neudecker), not a backward pass through gates
+MATRIX_FUNCTIONS = (Trace, Det, LogDet, Inverse, Diag, DiagPart, Kron, Vec)
+
+
+def _is_a_network(f: Expr) -> bool:
+    """A composition of gates (sums, products, activations, norms): read as a backward pass."""
+    return not any(isinstance(n, MATRIX_FUNCTIONS) for n in postorder(f))

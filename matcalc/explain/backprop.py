@@ -14,14 +14,16 @@ from collections import Counter
 from typing import Optional
 
 from matcalc.engine.derivation import STEP_RULES, Derivation, Rule, Step
-from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Pow, Transpose
 from matcalc.core.nodes import (
-    Delta, Det, Diag, DiagPart, Inverse, Kron, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
+    Delta, Det, Diag, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
     Symbol, Trace,
 )  # fmt: skip
 from matcalc.engine.differentiation import differentiate
-from matcalc.engine.layout import Case, arrange
+from matcalc.engine.layout import Case, Layout, arrange
+from matcalc.rules import records
 from matcalc.rules.differential import differential
+from matcalc.rules.records import combine
 from matcalc.rules.linear import inner
 from matcalc.rules.pullback import gradient_of
 from matcalc.core.functions import FUNCTIONS
@@ -90,7 +92,7 @@ def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter,
     return named
 
 
-def _occurrences(e: Expr, s: Symbol) -> int:
+def occurrences(e: Expr, s: Symbol) -> int:
     """How many times ``s`` appears in ``e`` written as a tree (e is one local definition)."""
     counts: dict[Expr, int] = {}
     for node in postorder(e):
@@ -113,57 +115,20 @@ def _split_uses(e: Expr, s: Symbol) -> tuple[Expr, list[Symbol]]:
     return simplify(walk(e)), copies
 
 
-def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> Expr:
-    """⟨G, d g⟩ pulled back to ds: the contribution of one use to ∂L/∂s."""
-    dg = differential(definition, [s])
+def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
+    """⟨G, d g⟩ pulled back to ds: the contribution of one use to ∂L/∂s, and the record of the
+    differential rules that fired on the way from g down to s (in backward-pass words)."""
+    fired: list = []
+    dg = differential(definition, [s], fired)
+    rule = combine([BACKWARD_WORDS.get(r, r) for _, r in reversed(fired)]) if fired else \
+        STEP_RULES["zero"]
     if dg is None or is_zero(dg):
-        return zero(s.shape)
-    return gradient_of(inner(cotangent, dg), Delta.new(s))
+        return zero(s.shape), rule
+    return gradient_of(inner(cotangent, dg), Delta.new(s)), rule
 
 
-def rule_for(definition: Expr, s: Symbol) -> Rule:
-    """The rule a reader knows for the use of ``s`` in ``definition``."""
-    parent = next((n for n in postorder(definition) if s in n.args), None)
-    root = definition
-    if isinstance(root, Func) and isinstance(root.arg, MatMul) and parent is root.arg:
-        return STEP_RULES["layer"] if s.cols == ONE else STEP_RULES["weight_layer"]
-    if isinstance(parent, Transpose) and s.cols == ONE:
-        user = next((n for n in postorder(definition) if parent in n.args), None)
-        if isinstance(user, MatMul) and any(isinstance(a, Ones) for a in user.args):
-            return STEP_RULES["bias"]
-        if isinstance(user, MatMul) and user.is_scalar:
-            return STEP_RULES["linear_form"]
-    if isinstance(parent, MatMul):
-        if isinstance(root, Trace):
-            return STEP_RULES["trace"]
-        if parent.args[-1] is s and s.cols == ONE:
-            return STEP_RULES["linear_form"] if parent.is_scalar else STEP_RULES["linear"]
-        if s.cols != ONE and s.rows != ONE and len(parent.args) == 2:
-            rows = parent.args[-1].cols != ONE  # Y = XW with samples as rows
-            if parent.args[0] is s:
-                return STEP_RULES["linear_rows"] if rows else STEP_RULES["weight"]
-            return STEP_RULES["weight_rows"] if rows else STEP_RULES["linear"]
-        return STEP_RULES["linear"]
-    if isinstance(parent, Func):
-        return STEP_RULES["activation_rows"] if s.cols != ONE else STEP_RULES["activation"]
-    if isinstance(parent, Pow) and isinstance(root, Pow) and isinstance(root.base, Norm2):
-        return STEP_RULES["squared_norm"]
-    if isinstance(parent, Norm2) and isinstance(root, Pow):
-        return STEP_RULES["squared_norm"]
-    table = {
-        Add: "add", Pow: "power", Norm2: "norm", Trace: "trace_rule", Det: "det",
-        LogDet: "logdet", Inverse: "inverse", Sum: "sum", Softmax: "softmax",
-        LogSumExp: "logsumexp", Transpose: "transpose", Diag: "diag", DiagPart: "diag",
-        Kron: "kron",
-    }
-    if isinstance(parent, Mul):
-        others = [a for a in parent.args if a is not s]
-        return STEP_RULES["scale"] if s.is_scalar or all(a.is_scalar for a in others) \
-            else STEP_RULES["hadamard_product"]
-    for cls, key in table.items():
-        if isinstance(parent, cls):
-            return STEP_RULES[key]
-    return STEP_RULES["backprop"]
+#: a differential rule as a backward pass says it: linearity is the add gate
+BACKWARD_WORDS = {records.LINEARITY: records.ADD_GATE}
 
 
 def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
@@ -216,7 +181,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     targets = [*consumers, x]
     for target in targets:
         contributions: list[Expr] = []
-        uses_by = {u: _occurrences(definitions[u], target) for u in order
+        uses_by = {u: occurrences(definitions[u], target) for u in order
                    if u is not target and u in definitions}
         users = [u for u, k in uses_by.items() if k]
         for user in users:
@@ -226,12 +191,11 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
                 loss, target.name, target.shape, via=user.name)
             if k > 1:
                 split, copies = _split_uses(d, target)
-                parts = [substitute(vjp(split, c, cot_of(user)), {c2: target for c2 in copies})
+                parts = [substitute(vjp(split, c, cot_of(user))[0], {c2: target for c2 in copies})
                          for c in copies]
                 contributions.append(_copy_gate(steps, lhs, parts, d))
                 continue
-            contribution = vjp(d, target, cot_of(user))
-            rule = rule_for(d, target)
+            contribution, rule = vjp(d, target, cot_of(user))
             before = _local_form(d, target, cot_of(user))
             if before is not None and before is not contribution:
                 steps.append(Step(rule, lhs, before, part=d))
@@ -261,11 +225,11 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     lhs_x = grad_symbol(x)
     if gradient is not values.get(x):
         steps.append(Step(STEP_RULES["substitute"], lhs_x, gradient))
-    denominator = result if layout != "numerator" else arrange(
-        Case.SCALAR_BY_ARRAY, result, "numerator")
+    denominator = result if layout is not Layout.NUMERATOR else arrange(
+        Case.SCALAR_BY_ARRAY, result, Layout.NUMERATOR)
     if denominator is not gradient:
         steps.append(Step(STEP_RULES["simplify"], lhs_x, denominator))
-    if layout == "numerator":  # (∂L/∂x)ᵀ in the denominator notation used above
+    if layout is Layout.NUMERATOR:  # (∂L/∂x)ᵀ in the denominator notation used above
         steps.append(Step(STEP_RULES["transpose_layout"], Transpose.new(lhs_x), result,
                           before=denominator))
     return Derivation(f, x, layout, tuple(steps), result)
@@ -274,7 +238,7 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 def _copy_gate(steps: list[Step], lhs: Expr, parts: list[Expr], part: Expr | None = None) -> Expr:
     """Fan-out: the contributions of several uses, shown summed, then collected."""
     total = simplify(Add.new(*parts))
-    steps.append(Step(STEP_RULES["copy"], lhs, Add.new(*parts), part=part))
+    steps.append(Step(records.COPY, lhs, Add.new(*parts), part=part))
     steps.append(Step(STEP_RULES["collect"], lhs, total))
     return total
 
@@ -290,7 +254,7 @@ def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
         return MatMul.new(Diag.new(slope), cot, c_transpose(h))
     if s.cols != ONE or d.cols != ONE or d.is_scalar:
         return None
-    local = differentiate(d, s, "denominator").result
+    local = differentiate(d, s, Layout.DENOMINATOR).result
     if cot.is_scalar:
         return Mul.new(cot, local)
     return MatMul.new(*(local.args if isinstance(local, MatMul) else (local,)), cot)

@@ -14,10 +14,13 @@ from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.differentiation import Differentiation, differentiate
 from matcalc.core.expr import Expr, Func, MatMul, Transpose
 from matcalc.core.nodes import Partial, Symbol
-from matcalc.engine.layout import Case, arrange
+from matcalc.engine.layout import Case, Layout, arrange, other_layout
+from matcalc.engine.layout import chain_layout as chain_layout_of
+from matcalc.rules.differential import differential
+from matcalc.rules.records import combine
 from matcalc.rules.simplify import c_matmul, simplify, substitute
 from matcalc.core.shapes import ONE
-from matcalc.explain.backprop import _occurrences, depends, fresh_names, rule_for
+from matcalc.explain.backprop import BACKWARD_WORDS, depends, fresh_names, occurrences
 
 
 def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
@@ -28,12 +31,12 @@ def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
     node = f
     while node is not x:
         inputs = [a for a in node.args if dep.get(a)]
-        if len(inputs) != 1 or _occurrences(node, inputs[0]) != 1:
+        if len(inputs) != 1 or occurrences(node, inputs[0]) != 1:
             return None
         child = inputs[0]
         if isinstance(node, Func) and isinstance(child, MatMul):
             deep = [a for a in child.args if dep.get(a)]
-            if len(deep) == 1 and child.args[-1] is deep[0] and _occurrences(child, deep[0]) == 1:
+            if len(deep) == 1 and child.args[-1] is deep[0] and occurrences(child, deep[0]) == 1:
                 child = deep[0]  # a whole layer Φ(W h)
         if node.cols != ONE or child.cols != ONE:
             return None
@@ -48,7 +51,7 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
     f, x, layout = d.canonical, d.wrt, d.layout
     # mixed layout takes Jacobians as in numerator layout (its gradients are columns, which
     # do not compose by the chain rule), so its chain is the numerator one
-    chain_layout = "denominator" if layout == "denominator" else "numerator"
+    chain_layout = chain_layout_of(layout)
     layers = _layers(f, x)
     if not layers or len(layers) < 2:
         return None
@@ -78,19 +81,19 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
         return Partial.new(sym(out).name, sym(inp).name, case_shape.shape)
 
     pairs = list(zip(chain_nodes[1:], chain_nodes[:-1]))  # (output, input), input side first
-    ordered = pairs if chain_layout == "denominator" else pairs[::-1]
+    ordered = pairs if chain_layout is Layout.DENOMINATOR else pairs[::-1]
     lhs = partial(f, x)
-    rule = STEP_RULES["chain"] if chain_layout == "denominator" else STEP_RULES["chain_numerator"]
+    rule = STEP_RULES["chain"] if chain_layout is Layout.DENOMINATOR else STEP_RULES["chain_numerator"]
     steps.append(Step(rule, lhs, MatMul.new(*(partial(o_, i_) for o_, i_ in ordered))))
     local: dict[tuple[Expr, Expr], Expr] = {}
     for out, inp in ordered:
         definition_ = definition(out)
         value = differentiate(definition_, sym(inp), chain_layout).result
         local[(out, inp)] = value
-        rule = rule_for(definition_, sym(inp))
-        if chain_layout != "denominator":
-            rule = STEP_RULES.get(next((k + "_numerator" for k, r in STEP_RULES.items() if r is rule),
-                                  ""), rule)
+        fired: list = []
+        differential(definition_, [sym(inp)], fired)
+        rule = combine([BACKWARD_WORDS.get(r, r) for _, r in reversed(fired)]).in_layout(
+            chain_layout is Layout.NUMERATOR)
         steps.append(Step(rule, partial(out, inp), value, part=definition_))
     factors = []
     for out, inp in ordered:
@@ -108,7 +111,7 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
     steps.append(Step(STEP_RULES["substitute"], lhs, expanded))
     if expanded is not d.result:
         steps.append(Step(STEP_RULES["simplify"], lhs, d.result))
-    other = "numerator" if chain_layout == "denominator" else "denominator"
+    other = other_layout(chain_layout)
     other_result = simplify(arrange(Case.VECTOR_BY_VECTOR, d.natural, other))
     steps.append(Step(STEP_RULES["transpose_layout"], Transpose.new(lhs), other_result,
                       before=d.result))

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from matcalc.core.version import __version__
+from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.report import run
 
 EXAMPLES = """examples:
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("expr", help="the expression, e.g. \"x'*A*x\" or \"x.T @ A @ x\"")
         p.add_argument("--wrt", action="append", required=True, metavar="NAME",
                        help="the variable to differentiate by (repeat for several)")
-        p.add_argument("--layout", choices=["denominator", "numerator", "mixed"],
+        p.add_argument("--layout", choices=LAYOUTS,
                        default=None, help="the layout convention (default: denominator; "
                        "for a matrix by a matrix, the vec convention d vec F/d vec Xᵀ)")
         p.add_argument("--var", action="append", default=[], metavar="SPEC",

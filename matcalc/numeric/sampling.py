@@ -14,7 +14,7 @@ import numpy as np
 import sympy
 
 from matcalc.core.expr import Expr, Func, Pow, Transpose
-from matcalc.core.nodes import dimension_symbols, Det, Inverse, LogDet, Symbol
+from matcalc.core.nodes import Symbol, Unary, dimension_symbols
 from matcalc.core.spec import REAL, Interval
 from matcalc.core.walk import postorder
 
@@ -63,7 +63,7 @@ def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interv
             under = positive
         elif isinstance(node, Pow) and not (node.exponent.is_Integer and node.exponent > 0):
             under = positive
-        elif isinstance(node, (Inverse, Det, LogDet)):
+        elif isinstance(node, Unary) and node.spec.definite_argument:
             under = definite
         if under is None:
             continue

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
-from matcalc.core.nodes import NODE_TYPES, Commutation, Delta, Identity, Kron, Partial, Symbol, Unary, Zero
+from matcalc.core.nodes import NODE_TYPES, Commutation, Delta, Differential, Identity, Kron, Partial, Symbol, Unary, Zero
 from matcalc.core.walk import fold
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised
@@ -53,6 +53,7 @@ class Printer:
             Ones: self.ones, Zero: self.zero, Add: self.add, Mul: self.mul, MatMul: self.matmul,
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Kron: self.kron,
             Partial: self.partial, Commutation: self.commutation,
+            Differential: self.differential_of,
         }  # fmt: skip
 
     def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
@@ -61,6 +62,11 @@ class Printer:
             if cls not in rules and issubclass(cls, Unary):
                 rules[cls] = self.operation
         return rules
+
+    def differential_of(self, node: Differential, kids: list[Printed]) -> Printed:
+        """d(e), an expression's differential not yet taken (in derivations)."""
+        inner = self.print_node(node.of)
+        return Printed(f"d{self.lparen}{inner.text}{self.rparen}", ATOM)
 
     def operation(self, node: Unary, kids: list[Printed]) -> Printed:
         """A one-argument node, as its spec row writes it."""

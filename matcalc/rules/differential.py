@@ -2,28 +2,33 @@
 
 ``differential(f, wrt)`` returns df, an expression linear in the differentials ``Delta(x)`` of
 the variables in ``wrt``, built from canonical pieces.  No rule knows about layouts: reading the
-derivative off df is ``rules.identify``'s job.
+derivative off df is the readers' job (``rules.pullback``, ``rules.read``).  Each rule carries
+the record of the identity it applies (``rules.records``), and ``differential(..., fired=[])``
+reports which rules fired.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.nodes import (
-    Commutation, Delta, Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
+    Commutation, Delta, Det, Differential, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
     Norm2, Partial, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
-from matcalc.core.functions import FUNCTIONS
+from matcalc.core.rule import Rule
+from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import fold
+from matcalc.rules import records
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_func, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum,
     c_trace, c_transpose, c_vec, const, simplify,
 )  # fmt: skip
 
 D = Optional[Expr]  # None stands for a zero differential
-Rule = Callable[[Expr, list[D]], D]
+RuleFunction = Callable[[Expr, list[D]], D]
 
 
 def _sum(parts: list[D]) -> D:
@@ -31,7 +36,7 @@ def _sum(parts: list[D]) -> D:
     return c_add(parts) if parts else None
 
 
-def _product_rule(build: Callable[[list[Expr]], Expr]) -> Rule:
+def _product_rule(build: Callable[[list[Expr]], Expr]) -> RuleFunction:
     def rule(node: Expr, d: list[D]) -> D:
         args = list(node.args)
         return _sum([build(args[:i] + [di] + args[i + 1:]) for i, di in enumerate(d) if di is not None])
@@ -39,11 +44,11 @@ def _product_rule(build: Callable[[list[Expr]], Expr]) -> Rule:
     return rule
 
 
-def _linear(build: Callable[[Expr], Expr]) -> Rule:
+def _linear(build: Callable[[Expr], Expr]) -> RuleFunction:
     return lambda node, d: None if d[0] is None else build(d[0])
 
 
-def _chain(local: Callable[[Expr, Expr], Expr]) -> Rule:
+def _chain(local: Callable[[Expr, Expr], Expr]) -> RuleFunction:
     """Rules of the form d g(U) = L(U, dU) with L linear in dU."""
     return lambda node, d: None if d[0] is None else local(node, d[0])
 
@@ -99,48 +104,99 @@ def _leaf(node: Expr, d: list[D]) -> D:
     return None
 
 
-#: node type -> rule(node, differentials of its args) -> differential of the node
-DIFFERENTIALS: dict[type[Expr], Rule] = {
-    Symbol: _leaf,  # handled by the driver: dX for a variable, 0 otherwise
-    Delta: _leaf,
-    Const: _leaf,
-    Identity: _leaf,
-    Ones: _leaf,
-    Zero: _leaf,
-    Partial: _leaf,
-    Commutation: _leaf,
-    Add: lambda node, d: _sum(d),
-    Mul: _product_rule(c_mul),
-    MatMul: _product_rule(c_matmul),
-    Kron: _product_rule(lambda a: c_kron(a[0], a[1])),
-    Pow: _chain(d_pow),
-    Func: _chain(d_func),
-    Transpose: _linear(c_transpose),
-    Trace: _linear(c_trace),
-    Sum: _linear(c_sum),
-    Diag: _linear(c_diag),
-    DiagPart: _linear(c_diagpart),
-    Vec: _linear(c_vec),
-    Det: _chain(d_det),
-    LogDet: _chain(d_logdet),
-    Inverse: _chain(d_inverse),
-    Norm2: _chain(d_norm2),
-    Norm1: _chain(d_norm1),
-    Softmax: _chain(d_softmax),
-    LogSumExp: _chain(d_logsumexp),
+@dataclass(frozen=True)
+class DifferentialRule:
+    """A differential rule and the record of the identity it applies: a fixed record, or a
+    function of the node and its arguments' differentials that says which case applied."""
+
+    apply: Callable[[Expr, list[D]], D]
+    record: Optional[Callable[[Expr, list[D]], Optional[Rule]]] = None
+
+    def __call__(self, node: Expr, d: list[D]) -> D:
+        return self.apply(node, d)
+
+
+def _fixed(record: Rule) -> Callable[[Expr, list[D]], Rule]:
+    return lambda node, d: record
+
+
+def _varying(d: list[D]) -> list[int]:
+    return [i for i, di in enumerate(d) if di is not None]
+
+
+def _mul_record(node: Expr, d: list[D]) -> Rule:
+    varying = _varying(d)
+    others = [a for i, a in enumerate(node.args) if i not in varying]
+    if len(varying) == 1 and all(a.is_scalar for a in others):
+        return records.SCALE
+    return records.HADAMARD_PRODUCT if not node.is_scalar else records.PRODUCT
+
+
+def _leaf_rule() -> DifferentialRule:
+    return DifferentialRule(_leaf)
+
+
+#: node type -> the rule giving its differential from its arguments' differentials, with its record
+DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
+    Symbol: _leaf_rule(),  # handled by the driver: dX for a variable, 0 otherwise
+    Delta: _leaf_rule(),
+    Differential: _leaf_rule(),
+    Const: _leaf_rule(),
+    Identity: _leaf_rule(),
+    Ones: _leaf_rule(),
+    Zero: _leaf_rule(),
+    Partial: _leaf_rule(),
+    Commutation: _leaf_rule(),
+    Add: DifferentialRule(lambda node, d: _sum(d), _fixed(records.LINEARITY)),
+    Mul: DifferentialRule(_product_rule(c_mul), _mul_record),
+    MatMul: DifferentialRule(_product_rule(c_matmul),
+                             lambda node, d: records.matmul_record(node.args, _varying(d))),
+    Kron: DifferentialRule(_product_rule(lambda a: c_kron(a[0], a[1])),
+                           _fixed(records.KRON_PRODUCT)),
+    Pow: DifferentialRule(_chain(d_pow), _fixed(records.POWER)),
+    Func: DifferentialRule(_chain(d_func), lambda node, d: records.function_record(
+        node.name, records.shape_kind(*node.shape))),
+    Transpose: DifferentialRule(_linear(c_transpose), _fixed(records.TRANSPOSE)),
+    Trace: DifferentialRule(_linear(c_trace), _fixed(records.TRACE)),
+    Sum: DifferentialRule(_linear(c_sum), _fixed(records.SUM)),
+    Diag: DifferentialRule(_linear(c_diag), _fixed(records.DIAG)),
+    DiagPart: DifferentialRule(_linear(c_diagpart), _fixed(records.DIAG)),
+    Vec: DifferentialRule(_linear(c_vec), _fixed(records.VEC)),
+    Det: DifferentialRule(_chain(d_det), _fixed(records.DET)),
+    LogDet: DifferentialRule(_chain(d_logdet), _fixed(records.LOGDET)),
+    Inverse: DifferentialRule(_chain(d_inverse), _fixed(records.INVERSE)),
+    Norm2: DifferentialRule(_chain(d_norm2), _fixed(records.NORM)),
+    Norm1: DifferentialRule(_chain(d_norm1), _fixed(records.NORM1)),
+    Softmax: DifferentialRule(_chain(d_softmax), _fixed(records.SOFTMAX)),
+    LogSumExp: DifferentialRule(_chain(d_logsumexp), _fixed(records.LOGSUMEXP)),
 }
 
 
-def differential(f: Expr, wrt: list[Symbol]) -> D:
-    """df for canonical ``f``: linear in ``Delta(x)`` for x in ``wrt``; None when df = 0."""
+Fired = list[tuple[Expr, Rule]]
+
+
+def record_of(node: Expr, d: list[D]) -> Optional[Rule]:
+    """The record of the rule that gives d(node) from its arguments' differentials ``d``."""
+    rule = DIFFERENTIALS[type(node)]
+    return None if rule.record is None else rule.record(node, d)
+
+
+def differential(f: Expr, wrt: list[Symbol], fired: Optional[Fired] = None) -> D:
+    """df for canonical ``f``: linear in ``Delta(x)`` for x in ``wrt``; None when df = 0.
+    With a list ``fired``, each node whose differential is not 0 appends (node, the record
+    of the rule that gave it), children before parents."""
     variables = set(wrt)
 
     def rule(node: Expr, d: list[D]) -> D:
         if isinstance(node, Symbol):
             return Delta.new(node) if node in variables else None
         try:
-            return DIFFERENTIALS[type(node)](node, d)
+            entry = DIFFERENTIALS[type(node)]
         except KeyError:  # pragma: no cover - the rule-table test guards this
             raise MatcalcError(f"internal: no differential rule for {type(node).__name__}")
+        out = entry.apply(node, d)
+        if fired is not None and out is not None and entry.record is not None:
+            fired.append((node, entry.record(node, d)))
+        return out
 
     return fold(f, rule)

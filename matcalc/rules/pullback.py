@@ -7,13 +7,15 @@ several places (a copy gate) are summed first.  One rule per linear node type.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from matcalc.core.errors import MatcalcError
+from matcalc.core.rule import Rule
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
 from matcalc.core.nodes import Delta, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import is_column_shape
 from matcalc.core.walk import postorder
+from matcalc.rules import records
 from matcalc.rules.linear import inner, linear_factor, linear_nodes, the_linear_arg
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_kron, c_matmul, c_mul, c_transpose, c_vec, const,
@@ -26,11 +28,22 @@ from matcalc.rules.simplify.kronecker import kron_shuffle, unvec
 Pull = Callable[[Expr, Expr, dict], list[tuple[Expr, Expr]]]
 
 
+def carries(record: Rule) -> Callable[[Pull], Pull]:
+    """Attach the record of the identity a cotangent rule applies."""
+    def attach(rule: Pull) -> Pull:
+        rule.record = record  # type: ignore[attr-defined]
+        return rule
+
+    return attach
+
+
+@carries(records.PULL_ADD)
 def pull_add(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """Add gate: d(A + B) = dA + dB passes G to every term."""
     return [(t, G) for t in node.args if linear[t]]
 
 
+@carries(records.PULL_MUL)
 def pull_mul(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨G, P ⊙ dA⟩ = ⟨G ⊙ P, dA⟩; for a scalar dA broadcast over an array, ⟨G, P⟩ dA."""
     A, P = linear_factor(node, linear)
@@ -39,6 +52,7 @@ def pull_mul(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     return [(A, inner(G, P))]
 
 
+@carries(records.PULL_MATMUL)
 def pull_matmul(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨G, L dA R⟩ = ⟨Lᵀ G Rᵀ, dA⟩ (linear propagation: ∂(Wx)/∂x = Wᵀ)."""
     i = the_linear_arg(node, linear)
@@ -52,33 +66,39 @@ def pull_matmul(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     return [(node.args[i], c_matmul(parts))]
 
 
+@carries(records.PULL_TRANSPOSE)
 def pull_transpose(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨G, dAᵀ⟩ = ⟨Gᵀ, dA⟩."""
     return [(node.args[0], c_transpose(G))]
 
 
+@carries(records.PULL_TRACE)
 def pull_trace(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """g tr(dA) = ⟨g I, dA⟩."""
     A = node.args[0]
     return [(A, c_mul([G, Identity.new(A.rows)]))]
 
 
+@carries(records.PULL_SUM)
 def pull_sum(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """g sum(dA) = ⟨g 1, dA⟩."""
     A = node.args[0]
     return [(A, G if A.is_scalar else c_mul([G, Ones.new(A.shape)]))]
 
 
+@carries(records.PULL_DIAG)
 def pull_diag(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨G, diag(dv)⟩ = ⟨diag(G), dv⟩."""
     return [(node.args[0], c_diagpart(G))]
 
 
+@carries(records.PULL_DIAG)
 def pull_diagpart(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨g, diag(dM)⟩ = ⟨diag(g), dM⟩."""
     return [(node.args[0], c_diag(G))]
 
 
+@carries(records.PULL_KRON)
 def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """For vectors a ∈ Rⁿ, b ∈ Rᵖ: a ⊗ b = (Iₙ ⊗ b) a = (a ⊗ Iₚ) b.  For matrices, through
     vec(A ⊗ B) = T (vec A ⊗ vec B) = T (vec A ⊗ I) vec B = T (I ⊗ vec B) vec A."""
@@ -96,6 +116,7 @@ def pull_kron(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     return [(b, unvec(g, b.rows, b.cols))]
 
 
+@carries(records.PULL_VEC)
 def pull_vec(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     """⟨g, vec(dA)⟩ = ⟨unvec(g), dA⟩."""
     A = node.args[0]
@@ -117,8 +138,10 @@ PULLBACK: dict[type[Expr], Pull] = {
 }
 
 
-def gradients_of(df: Expr, deltas: list[Delta]) -> dict[Delta, Expr]:
-    """For a scalar df linear in the deltas: {dX: G} with df = Σ ⟨G, dX⟩."""
+def gradients_of(df: Expr, deltas: list[Delta], fired: Optional[list] = None
+                 ) -> dict[Delta, Expr]:
+    """For a scalar df linear in the deltas: {dX: G} with df = Σ ⟨G, dX⟩.  With a list
+    ``fired``, each rule applied appends (node, its record), from df down to the deltas."""
     if not df.is_scalar:
         raise MatcalcError("internal: gradients_of needs a scalar differential")
     linear = linear_nodes(df)
@@ -127,7 +150,10 @@ def gradients_of(df: Expr, deltas: list[Delta]) -> dict[Delta, Expr]:
     for node in reversed(postorder(df)):
         if node not in pending:
             continue
-        G = c_add(pending.pop(node))  # copy gate: the uses of a node sum their gradients
+        uses = pending.pop(node)
+        G = c_add(uses)  # copy gate: the uses of a node sum their gradients
+        if fired is not None and len(uses) > 1:
+            fired.append((node, records.COPY))
         if isinstance(node, Delta):
             found[node] = G
             continue
@@ -137,6 +163,8 @@ def gradients_of(df: Expr, deltas: list[Delta]) -> dict[Delta, Expr]:
             raise MatcalcError(
                 f"internal: differential is not linear through {type(node).__name__}"
             ) from None
+        if fired is not None:
+            fired.append((node, rule.record))  # type: ignore[attr-defined]
         for arg, cot in rule(node, G, linear):
             pending.setdefault(arg, []).append(cot)
     return {d: found.get(d, c_mul([const(0), d])) for d in deltas}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 
 from matcalc.core.expr import Const, Expr, Mul, Ones
-from matcalc.core.nodes import Delta, Identity, Symbol, Zero
+from matcalc.core.nodes import Delta, Differential, Identity, Symbol, Zero
 from matcalc.core.walk import cached_fold
 
 _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()
@@ -20,11 +20,13 @@ def _lead_rule(node: Expr, child_leads: list[str]) -> str:
         return node.name
     if isinstance(node, Delta):
         return node.var.name + "~"  # dX sorts right after X
+    if isinstance(node, Differential):
+        return lead(node.of) + "~"
     if isinstance(node, (Const, Identity, Ones, Zero)):
         return ""
-    for lead in child_leads:
-        if lead:
-            return lead
+    for child_lead in child_leads:
+        if child_lead:
+            return child_lead
     return ""
 
 

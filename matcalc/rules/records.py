@@ -1,0 +1,173 @@
+"""The records of the differential and pullback rules: what a reader calls each identity.
+
+A differential rule names the identity it applied for the node it met: the product rule says
+whether it propagated through a weight matrix (∂(Wx)/∂x = Wᵀ), gave a weight gradient, or read
+rows as samples (Y = XW), because it knows which factor varied; an elementwise function names
+itself.  The engine collects these records as the rules fire, and derivations print them.
+A record may carry its numerator-layout wording (``numerator``), for the chain rule's Jacobians.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from matcalc.core.rule import Rule
+from matcalc.core.shapes import ONE
+from matcalc.core.spec import FUNCTIONS
+
+LINEARITY = Rule("linearity", "d(A + B) = dA + dB", r"d(A + B) = dA + dB")
+ADD_GATE = Rule("add gate", "∂(a + b)/∂a = I", r"\frac{\partial (a + b)}{\partial a} = I")
+PRODUCT = Rule("product rule", "d(AB) = dA B + A dB", r"d(AB) = dA\,B + A\,dB")
+HADAMARD_PRODUCT = Rule("Hadamard product rule", "d(A ⊙ B) = dA ⊙ B + A ⊙ dB",
+                        r"d(A \odot B) = dA \odot B + A \odot dB")
+SCALE = Rule("scalar multiple", "d(c A) = c dA", r"d(c A) = c\, dA")
+KRON_PRODUCT = Rule("Kronecker product rule", "d(A ⊗ B) = dA ⊗ B + A ⊗ dB",
+                    r"d(A \otimes B) = dA \otimes B + A \otimes dB")
+LINEAR = Rule("linear propagation", "∂(Wx)/∂x = Wᵀ",
+              r"\frac{\partial (W x)}{\partial x} = W^{\top}",
+              numerator=Rule("linear propagation, numerator layout", "∂(Wx)/∂x = W",
+                             r"\frac{\partial (W x)}{\partial x} = W"))
+LINEAR_FORM = Rule("linear form", "∂(aᵀx)/∂x = a",
+                   r"\frac{\partial (a^{\top} x)}{\partial x} = a")
+WEIGHT = Rule("weight gradient: an outer product", "∂L/∂W = δ xᵀ for Wx",
+              r"\frac{\partial L}{\partial W} = \delta x^{\top}")
+LINEAR_ROWS = Rule("linear layer, rows as samples", "Y = XW: ∂L/∂X = G Wᵀ",
+                   r"Y = X W:\ \frac{\partial L}{\partial X} = G W^{\top}")
+WEIGHT_ROWS = Rule("weight gradient, rows as samples", "Y = XW: ∂L/∂W = Xᵀ G",
+                   r"Y = X W:\ \frac{\partial L}{\partial W} = X^{\top} G")
+BIAS = Rule("bias gradient: the column sums", "Y = XW + 𝟏bᵀ: ∂L/∂b = Gᵀ𝟏",
+            r"Y = X W + \mathbf{1} b^{\top}:\ \frac{\partial L}{\partial b} = G^{\top} \mathbf{1}")
+LAYER = Rule("layer", "∂Φ(Wh)/∂h = Wᵀ diag(Φ′(Wh))",
+             r"\frac{\partial \Phi(W h)}{\partial h} = W^{\top} \operatorname{diag}(\Phi'(W h))",
+             numerator=Rule("layer, numerator layout", "∂Φ(Wh)/∂h = diag(Φ′(Wh)) W",
+                            r"\frac{\partial \Phi(W h)}{\partial h} = "
+                            r"\operatorname{diag}(\Phi'(W h))\, W"))
+WEIGHT_LAYER = Rule("weight gradient of a layer", "∂L/∂W = (δ ⊙ Φ′(Wh)) hᵀ",
+                    r"\frac{\partial L}{\partial W} = (\delta \odot \Phi'(W h))\, h^{\top}")
+POWER = Rule("power rule", "d(U^∘k) = k U^∘(k−1) ⊙ dU",
+             r"d(U^{\circ k}) = k\, U^{\circ (k-1)} \odot dU")
+SQUARED_NORM = Rule("squared norm", "∂‖r‖²/∂r = 2r",
+                    r"\frac{\partial \lVert r \rVert_2^2}{\partial r} = 2 r")
+TRANSPOSE = Rule("transpose", "d(Aᵀ) = (dA)ᵀ", r"d(A^{\top}) = (dA)^{\top}")
+TRACE = Rule("trace", "d tr A = tr dA", r"d \operatorname{tr} A = \operatorname{tr} dA")
+SUM = Rule("sum of entries", "d sum(A) = sum(dA); ∂sum(X)/∂X = 𝟏",
+           r"\frac{\partial \operatorname{sum}(X)}{\partial X} = \mathbf{1}")
+DIAG = Rule("diagonal", "d diag(v) = diag(dv); ⟨G, diag(v)⟩ = ⟨diag(G), v⟩",
+            r"d \operatorname{diag}(v) = \operatorname{diag}(dv)")
+VEC = Rule("vec", "d vec(A) = vec(dA)", r"d \operatorname{vec}(A) = \operatorname{vec}(dA)")
+DET = Rule("Jacobi's formula", "d det X = det(X) tr(X⁻¹ dX)",
+           r"d \det X = \det(X) \operatorname{tr}(X^{-1} dX)")
+LOGDET = Rule("log-determinant", "d log det X = tr(X⁻¹ dX)",
+              r"d \log\det X = \operatorname{tr}(X^{-1} dX)")
+INVERSE = Rule("inverse", "d X⁻¹ = −X⁻¹ dX X⁻¹", r"dX^{-1} = -X^{-1}\,dX\,X^{-1}")
+NORM = Rule("norm", "d‖X‖ = ⟨X, dX⟩/‖X‖",
+            r"d \lVert X \rVert = \frac{\langle X, dX \rangle}{\lVert X \rVert}")
+NORM1 = Rule("1-norm", "d‖X‖₁ = ⟨sign(X), dX⟩",
+             r"d \lVert X \rVert_1 = \langle \operatorname{sign}(X), dX \rangle")
+SOFTMAX = Rule("softmax Jacobian", "∂s/∂z = diag(s) − s sᵀ",
+               r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^{\top}")
+LOGSUMEXP = Rule("log-sum-exp", "d logsumexp(z) = softmax(z)ᵀ dz",
+                 r"d \operatorname{logsumexp}(z) = \operatorname{softmax}(z)^{\top} dz")
+
+# the pullback rules: moving dX to the right of ⟨G, ·⟩ (DESIGN.md §6)
+PULL_ADD = ADD_GATE
+PULL_MUL = Rule("Hadamard product", "⟨G, P ⊙ dA⟩ = ⟨G ⊙ P, dA⟩",
+                r"\langle G, P \odot dA \rangle = \langle G \odot P, dA \rangle")
+PULL_MATMUL = Rule("linear propagation", "⟨G, L dA R⟩ = ⟨Lᵀ G Rᵀ, dA⟩",
+                   r"\langle G, L\, dA\, R \rangle = \langle L^{\top} G R^{\top}, dA \rangle")
+PULL_TRANSPOSE = Rule("transpose", "⟨G, dAᵀ⟩ = ⟨Gᵀ, dA⟩",
+                      r"\langle G, dA^{\top} \rangle = \langle G^{\top}, dA \rangle")
+PULL_TRACE = Rule("cyclic property of the trace", "tr(AB) = tr(BA), g tr(dA) = ⟨g I, dA⟩",
+                  r"\operatorname{tr}(AB) = \operatorname{tr}(BA)")
+PULL_SUM = Rule("sum of entries", "g sum(dA) = ⟨g 𝟏, dA⟩",
+                r"g \operatorname{sum}(dA) = \langle g \mathbf{1}, dA \rangle")
+PULL_DIAG = Rule("diagonal", "⟨G, diag(dv)⟩ = ⟨diag(G), dv⟩",
+                 r"\langle G, \operatorname{diag}(dv) \rangle = \langle \operatorname{diag}(G), dv \rangle")
+PULL_KRON = Rule("Kronecker product", "a ⊗ b = (I ⊗ b) a = (a ⊗ I) b",
+                 r"a \otimes b = (I \otimes b) a = (a \otimes I) b")
+PULL_VEC = Rule("vec", "⟨g, vec(dA)⟩ = ⟨unvec(g), dA⟩",
+                r"\langle g, \operatorname{vec}(dA) \rangle = \langle \operatorname{unvec}(g), dA \rangle")
+COPY = Rule("copy gate: fan-out sums the gradients", "∂L/∂x = Σᵢ ∂L/∂xᵢ over the uses xᵢ of x",
+            r"\frac{\partial L}{\partial x} = \sum_i \frac{\partial L}{\partial x_i}")
+
+
+@lru_cache(maxsize=None)
+def function_record(name: str, kind: str) -> Rule:
+    """The record of d f(U) = f′(U) ⊙ dU for the function ``name`` applied to a "scalar", a
+    "vector" (an activation: its Jacobian is diagonal) or a "matrix" (a batch of rows)."""
+    identity, glyph = FUNCTIONS[name].identity, FUNCTIONS[name].unicode
+    if kind == "vector":
+        return Rule(f"elementwise {name}", f"∂{glyph}(u)/∂u = diag({glyph}′(u)), {identity}",
+                    rf"\frac{{\partial \Phi(u)}}{{\partial u}} = \operatorname{{diag}}(\Phi'(u)),"
+                    rf"\ \Phi = \operatorname{{{name}}}")
+    if kind == "differential":
+        return Rule(f"elementwise {name}", f"d {glyph}(U) = {glyph}′(U) ⊙ dU, {identity}",
+                    rf"d \Phi(U) = \Phi'(U) \odot dU,\ \Phi = \operatorname{{{name}}}")
+    if kind == "matrix":
+        return Rule(f"elementwise {name} on a batch", f"∂L/∂X = G ⊙ {glyph}′(X), {identity}",
+                    rf"\frac{{\partial L}}{{\partial X}} = G \odot \Phi'(X),"
+                    rf"\ \Phi = \operatorname{{{name}}}")
+    return Rule(f"derivative of {name}", identity, rf"\Phi = \operatorname{{{name}}}")
+
+
+def shape_kind(rows, cols) -> str:
+    if rows == ONE and cols == ONE:
+        return "scalar"
+    return "vector" if cols == ONE else "matrix"
+
+
+def matmul_record(factors: tuple, varying: list[int]) -> Rule:
+    """Which identity the product rule applied, from which factor varied and the shapes."""
+    if len(varying) != 1:
+        return PRODUCT
+    i = varying[0]
+    X = factors[i]
+    last, first = i == len(factors) - 1, i == 0
+    rows, cols = factors[0].rows, factors[-1].cols
+    if rows == ONE and cols == ONE:
+        return LINEAR_FORM if first or last else PRODUCT
+    if last and X.cols == ONE and cols == ONE:
+        return LINEAR
+    if first and cols == ONE and X.cols != ONE:
+        return WEIGHT
+    if last and X.rows == ONE and len(factors) == 2 and factors[0].cols == ONE:
+        return BIAS  # 𝟏 bᵀ: b broadcast over the rows
+    if len(factors) == 2 and X.rows != ONE and X.cols != ONE and cols != ONE:
+        return LINEAR_ROWS if first else WEIGHT_ROWS
+    return PRODUCT
+
+
+#: the product rule's backward-pass words, said as a differential: d(W)x, d(X)W, 𝟏 d(b)ᵀ
+AS_DIFFERENTIAL = {WEIGHT: PRODUCT, WEIGHT_ROWS: PRODUCT, LINEAR_ROWS: PRODUCT, BIAS: PRODUCT}
+
+
+#: records that, firing together outermost first, are one step a reader knows by name
+COMPOSITES: dict[tuple[str, str], Rule] = {
+    ("vector", LINEAR.name): LAYER,
+    ("vector", WEIGHT.name): WEIGHT_LAYER,
+}
+
+
+#: rules that only pass a differential along (a sum, a transpose, a number in front): named
+#: when they are all that fired, left unsaid beside a rule that does the work
+PASS_ALONG = (LINEARITY, ADD_GATE, TRANSPOSE, SCALE)
+
+
+def combine(records: list[Rule]) -> Rule:
+    """One record for a step where several rules fired, outermost first: an elementwise
+    function of a linear map is a layer Φ(Wh); otherwise the records side by side."""
+    unique = list(dict.fromkeys(records))
+    working = [r for r in unique if r not in PASS_ALONG]
+    unique = working or unique
+    if len(unique) == 1:
+        return unique[0]
+    if len(unique) == 2 and unique[0].name.startswith("elementwise "):
+        kind = "matrix" if unique[0].name.endswith("on a batch") else "vector"
+        composite = COMPOSITES.get((kind, unique[1].name))
+        if composite is not None:
+            return composite
+    if [r.name for r in unique] == [POWER.name, NORM.name]:
+        return SQUARED_NORM
+    return Rule(" and ".join(r.name for r in unique),
+                "; ".join(r.formula for r in unique if r.formula),
+                r";\ ".join(r.latex for r in unique if r.latex))
