@@ -38,7 +38,7 @@ TRANSPOSED = {"s": "s", "n": None, "m": None, "nn": "nn", "mn": "nm", "nm": "mn"
 ARGUMENT_KEYS = {"any": ["n", "m", "nn", "mn", "nm", "mm"], "square": ["nn", "mm"],
                  "vector": ["n", "m"]}
 #: node types drawn only where a placeholder is meant (derivations), never in a random expression
-PLACEHOLDERS = {"Delta", "Differential", "Partial"}
+PLACEHOLDERS = {"Differential", "PendingDifferential", "Partial"}
 
 
 def leaf(key: str):

@@ -269,5 +269,5 @@ def test_the_engine_reports_which_rules_fired():
     assert [r.name for _, r in fired] == ["log-determinant", "inverse", "product rule",
                                          "linearity"]
     moves = []
-    gradients_of(df, [mc.core.nodes.Delta.new(A)], moves)
+    gradients_of(df, [mc.core.nodes.Differential.new(A)], moves)
     assert {r.name for _, r in moves} >= {"cyclic property of the trace", "linear propagation"}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.numeric.check import _evaluate
+from matcalc.numeric.check import evaluate
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
 from tests.test_vec import SIZES, jacobian_by_differences, point
 
@@ -49,7 +49,7 @@ def second_differences(f, u, v, inputs, sizes, h=1e-4):
                 dv = np.zeros_like(v0)
                 dv.flat[j] = sj * h
                 point[v.name] = point[v.name] + dv if v.name != u.name else point[u.name] + dv
-                total += si * sj * float(_evaluate(fn, point, sizes)[0, 0])
+                total += si * sj * float(evaluate(fn, point, sizes)[0, 0])
             H[i, j] = total / (4 * h * h)
     return H
 
@@ -61,7 +61,7 @@ def test_hessian_matches_second_differences(name, f, v, expected):
     symbols = sorted(f.free_symbols() | H.free_symbols(), key=lambda s: s.name)
     inputs = sample_inputs(f, symbols, sizes, seed=1)
     numeric = second_differences(f, v, v, inputs, sizes)
-    np.testing.assert_allclose(_evaluate(mc.lambdify(H), inputs, sizes), numeric,
+    np.testing.assert_allclose(evaluate(mc.lambdify(H), inputs, sizes), numeric,
                                rtol=1e-5, atol=1e-5)
     for layout in mc.LAYOUTS:  # the Hessian is the Jacobian of the gradient
         assert mc.check(mc.gradient(f, v), v, layout).ok
@@ -75,7 +75,7 @@ def test_mixed_hessian_rows_by_x_columns_by_y():
     sizes = choose_sizes([f, H])
     symbols = sorted(f.free_symbols(), key=lambda s: s.name)
     inputs = sample_inputs(f, symbols, sizes, seed=2)
-    np.testing.assert_allclose(_evaluate(mc.lambdify(H), inputs, sizes),
+    np.testing.assert_allclose(evaluate(mc.lambdify(H), inputs, sizes),
                                second_differences(f, x, u, inputs, sizes), rtol=1e-5, atol=1e-5)
     assert mc.hessian(f, u, x) == mc.simplify(H.T)
 
@@ -146,7 +146,7 @@ def test_hessian_by_a_declared_symmetric_matrix_is_unstructured_both_times(f, fi
     inputs = point(f, H, seed=6)
     G = mc.gradient(_plain(f, plain), plain[first])
     expected = jacobian_by_differences(G, plain[second], inputs)
-    got = _evaluate(mc.lambdify(H), inputs, SIZES)
+    got = evaluate(mc.lambdify(H), inputs, SIZES)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     if first is second:
         d = mc.derive(f, first, order=2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import matcalc
@@ -69,3 +70,14 @@ def test_the_checker_accepts_downward_imports(tmp_path):
     root = _package(tmp_path, {"core/expr.py": "X = 1\n",
                                "faces/cli.py": "from pkg.core.expr import X\n"})
     assert check_layers(root) == []
+
+
+def test_no_private_name_is_imported_from_another_module():
+    private = []
+    for root in (PACKAGE, PACKAGE.parent / "tests"):
+        for path in root.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("matcalc"):
+                    private += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                                if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not private, f"make these public or keep them inside their module: {private}"

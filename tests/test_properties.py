@@ -11,7 +11,7 @@ from matcalc.core.expr import Func
 from matcalc.core.functions import FUNCTIONS
 from matcalc.core.nodes import NODE_TYPES
 from matcalc.core.walk import postorder
-from matcalc.numeric.check import _evaluate
+from matcalc.numeric.check import evaluate
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
 from tests.strategies import PLACEHOLDERS, exprs, problems
 
@@ -50,7 +50,7 @@ def _values(exprs, seed=3):
     sizes = choose_sizes(exprs)
     symbols = sorted(exprs[0].free_symbols(), key=lambda s: s.name)
     inputs = sample_inputs(exprs[0], symbols, sizes, seed)
-    return [_evaluate(mc.lambdify(e), inputs, sizes) for e in exprs]
+    return [evaluate(mc.lambdify(e), inputs, sizes) for e in exprs]
 
 
 @SETTINGS
@@ -99,7 +99,7 @@ def test_hessian_matches_differences_of_the_gradient_and_is_symmetric(f, name):
     sizes = choose_sizes([f, H])
     symbols = sorted(f.free_symbols() | H.free_symbols(), key=lambda s: s.name)
     inputs = sample_inputs(f, symbols, sizes, seed=5)
-    value = _evaluate(mc.lambdify(H), inputs, sizes)
+    value = evaluate(mc.lambdify(H), inputs, sizes)
     np.testing.assert_allclose(value, value.T, rtol=1e-8, atol=1e-8)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matcalc.core.nodes import NODE_TYPES, Delta
+from matcalc.core.nodes import NODE_TYPES, Differential
 from matcalc.core.walk import postorder
 from matcalc.rules.differential import differential
 from matcalc.rules.linear import linear_nodes
@@ -20,7 +20,7 @@ from matcalc.rules.simplify import CANONICAL as SIMPLIFY
 
 TABLES = {
     "differential": DIFFERENTIAL, "simplify": SIMPLIFY,
-    "numpy": set(NUMPY) | {t for t in NODE_TYPES if t.__name__ in ("Delta", "Differential", "Partial")},
+    "numpy": set(NUMPY) | {t for t in NODE_TYPES if t.__name__ in ("Differential", "PendingDifferential", "Partial")},
     "text": TextPrinter().table(), "latex": LatexPrinter().table(),
     "unicode": UnicodePrinter().table(),
 }
@@ -48,7 +48,7 @@ def linear_node_types(examples) -> set[type]:
             if df is not None:
                 linear = linear_nodes(df)
                 found |= {type(n) for n in postorder(df) if linear[n]}
-    return found - {Delta}
+    return found - {Differential}
 
 
 LINEAR = linear_node_types(EXAMPLES)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.numeric.check import _evaluate
+from matcalc.numeric.check import evaluate
 from matcalc.numeric.sampling import sample_inputs
 
 m, n, p, q = mc.dims("m n p q")
@@ -33,8 +33,8 @@ def jacobian_by_differences(F, wrt, inputs, h=1e-6) -> np.ndarray:
         E = np.zeros(x0.size)
         E[k] = h
         E = E.reshape(x0.shape, order="F")
-        plus = _evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
-        minus = _evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
+        plus = evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
+        minus = evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
         columns.append(vec((plus - minus) / (2 * h)))
     return np.hstack(columns)
 
@@ -47,7 +47,7 @@ def point(*exprs, seed=0):
 
 def agrees(F, wrt, J, seed=0):
     inputs = point(F, J, seed=seed)
-    got = _evaluate(mc.lambdify(J), inputs, SIZES)
+    got = evaluate(mc.lambdify(J), inputs, SIZES)
     expected = jacobian_by_differences(F, wrt, inputs)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
     return got
@@ -170,7 +170,7 @@ def test_generated_code_applies_kronecker_and_commutation_matrices_implicitly():
         source = mc.lambdify(e).source
         assert "np.kron(" not in source and "_commutation(" not in source, source
         inputs = point(e, seed=2)
-        got = _evaluate(mc.lambdify(e), inputs, SIZES)
+        got = evaluate(mc.lambdify(e), inputs, SIZES)
         A_, M_, V_, W_, X_ = (inputs.get(s) for s in "AMVWX")
         if e is hv:
             expected = np.kron(np.eye(4), M_ + M_.T) @ vec(V_)
@@ -198,19 +198,19 @@ def test_vec_and_commutation_print_parse_and_evaluate():
     assert mc.parse(str(e), {"X": X}) is e
     assert mc.parse("commutation(m, n) * vec(X)") == e
     inputs = point(e)
-    np.testing.assert_allclose(_evaluate(mc.lambdify(e), inputs, SIZES), vec(inputs["X"].T))
+    np.testing.assert_allclose(evaluate(mc.lambdify(e), inputs, SIZES), vec(inputs["X"].T))
 
 
 def differences_4d(F, wrt, inputs, h=1e-6) -> np.ndarray:
     """d4[i, j, k, l] = ∂F_ij/∂X_kl by central differences."""
     fn, x0 = mc.lambdify(F), inputs[wrt.name]
-    f0 = _evaluate(fn, inputs, SIZES)
+    f0 = evaluate(fn, inputs, SIZES)
     d4 = np.zeros((*f0.shape, *x0.shape))
     for k, l in np.ndindex(x0.shape):
         E = np.zeros(x0.shape)
         E[k, l] = h
-        plus = _evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
-        minus = _evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
+        plus = evaluate(fn, dict(inputs, **{wrt.name: x0 + E}), SIZES)
+        minus = evaluate(fn, dict(inputs, **{wrt.name: x0 - E}), SIZES)
         d4[:, :, k, l] = (plus - minus) / (2 * h)
     return d4
 

@@ -65,20 +65,20 @@ F("sigmoid", lambda u: Mul.new(_f("sigmoid", u), add(1, neg(_f("sigmoid", u)))),
   lambda u: 1 / (1 + sympy.exp(-u)), range=Interval(0.0, 1.0))
 F("relu", lambda u: _f("step", u), "relu′(u) = step(u)", lambda u: np.maximum(u, 0.0),
   "np.maximum({}, 0.0)", r"\operatorname{relu}", "relu", lambda u: sympy.Max(0, u),
-  range=NONNEGATIVE, smooth=False)
+  range=NONNEGATIVE)
 F("softplus", lambda u: _f("sigmoid", u), "softplus′(u) = σ(u)", lambda u: np.logaddexp(0.0, u),
   "np.logaddexp(0.0, {})", r"\operatorname{softplus}", "softplus",
   lambda u: sympy.log(1 + sympy.exp(u)), range=POSITIVE)
 F("abs", lambda u: _f("sign", u), "abs′(u) = sign(u) (u ≠ 0)", np.abs, "np.abs({})",
-  r"\operatorname{abs}", "abs", sympy.Abs, sympy.Abs, range=NONNEGATIVE, smooth=False)
+  r"\operatorname{abs}", "abs", sympy.Abs, sympy.Abs, range=NONNEGATIVE)
 F("sqrt", lambda u: Mul.new(Const.new(sympy.Rational(1, 2)), Pow.new(_f("sqrt", u), -1)),
   "√′(u) = 1/(2√u)", np.sqrt, "np.sqrt({})", r"\sqrt", "√", sympy.sqrt, domain=POSITIVE,
   range=NONNEGATIVE)
 F("sign", lambda u: Zero.new(u.shape), "sign′(u) = 0 (u ≠ 0)", np.sign, "np.sign({})",
-  r"\operatorname{sign}", "sign", sympy.sign, sympy.sign, range=CLOSED_UNIT, smooth=False)
+  r"\operatorname{sign}", "sign", sympy.sign, sympy.sign, range=CLOSED_UNIT)
 F("step", lambda u: Zero.new(u.shape), "step′(u) = 0 (u ≠ 0)", lambda u: (u > 0).astype(float),
   "np.greater({}, 0).astype(float)", r"\operatorname{step}", "step",
-  lambda u: sympy.Heaviside(u, 0), range=Interval(0.0, 1.0, True, True), smooth=False)
+  lambda u: sympy.Heaviside(u, 0), range=Interval(0.0, 1.0, True, True))
 F("arcsin", lambda u: _reciprocal_sqrt(add(1, neg(Pow.new(u, 2)))), "arcsin′(u) = 1/√(1 − u²)",
   np.arcsin, "np.arcsin({})", r"\arcsin", "arcsin", sympy.asin, sympy.asin, domain=OPEN_UNIT,
   range=Interval(-HALF_PI, HALF_PI, True, True), aliases=("asin",))

@@ -64,13 +64,13 @@ class Symbol(Expr):
         return "diagonal" in self.props
 
 
-class Delta(Expr):
+class Differential(Expr):
     """The differential dX of a symbol X: a leaf, so differentiating again treats it as constant."""
 
     __slots__ = ()
 
     @classmethod
-    def new(cls, var: Symbol) -> "Delta":
+    def new(cls, var: Symbol) -> "Differential":
         return cls._make((), (var,), var.shape)  # type: ignore[return-value]
 
     @property
@@ -78,14 +78,14 @@ class Delta(Expr):
         return self.params[0]
 
 
-class Differential(Expr):
+class PendingDifferential(Expr):
     """d(e): the differential of an expression, not yet taken.  A leaf that derivations show
     while they expand a differential rule by rule; it never reaches a result."""
 
     __slots__ = ()
 
     @classmethod
-    def new(cls, e: Expr) -> "Differential":
+    def new(cls, e: Expr) -> "PendingDifferential":
         return cls._make((), (e,), e.shape)  # type: ignore[return-value]
 
     @property
@@ -338,7 +338,7 @@ class Commutation(Expr):
 
 #: every node type; a test checks that each rule table covers all of them
 NODE_TYPES: tuple[type[Expr], ...] = (
-    Symbol, Delta, Differential, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func,
+    Symbol, Differential, PendingDifferential, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func,
     Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart, Softmax, LogSumExp, Kron,
     Partial, Vec, Commutation,
 )  # fmt: skip

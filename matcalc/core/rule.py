@@ -1,6 +1,6 @@
 """Rule records: the name a reader knows a rule by, and its identity in unicode and LaTeX.
 
-Differential and pullback rules carry one each (``matcalc.rules``); derivations show the records
+PendingDifferential and pullback rules carry one each (``matcalc.rules``); derivations show the records
 of the rules that fired.
 """
 

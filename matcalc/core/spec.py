@@ -105,8 +105,6 @@ class ElementwiseFunction:
     range: Interval = REAL
     #: other names the parser accepts (asin for arcsin)
     aliases: tuple[str, ...] = ()
-    #: False where the derivative jumps (relu, abs) or is zero almost everywhere (sign, step)
-    smooth: bool = True
     #: modules the generated code imports for it (``import scipy.special``)
     imports: tuple[str, ...] = ()
 

@@ -73,8 +73,7 @@ STEP_RULES: dict[str, Rule] = {
         "hadamard_product": "HADAMARD_PRODUCT", "scale": "SCALE", "trace_rule": "TRACE",
         "det": "DET", "logdet": "LOGDET", "inverse": "INVERSE", "sum": "SUM",
         "softmax": "SOFTMAX", "logsumexp": "LOGSUMEXP", "transpose": "TRANSPOSE",
-        "linear_form": "LINEAR_FORM", "diag": "DIAG", "kron": "KRON_PRODUCT", "norm1": "NORM1",
-        "vec": "VEC",
+        "linear_form": "LINEAR_FORM", "diag": "DIAG", "kron": "KRON_PRODUCT",
     }.items()},
 }
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Expr, as_expr, describe
-from matcalc.core.nodes import Delta, Symbol
+from matcalc.core.nodes import Differential, Symbol
 from matcalc.core.walk import postorder
 from matcalc.engine.layout import (
     Case, Layout, arrange, check_layout, classify, natural_shape, resolve_layout,
@@ -58,7 +58,7 @@ STRUCTURES = ("unstructured", "symmetric")
 
 
 def _no_differentials(f: Expr) -> None:
-    if any(isinstance(n, Delta) for n in postorder(f)):
+    if any(isinstance(n, Differential) for n in postorder(f)):
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
 
 
@@ -87,7 +87,7 @@ def differentiate(f: Any, wrt: Any, layout: str | None = None,
         natural = zero(natural_shape(case, f.shape, x.shape))
         df = zero(f.shape)
     else:
-        dx = Delta.new(x)
+        dx = Differential.new(x)
         if case is Case.SCALAR_BY_ARRAY:
             natural = gradient_of(df, dx)
         elif case is Case.VECTOR_BY_VECTOR:
@@ -152,8 +152,8 @@ def gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     df = differential(simplify(f), xs)
     if df is None or is_zero(df):
         return tuple(simplify(arrange(c, zero(x.shape), layout)) for c, x in zip(cases, xs))
-    grads = gradients_of(df, [Delta.new(x) for x in xs])
-    return tuple(simplify(arrange(c, grads[Delta.new(x)], layout)) for c, x in zip(cases, xs))
+    grads = gradients_of(df, [Differential.new(x) for x in xs])
+    return tuple(simplify(arrange(c, grads[Differential.new(x)], layout)) for c, x in zip(cases, xs))
 
 
 def plain_variables(variables: list[Symbol]) -> dict[Symbol, Symbol]:

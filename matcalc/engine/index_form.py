@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, as_expr
-from matcalc.core.nodes import Delta, Symbol
+from matcalc.core.nodes import Differential, Symbol
 from matcalc.core.errors import UnsupportedError
 from matcalc.core.shapes import ONE
 from matcalc.core.walk import postorder
@@ -140,7 +140,7 @@ def index_form(f: Any, wrt: Symbol) -> IndexForm:
     dims = {name: dim for name, dim in zip(FREE, (*f.shape, *x.shape)) if dim != ONE}
     if is_zero(d.differential):
         return IndexForm(f, x, (), free, tuple(dims.items()))
-    translator = Translator(d.differential, Delta.new(x), free[2:])
+    translator = Translator(d.differential, Differential.new(x), free[2:])
     raw = translator.terms(d.differential, free[:2])
     if raw is NOT_APPLICABLE:
         kinds = sorted({type(n).__name__ for n in postorder(d.differential)

@@ -16,7 +16,7 @@ from typing import Optional
 from matcalc.engine.derivation import STEP_RULES, Derivation, Rule, Step
 from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Pow, Transpose
 from matcalc.core.nodes import (
-    Delta, Det, Diag, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
+    Differential, Det, Diag, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
     Symbol, Trace,
 )  # fmt: skip
 from matcalc.engine.differentiation import differentiate
@@ -124,7 +124,7 @@ def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
         STEP_RULES["zero"]
     if dg is None or is_zero(dg):
         return zero(s.shape), rule
-    return gradient_of(inner(cotangent, dg), Delta.new(s)), rule
+    return gradient_of(inner(cotangent, dg), Differential.new(s)), rule
 
 
 #: a differential rule as a backward pass says it: linearity is the add gate

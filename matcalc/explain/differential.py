@@ -9,7 +9,7 @@ derivative is read off (df = ⟨G, dX⟩ gives G, dy = J dx gives J, ...) and ar
 from __future__ import annotations
 
 from matcalc.core.expr import Expr, Func, Transpose
-from matcalc.core.nodes import Delta, Differential, Partial, Symbol
+from matcalc.core.nodes import Differential, PendingDifferential, Partial, Symbol
 from matcalc.core.rule import Rule
 from matcalc.core.walk import fold, postorder
 from matcalc.engine.derivation import STEP_RULES, Derivation, Step
@@ -35,15 +35,15 @@ def expand_differential(f: Expr, x: Symbol) -> list[tuple[Expr, Rule]]:
 
     def d_of(e: Expr):
         if e is x:
-            return Delta.new(x)
-        return Differential.new(e) if depends.get(e) else None
+            return Differential.new(x)
+        return PendingDifferential.new(e) if depends.get(e) else None
 
     current = d_of(f)
     if current is None:
         return []
     levels: list[tuple[Expr, Rule]] = []
     while True:
-        pending = [n for n in postorder(current) if isinstance(n, Differential)]
+        pending = [n for n in postorder(current) if isinstance(n, PendingDifferential)]
         if not pending:
             return levels
         mapping, fired = {}, []
@@ -67,14 +67,14 @@ def differential_derivation(d: Differentiation) -> Derivation:
     steps = [Step(STEP_RULES["function"], lhs_f, d.f)]
     if d.canonical is not d.f:
         steps.append(Step(STEP_RULES["simplify"], lhs_f, d.canonical))
-    df = Delta.new(lhs_f)
+    df = Differential.new(lhs_f)
     levels = expand_differential(d.canonical, x)
     if not levels:
         steps.append(Step(STEP_RULES["zero"], df, d.differential))
     elif len(levels) > MAX_LEVELS:
         steps.append(Step(STEP_RULES["differential"], df, d.differential, part=d.canonical))
     else:
-        steps.append(Step(STEP_RULES["take_differential"], df, Differential.new(d.canonical)))
+        steps.append(Step(STEP_RULES["take_differential"], df, PendingDifferential.new(d.canonical)))
         for after, rule in levels:
             steps.append(Step(rule, df, after))
         if levels[-1][0] is not d.differential:
@@ -106,9 +106,9 @@ def _identification(d: Differentiation) -> Rule:
     if d.case is not Case.SCALAR_BY_ARRAY:
         return STEP_RULES["identify"]
     fired: list = []
-    gradients_of(d.differential, [Delta.new(d.wrt)], fired)
+    gradients_of(d.differential, [Differential.new(d.wrt)], fired)
     # the moves that bring dX to the right; sums, copies and scaling only gather terms
-    moves = [r for r in dict.fromkeys(r for _, r in fired) if r not in GATHERING]
+    moves = sorted({r for _, r in fired if r not in GATHERING}, key=lambda r: r.name)
     base = STEP_RULES["identify_gradient"]
     if not moves:
         return base

@@ -16,7 +16,7 @@ from sympy.matrices.expressions.special import OneMatrix
 
 from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
-from matcalc.core.nodes import Delta, Differential, Identity, Kron, Partial, Symbol, Unary, Zero
+from matcalc.core.nodes import Differential, PendingDifferential, Identity, Kron, Partial, Symbol, Unary, Zero
 from matcalc.core.sympy_forms import elementwise, scalar
 from matcalc.core.walk import fold
 
@@ -84,7 +84,7 @@ def _to_sympy_node(node: Expr, args: list[Any]) -> sympy.Basic:
         if node.args[0].is_scalar or node.args[1].is_scalar:
             return _products(Mul.new(*node.args), args)
         return KroneckerProduct(*args)
-    if isinstance(node, (Delta, Differential, Partial)):
+    if isinstance(node, (Differential, PendingDifferential, Partial)):
         raise UnsupportedError(
             f"{type(node).__name__} {node} stands for a differential or a named derivative in a "
             "derivation and has no SymPy counterpart; convert the derivation's result instead"

@@ -74,7 +74,7 @@ class CheckReport:
         return text
 
 
-def _evaluate(fn, inputs: dict[str, np.ndarray], sizes: dict) -> np.ndarray:
+def evaluate(fn, inputs: dict[str, np.ndarray], sizes: dict) -> np.ndarray:
     args: dict[str, Any] = {k: v for k, v in inputs.items() if k in fn.names}
     args.update({str(d): sizes[d] for d in fn.dimensions})
     return np.atleast_2d(np.asarray(fn(**args), dtype=float))
@@ -139,7 +139,7 @@ def check(
         inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
         attempt += 1
         point = checked
-        symbolic = _evaluate(g_fn, inputs, dim_sizes)
+        symbolic = evaluate(g_fn, inputs, dim_sizes)
         expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step,
                                                    symmetric=structure == "symmetric",
                                                    raw=form == "index")
@@ -191,7 +191,7 @@ def _domain_point(f, f_fn, symbols, sizes, seed):
     for attempt in range(8):
         for constrained in (False, True):
             candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt, constrained)
-            if np.all(np.isfinite(_evaluate(f_fn, candidate, sizes))):
+            if np.all(np.isfinite(evaluate(f_fn, candidate, sizes))):
                 return candidate, seed + 1000 * attempt
     raise NumericError(
         f"could not find a point where {f} is finite (tried 8 random points); "
@@ -218,7 +218,7 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=Fa
             f"{x.name} has {x0.size} entries, too many for a finite-difference check (at most "
             f"{MAX_ENTRIES}); check with symbolic sizes, which are drawn small")
     f_shape = tuple(int(s.subs(sizes)) for s in f.shape)
-    f_scale = float(np.max(np.abs(_evaluate(f_fn, inputs, sizes))))
+    f_scale = float(np.max(np.abs(evaluate(f_fn, inputs, sizes))))
     # a larger step where f is large keeps the rounding error (≈ eps·|f|/h) small
     h = max(step, float(np.cbrt(np.finfo(float).eps * max(1.0, f_scale)))) * max(
         1.0, float(np.max(np.abs(x0))))
@@ -232,8 +232,8 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=Fa
             E[i, j] = width
             if symmetric:  # Xᵢⱼ and Xⱼᵢ are one variable: move them together
                 E[j, i] = width
-            plus = _evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
-            minus = _evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
+            plus = evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
+            minus = evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
             d4[:, :, i, j] = ((plus - minus) / (2 * width)).reshape(f_shape)
             if symmetric:
                 d4[:, :, j, i] = d4[:, :, i, j]

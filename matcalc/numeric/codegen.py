@@ -20,7 +20,7 @@ import sympy
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
-    NODE_TYPES, Commutation, Delta, Differential, Diag, Identity, Kron, Partial, Symbol, Unary, Zero,
+    NODE_TYPES, Commutation, Differential, PendingDifferential, Diag, Identity, Kron, Partial, Symbol, Unary, Zero,
     dimension_symbols,
 )  # fmt: skip
 from matcalc.core.spec import FUNCTIONS
@@ -400,7 +400,7 @@ RULE_TYPES = frozenset(_rules({}, str))
 
 def refuse_derivative_placeholders(nodes: Sequence[Expr]) -> None:
     for node in nodes:
-        if isinstance(node, (Delta, Differential, Partial)):
+        if isinstance(node, (Differential, PendingDifferential, Partial)):
             raise MatcalcError(f"cannot evaluate {node}: it stands for a derivative or a "
                                "differential; evaluate the derivation's result instead")
 

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
-from matcalc.core.nodes import NODE_TYPES, Commutation, Delta, Differential, Identity, Kron, Partial, Symbol, Unary, Zero
+from matcalc.core.nodes import NODE_TYPES, Commutation, Differential, PendingDifferential, Identity, Kron, Partial, Symbol, Unary, Zero
 from matcalc.core.walk import fold
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised
@@ -49,11 +49,11 @@ class Printer:
         """The nodes whose notation is the printer's own; every other one-argument node prints
         from its spec row (``operation``)."""
         return {
-            Symbol: self.symbol, Delta: self.delta, Const: self.const, Identity: self.identity,
+            Symbol: self.symbol, Differential: self.variable_differential, Const: self.const, Identity: self.identity,
             Ones: self.ones, Zero: self.zero, Add: self.add, Mul: self.mul, MatMul: self.matmul,
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Kron: self.kron,
             Partial: self.partial, Commutation: self.commutation,
-            Differential: self.differential_of,
+            PendingDifferential: self.pending_differential,
         }  # fmt: skip
 
     def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
@@ -63,7 +63,7 @@ class Printer:
                 rules[cls] = self.operation
         return rules
 
-    def differential_of(self, node: Differential, kids: list[Printed]) -> Printed:
+    def pending_differential(self, node: PendingDifferential, kids: list[Printed]) -> Printed:
         """d(e), an expression's differential not yet taken (in derivations)."""
         inner = self.print_node(node.of)
         return Printed(f"d{self.lparen}{inner.text}{self.rparen}", ATOM)

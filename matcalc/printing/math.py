@@ -81,7 +81,11 @@ class MathPrinter(Printer):
     def symbol(self, node, kids):
         return Printed(self.name(node.name), ATOM)
 
-    def delta(self, node, kids):
+    def pending_differential(self, node, kids):
+        inner = self.print_node(node.of)
+        return Printed(f"{self.differential('')}{self.lparen}{inner.text}{self.rparen}", ATOM)
+
+    def variable_differential(self, node, kids):
         return Printed(self.differential(self.name(node.var.name)), ATOM)
 
     def identity(self, node, kids):

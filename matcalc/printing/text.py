@@ -34,7 +34,7 @@ class TextPrinter(Printer):
     def symbol(self, node, kids):
         return Printed(node.name, ATOM)
 
-    def delta(self, node, kids):
+    def variable_differential(self, node, kids):
         return Printed(f"d{node.var.name}", ATOM)
 
     def partial(self, node, kids):

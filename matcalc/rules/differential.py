@@ -1,6 +1,6 @@
 """Differentials: one rule per node type (Magnus–Neudecker; Matrix Cookbook §2).
 
-``differential(f, wrt)`` returns df, an expression linear in the differentials ``Delta(x)`` of
+``differential(f, wrt)`` returns df, an expression linear in the differentials ``Differential(x)`` of
 the variables in ``wrt``, built from canonical pieces.  No rule knows about layouts: reading the
 derivative off df is the readers' job (``rules.pullback``, ``rules.read``).  Each rule carries
 the record of the identity it applies (``rules.records``), and ``differential(..., fired=[])``
@@ -15,7 +15,7 @@ from typing import Callable, Optional
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.nodes import (
-    Commutation, Delta, Det, Differential, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
+    Commutation, Differential, Det, PendingDifferential, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
     Norm2, Partial, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.rule import Rule
@@ -139,8 +139,8 @@ def _leaf_rule() -> DifferentialRule:
 #: node type -> the rule giving its differential from its arguments' differentials, with its record
 DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Symbol: _leaf_rule(),  # handled by the driver: dX for a variable, 0 otherwise
-    Delta: _leaf_rule(),
     Differential: _leaf_rule(),
+    PendingDifferential: _leaf_rule(),
     Const: _leaf_rule(),
     Identity: _leaf_rule(),
     Ones: _leaf_rule(),
@@ -166,7 +166,9 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     LogDet: DifferentialRule(_chain(d_logdet), _fixed(records.LOGDET)),
     Inverse: DifferentialRule(_chain(d_inverse), _fixed(records.INVERSE)),
     Norm2: DifferentialRule(_chain(d_norm2), _fixed(records.NORM)),
-    Norm1: DifferentialRule(_chain(d_norm1), _fixed(records.NORM1)),
+    Norm1: DifferentialRule(_chain(d_norm1), _fixed(Rule(
+        "1-norm", "d‖X‖₁ = ⟨sign(X), dX⟩",
+        r"d \lVert X \rVert_1 = \langle \operatorname{sign}(X), dX \rangle"))),
     Softmax: DifferentialRule(_chain(d_softmax), _fixed(records.SOFTMAX)),
     LogSumExp: DifferentialRule(_chain(d_logsumexp), _fixed(records.LOGSUMEXP)),
 }
@@ -182,14 +184,14 @@ def record_of(node: Expr, d: list[D]) -> Optional[Rule]:
 
 
 def differential(f: Expr, wrt: list[Symbol], fired: Optional[Fired] = None) -> D:
-    """df for canonical ``f``: linear in ``Delta(x)`` for x in ``wrt``; None when df = 0.
+    """df for canonical ``f``: linear in ``Differential(x)`` for x in ``wrt``; None when df = 0.
     With a list ``fired``, each node whose differential is not 0 appends (node, the record
     of the rule that gave it), children before parents."""
     variables = set(wrt)
 
     def rule(node: Expr, d: list[D]) -> D:
         if isinstance(node, Symbol):
-            return Delta.new(node) if node in variables else None
+            return Differential.new(node) if node in variables else None
         try:
             entry = DIFFERENTIALS[type(node)]
         except KeyError:  # pragma: no cover - the rule-table test guards this

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr
-from matcalc.core.nodes import Delta
+from matcalc.core.nodes import Differential
 from matcalc.core.walk import fold
 from matcalc.rules.simplify import c_mul, c_sum, const
 
@@ -34,7 +34,7 @@ NOT_APPLICABLE = NotApplicable()
 def linear_nodes(df: Expr) -> dict[Expr, bool]:
     """Which nodes of df depend on a differential (are linear in it)."""
     memo: dict[Expr, bool] = {}
-    fold(df, lambda n, a: isinstance(n, Delta) or any(a), memo)
+    fold(df, lambda n, a: isinstance(n, Differential) or any(a), memo)
     return memo
 
 

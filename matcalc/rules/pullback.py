@@ -12,7 +12,7 @@ from typing import Callable, Optional
 from matcalc.core.errors import MatcalcError
 from matcalc.core.rule import Rule
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
-from matcalc.core.nodes import Delta, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
+from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import is_column_shape
 from matcalc.core.walk import postorder
 from matcalc.rules import records
@@ -138,15 +138,15 @@ PULLBACK: dict[type[Expr], Pull] = {
 }
 
 
-def gradients_of(df: Expr, deltas: list[Delta], fired: Optional[list] = None
-                 ) -> dict[Delta, Expr]:
+def gradients_of(df: Expr, deltas: list[Differential], fired: Optional[list] = None
+                 ) -> dict[Differential, Expr]:
     """For a scalar df linear in the deltas: {dX: G} with df = Σ ⟨G, dX⟩.  With a list
     ``fired``, each rule applied appends (node, its record), from df down to the deltas."""
     if not df.is_scalar:
         raise MatcalcError("internal: gradients_of needs a scalar differential")
     linear = linear_nodes(df)
     pending: dict[Expr, list[Expr]] = {df: [const(1)]}
-    found: dict[Delta, Expr] = {}
+    found: dict[Differential, Expr] = {}
     for node in reversed(postorder(df)):
         if node not in pending:
             continue
@@ -154,7 +154,7 @@ def gradients_of(df: Expr, deltas: list[Delta], fired: Optional[list] = None
         G = c_add(uses)  # copy gate: the uses of a node sum their gradients
         if fired is not None and len(uses) > 1:
             fired.append((node, records.COPY))
-        if isinstance(node, Delta):
+        if isinstance(node, Differential):
             found[node] = G
             continue
         try:
@@ -170,5 +170,5 @@ def gradients_of(df: Expr, deltas: list[Delta], fired: Optional[list] = None
     return {d: found.get(d, c_mul([const(0), d])) for d in deltas}
 
 
-def gradient_of(df: Expr, delta: Delta) -> Expr:
+def gradient_of(df: Expr, delta: Differential) -> Expr:
     return gradients_of(df, [delta])[delta]

@@ -62,8 +62,6 @@ LOGDET = Rule("log-determinant", "d log det X = tr(X⁻¹ dX)",
 INVERSE = Rule("inverse", "d X⁻¹ = −X⁻¹ dX X⁻¹", r"dX^{-1} = -X^{-1}\,dX\,X^{-1}")
 NORM = Rule("norm", "d‖X‖ = ⟨X, dX⟩/‖X‖",
             r"d \lVert X \rVert = \frac{\langle X, dX \rangle}{\lVert X \rVert}")
-NORM1 = Rule("1-norm", "d‖X‖₁ = ⟨sign(X), dX⟩",
-             r"d \lVert X \rVert_1 = \langle \operatorname{sign}(X), dX \rangle")
 SOFTMAX = Rule("softmax Jacobian", "∂s/∂z = diag(s) − s sᵀ",
                r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^{\top}")
 LOGSUMEXP = Rule("log-sum-exp", "d logsumexp(z) = softmax(z)ᵀ dz",

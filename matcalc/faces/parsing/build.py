@@ -26,7 +26,7 @@ from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
 
-#: the one-argument operations, by the name their spec row gives (tr, inv, norm1, …)
+#: the one-argument operations, by the name their spec row gives (tr, inv, …)
 OPERATIONS = {cls.spec.public: cls for cls in NODE_TYPES
               if issubclass(cls, Operation) and cls.spec.public}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {

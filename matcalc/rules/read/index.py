@@ -16,7 +16,7 @@ from typing import Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Transpose
-from matcalc.core.nodes import Delta, Diag, DiagPart, Kron, Sum, Trace, Vec
+from matcalc.core.nodes import Differential, Diag, DiagPart, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE
 from matcalc.rules.linear import NOT_APPLICABLE, NotApplicable, linear_nodes
 from matcalc.rules.simplify import const
@@ -37,7 +37,7 @@ class Term:
 class Translator:
     """dF index by index: each node with the indices of its two axes gives a list of terms."""
 
-    def __init__(self, df: Expr, dX: Delta, free_x: tuple[Index, Index]):
+    def __init__(self, df: Expr, dX: Differential, free_x: tuple[Index, Index]):
         self.linear = linear_nodes(df)
         self.dX, self.free_x = dX, free_x
         self.names = (f"{c}{k or ''}" for k in range(10**6) for c in SUMMED)
@@ -91,7 +91,7 @@ def _times(terms, factors) -> list[Term] | NotApplicable:
     return [Translator.times(t, factors) for t in terms]
 
 
-def index_delta(tr: Translator, e: Delta, idx) -> list[Term]:
+def index_delta(tr: Translator, e: Differential, idx) -> list[Term]:
     """dX_{ab} = δ_{ak} δ_{bl} dX_{kl}."""
     return [Term((), (), tuple((a, b) for a, b in zip(idx, tr.free_x) if a or b))]
 
@@ -156,7 +156,7 @@ def index_composite(tr: Translator, e: Expr, idx):
 
 #: linear node type -> rule(translator, node, indices) -> terms, or NOT_APPLICABLE
 INDEX: dict[type[Expr], Callable[..., list[Term] | NotApplicable]] = {
-    Delta: index_delta,
+    Differential: index_delta,
     Add: index_add,
     Transpose: index_transpose,
     Mul: index_mul,

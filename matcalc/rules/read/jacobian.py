@@ -13,7 +13,7 @@ from typing import Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
-from matcalc.core.nodes import Delta, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
+from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape
 from matcalc.core.walk import postorder
 from matcalc.rules.linear import (
@@ -28,7 +28,7 @@ from matcalc.rules.simplify import (
 Read = Expr | NotApplicable
 
 
-def jacobian_of(dy: Expr, delta: Delta) -> Read:
+def jacobian_of(dy: Expr, delta: Differential) -> Read:
     """J with vec(dy) = J dx, for dy a column, a row or a scalar and dx a column vector; or
     NOT_APPLICABLE where a matrix-valued term has no compact reading."""
     reader = _Reader(delta, linear_nodes(dy))
@@ -44,7 +44,7 @@ def jacobian_of(dy: Expr, delta: Delta) -> Read:
 class _Reader:
     """One reading: the differential of x, which nodes are linear, and the Jacobians so far."""
 
-    def __init__(self, dx: Delta, linear: dict[Expr, bool]):
+    def __init__(self, dx: Differential, linear: dict[Expr, bool]):
         self.dx, self.linear = dx, linear
         self.memo: dict[Expr, Read] = {}
 
@@ -72,7 +72,7 @@ def _sum_of(parts: list[Expr] | NotApplicable) -> Read:
     return parts if parts is NOT_APPLICABLE else c_add(parts)  # type: ignore[arg-type]
 
 
-def jac_delta(e: Delta, r: _Reader) -> Read:
+def jac_delta(e: Differential, r: _Reader) -> Read:
     """d x = I dx."""
     if e is not r.dx:
         raise MatcalcError("internal: differential of another variable")
@@ -269,7 +269,7 @@ def _distribute_matrix_factor(chain: list[Expr], linear: dict) -> list[Expr] | N
 
 #: linear node type -> rule(node, reader) -> its Jacobian, or NOT_APPLICABLE
 JACOBIAN: dict[type[Expr], Callable[[Expr, _Reader], Read]] = {
-    Delta: jac_delta,
+    Differential: jac_delta,
     Add: jac_add,
     Mul: jac_mul,
     MatMul: jac_matmul,
@@ -283,6 +283,6 @@ JACOBIAN: dict[type[Expr], Callable[[Expr, _Reader], Read]] = {
 }
 
 
-def derivative_by_scalar(df: Expr, delta: Delta) -> Expr:
+def derivative_by_scalar(df: Expr, delta: Differential) -> Expr:
     """df = D dt gives D: set dt = 1."""
     return substitute(df, {delta: const(1)})

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
-from matcalc.core.nodes import Delta, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
+from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
 from matcalc.rules.linear import linear_factor, linear_nodes, the_linear_arg
 from matcalc.rules.pullback import gradient_of
@@ -31,7 +31,7 @@ def _linear_args(e: Expr, linear: dict) -> list[Expr]:
     return [a for a in e.args if linear.get(a)]
 
 
-def vec_jacobian_of(dF: Expr, dX: Delta) -> Expr:
+def vec_jacobian_of(dF: Expr, dX: Differential) -> Expr:
     """J with vec(dF) = J vec(dX): (size of F) × (size of X)."""
     linear = linear_nodes(dF)
     size = dX.rows * dX.cols
@@ -44,10 +44,10 @@ def vec_jacobian_of(dF: Expr, dX: Delta) -> Expr:
         e, expanded = stack.pop()
         if e in done:
             continue
-        if e.is_scalar and not isinstance(e, Delta):
+        if e.is_scalar and not isinstance(e, Differential):
             done[e] = vec_reduction(e, reading)
             continue
-        if not expanded and not isinstance(e, Delta):
+        if not expanded and not isinstance(e, Differential):
             stack.append((e, True))
             stack.extend((a, False) for a in _linear_args(e, linear) if a not in done)
             continue
@@ -63,13 +63,13 @@ def vec_jacobian_of(dF: Expr, dX: Delta) -> Expr:
 class _Reading:
     """One vec reading: the differential of X, its size, the linear nodes, the nodes done."""
 
-    dX: Delta
+    dX: Differential
     size: Any
     linear: dict
     done: dict
 
 
-def vec_delta(e: Delta, r: _Reading) -> Expr:
+def vec_delta(e: Differential, r: _Reading) -> Expr:
     """vec(dX) = I vec(dX)."""
     if e is not r.dX:
         raise MatcalcError("internal: differential of another variable")
@@ -146,7 +146,7 @@ def vec_matmul(e: Expr, r: _Reading) -> Expr:
 
 #: linear node type -> rule(node, reading) -> J with vec(d node) = J vec(dX)
 VEC: dict[type[Expr], Callable[[Any, _Reading], Expr]] = {
-    Delta: vec_delta,
+    Differential: vec_delta,
     Add: vec_add,
     Mul: vec_mul,
     MatMul: vec_matmul,

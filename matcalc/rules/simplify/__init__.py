@@ -24,7 +24,7 @@ from typing import Callable
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
-    Commutation, Delta, Differential, Diag, Identity, Inverse, Kron, Partial, Symbol, Zero,
+    Commutation, Differential, PendingDifferential, Diag, Identity, Inverse, Kron, Partial, Symbol, Zero,
 )  # fmt: skip
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.algebra import (
@@ -56,8 +56,8 @@ def _leaf(node: Expr, args: list[Expr]) -> Expr:
 #: node type -> rule(node, canonical args) -> canonical node
 CANONICAL: dict[type[Expr], Callable[[Expr, list[Expr]], Expr]] = {
     Symbol: _leaf,
-    Delta: _leaf,
     Differential: _leaf,
+    PendingDifferential: _leaf,
     Const: _leaf,
     Identity: _leaf,
     Ones: _leaf,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 
 from matcalc.core.expr import Const, Expr, Mul, Ones
-from matcalc.core.nodes import Delta, Differential, Identity, Symbol, Zero
+from matcalc.core.nodes import Differential, PendingDifferential, Identity, Symbol, Zero
 from matcalc.core.walk import cached_fold
 
 _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()
@@ -18,9 +18,9 @@ _LEAD: "weakref.WeakKeyDictionary[Expr, str]" = weakref.WeakKeyDictionary()
 def _lead_rule(node: Expr, child_leads: list[str]) -> str:
     if isinstance(node, Symbol):
         return node.name
-    if isinstance(node, Delta):
-        return node.var.name + "~"  # dX sorts right after X
     if isinstance(node, Differential):
+        return node.var.name + "~"  # dX sorts right after X
+    if isinstance(node, PendingDifferential):
         return lead(node.of) + "~"
     if isinstance(node, (Const, Identity, Ones, Zero)):
         return ""
