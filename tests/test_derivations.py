@@ -271,3 +271,36 @@ def test_the_engine_reports_which_rules_fired():
     moves = []
     gradients_of(df, [mc.core.nodes.Differential.new(A)], moves)
     assert {r.name for _, r in moves} >= {"cyclic property of the trace", "linear propagation"}
+
+
+# regression: the identification step read a zero differential (d tr(sign X) = 0) and crashed
+def test_a_matrix_function_with_a_zero_derivative_derives_to_zero():
+    X = mc.matrix("X", n)
+    for f, w in [(mc.tr(mc.sign(X)), X), (mc.logdet(X) + mc.sum(mc.sign(x)), x)]:
+        d = mc.derive(f, w)
+        assert d.result == mc.diff(f, w)
+
+
+# regression: differential steps cited gradient identities (∂(aᵀx)/∂x = a) in numerator layout
+def test_differential_steps_cite_differential_identities_in_every_layout():
+    a, X = mc.vector("a", n), mc.matrix("X", n)
+    for layout in mc.LAYOUTS:
+        d = mc.derive(mc.logdet(X) + a.T @ x, x, layout)
+        formulas = " | ".join(s.rule.formula for s in d)
+        assert "d(aᵀx) = aᵀ dx" in formulas and "∂(aᵀx)/∂x = a" not in formulas
+
+
+# regression: a transposed weight's step cited Y = XW: ∂L/∂W = Xᵀ G without its transpose
+def test_a_transposed_weight_names_its_transpose():
+    N = mc.dims("N")
+    Xb, W, G = mc.matrix("X", N, n), mc.matrix("W", m, n), mc.matrix("G", N, m)
+    d = mc.derive(mc.tanh(Xb @ W.T), W, upstream=G)
+    assert any("transpose" in s.rule.name for s in d) and d.result == mc.diff(
+        mc.tanh(Xb @ W.T), W, upstream=G)
+
+
+def test_a_norm1_residual_is_named_like_a_norm2_one():
+    W, V, b = mc.matrix("W", m, n), mc.matrix("V", p, m), mc.vector("b", p)
+    for norm in (mc.norm1, mc.norm2):
+        d = mc.derive(norm(V @ mc.tanh(W @ x) - b), x)
+        assert d.steps[1].rule is STEP_RULES["definition"] and d.result == mc.diff(d.f, x)

@@ -147,3 +147,9 @@ def test_unicode_rows_of_ones_and_fractions():
 def test_sizes_in_subscripts_are_never_read_as_nested_subscripts():
     assert mc.unicode(mc.kron(mc.eye(n**2), Xmn)) == "I_(n²) ⊗ X"
     assert mc.unicode(mc.kron(mc.eye(n), Xmn)) == "Iₙ ⊗ X"
+
+
+# regression: erf's constant 2/√π printed as ((2/sqrt(pi))) in unicode
+def test_irrational_constants_print_as_a_reader_writes_them():
+    v = mc.vector("v", mc.dims("n"))
+    assert mc.unicode(mc.diff(mc.sum(mc.erf(v)), v)) == "(2/√π) exp(−v²)"

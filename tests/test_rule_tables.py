@@ -4,6 +4,7 @@ import pytest
 
 from matcalc.core.nodes import NODE_TYPES, Differential
 from matcalc.core.walk import postorder
+from matcalc.interop.to_sympy import TO_SYMPY
 from matcalc.rules.differential import differential
 from matcalc.rules.linear import linear_nodes
 from matcalc.rules.read.index import INDEX
@@ -22,7 +23,7 @@ TABLES = {
     "differential": DIFFERENTIAL, "simplify": SIMPLIFY,
     "numpy": set(NUMPY) | {t for t in NODE_TYPES if t.__name__ in ("Differential", "PendingDifferential", "Partial")},
     "text": TextPrinter().table(), "latex": LatexPrinter().table(),
-    "unicode": UnicodePrinter().table(),
+    "unicode": UnicodePrinter().table(), "sympy": TO_SYMPY,
 }
 
 

@@ -150,3 +150,17 @@ def test_differentiating_a_differential_is_refused():
         mc.diff(Differential.new(x).T @ a, a)
     with pytest.raises(mc.MatcalcError, match="differential"):
         mc.diff(Differential.new(x).T @ a, [a, x])  # several variables at once: the same refusal
+
+
+# regression: a symbol under log and arcsin at once was drawn outside (0, 1), and an spd matrix
+# under arcsin outside (−1, 1): check found no point where the function was finite
+@pytest.mark.parametrize("f,wrt", [
+    (mc.sum(mc.log(x)) + mc.sum(mc.arcsin(x)), x),
+    (mc.sum(mc.sqrt(x) * mc.arccos(x)), x),
+    (mc.logdet(X) + mc.sum(mc.arcsin(X)), X),
+    (mc.sum(mc.arcsin(1 - x)), x),
+    (mc.sum(mc.log1p(x - 1)) + mc.sum(mc.arctan(x)), x),
+])
+def test_check_finds_points_inside_every_domain_a_function_imposes(f, wrt):
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, wrt, layout).ok

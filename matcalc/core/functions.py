@@ -70,9 +70,9 @@ F("softplus", lambda u: _f("sigmoid", u), "softplus′(u) = σ(u)", lambda u: np
   "np.logaddexp(0.0, {})", r"\operatorname{softplus}", "softplus",
   lambda u: sympy.log(1 + sympy.exp(u)), range=POSITIVE)
 F("abs", lambda u: _f("sign", u), "abs′(u) = sign(u) (u ≠ 0)", np.abs, "np.abs({})",
-  r"\operatorname{abs}", "abs", sympy.Abs, sympy.Abs, range=NONNEGATIVE)
+  r"\left\lvert {} \right\rvert", "|{}|", sympy.Abs, sympy.Abs, range=NONNEGATIVE)
 F("sqrt", lambda u: Mul.new(Const.new(sympy.Rational(1, 2)), Pow.new(_f("sqrt", u), -1)),
-  "√′(u) = 1/(2√u)", np.sqrt, "np.sqrt({})", r"\sqrt", "√", sympy.sqrt, domain=POSITIVE,
+  "√′(u) = 1/(2√u)", np.sqrt, "np.sqrt({})", r"\sqrt{{{}}}", "√({})", sympy.sqrt, domain=POSITIVE,
   range=NONNEGATIVE)
 F("sign", lambda u: Zero.new(u.shape), "sign′(u) = 0 (u ≠ 0)", np.sign, "np.sign({})",
   r"\operatorname{sign}", "sign", sympy.sign, sympy.sign, range=CLOSED_UNIT)

@@ -179,7 +179,8 @@ class Trace(Unary):
     spec = NodeSpec(
         "tr", latex=r"\operatorname{tr}", unicode="tr", numpy="np.trace({})", numpy_scalar="{}",
         sympy=lambda node, X: sympy.Trace(X), sympy_scalar=_same,
-        argument="square", result="scalar", public="tr", doc="The trace of a square matrix.")
+        matrix_function=True, argument="square", result="scalar", public="tr",
+        doc="The trace of a square matrix.")
 
 
 class Det(Unary):
@@ -187,7 +188,8 @@ class Det(Unary):
     spec = NodeSpec(
         "det", latex=r"\det", unicode="det", numpy="np.linalg.det({})", numpy_scalar="{}",
         sympy=lambda node, X: sympy.Determinant(X), sympy_scalar=_same,
-        argument="square", result="scalar", definite_argument=True, public="det",
+        matrix_function=True, argument="square", result="scalar", definite_argument=True,
+        public="det",
         doc="The determinant of a square matrix.")
 
 
@@ -198,7 +200,8 @@ class LogDet(Unary):
     spec = NodeSpec(
         "logdet", latex=r"\log\det", unicode="log det", numpy="_logdet({})",
         numpy_scalar="np.log({})", sympy=lambda node, X: sympy.log(sympy.Determinant(X)),
-        sympy_scalar=sympy.log, argument="square", result="scalar", definite_argument=True,
+        sympy_scalar=sympy.log, matrix_function=True, argument="square", result="scalar",
+        definite_argument=True,
         public="logdet",
         doc="log det X, for det X > 0.")
 
@@ -208,7 +211,8 @@ class Inverse(Unary):
     spec = NodeSpec(
         "inv", numpy="np.linalg.inv({})", numpy_scalar="(1.0 / {})",
         sympy=lambda node, X: sympy.Inverse(X), sympy_scalar=lambda s: 1 / s,
-        argument="square", result="same", definite_argument=True, public="inv",
+        matrix_function=True, argument="square", result="same", definite_argument=True,
+        public="inv",
         doc="The inverse of a square matrix.")
 
 
@@ -243,7 +247,8 @@ class Norm1(Unary):
 
     __slots__ = ()
     spec = NodeSpec(
-        "norm1", latex=r"\left\lVert {} \right\rVert_{{1}}", unicode="‖{}‖₁", numpy="np.sum(np.abs({}))",
+        "norm1", latex=r"\left\lVert {} \right\rVert_{{1}}", unicode="‖{}‖₁",
+        numpy="np.sum(np.abs({}))",
         numpy_scalar="np.abs({})",
         sympy=lambda node, X: sympy_forms.sum_of(
             sympy_forms.elementwise("abs", X, False), node.arg.shape),
@@ -258,7 +263,7 @@ class Diag(Unary):
     spec = NodeSpec(
         "diag", latex=r"\operatorname{diag}", unicode="diag", numpy="np.diag({}[:, 0])",
         numpy_scalar="np.reshape({}, (1, 1))", sympy=lambda node, v: DiagMatrix(v),
-        sympy_scalar=_same, argument="vector", result="diagonal")
+        sympy_scalar=_same, matrix_function=True, argument="vector", result="diagonal")
 
 
 class DiagPart(Unary):
@@ -268,7 +273,7 @@ class DiagPart(Unary):
     spec = NodeSpec(
         "diag", latex=r"\operatorname{diag}", unicode="diag", numpy="np.diag({})[:, None]",
         numpy_scalar="np.reshape({}, (1, 1))", sympy=lambda node, X: DiagonalOf(X),
-        sympy_scalar=_same, argument="square", result="diagonal part")
+        sympy_scalar=_same, matrix_function=True, argument="square", result="diagonal part")
 
 
 def _softmax_sympy(node: Expr, z: Any) -> Any:
@@ -302,7 +307,8 @@ class Vec(Unary):
     __slots__ = ()
     spec = NodeSpec(
         "vec", latex=r"\operatorname{vec}", unicode="vec", numpy='{}.reshape(-1, 1, order="F")',
-        numpy_scalar="np.reshape({}, (1, 1))", argument="any", result="vec", public="vec",
+        numpy_scalar="np.reshape({}, (1, 1))", matrix_function=True, argument="any",
+        result="vec", public="vec",
         doc="vec(A): the columns of A stacked into one column.")
 
 
@@ -338,8 +344,9 @@ class Commutation(Expr):
 
 #: every node type; a test checks that each rule table covers all of them
 NODE_TYPES: tuple[type[Expr], ...] = (
-    Symbol, Differential, PendingDifferential, Const, Identity, Ones, Zero, Add, Mul, MatMul, Pow, Func,
-    Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart, Softmax, LogSumExp, Kron,
+    Symbol, Differential, PendingDifferential, Const, Identity, Ones, Zero, Add, Mul, MatMul,
+    Pow, Func, Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart,
+    Softmax, LogSumExp, Kron,
     Partial, Vec, Commutation,
 )  # fmt: skip
 

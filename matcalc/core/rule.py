@@ -1,7 +1,7 @@
 """Rule records: the name a reader knows a rule by, and its identity in unicode and LaTeX.
 
-PendingDifferential and pullback rules carry one each (``matcalc.rules``); derivations show the records
-of the rules that fired.
+Differential and pullback rules carry one each (``matcalc.rules.records``); derivations show the
+records of the rules that fired.
 """
 
 from __future__ import annotations

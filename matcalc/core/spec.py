@@ -50,6 +50,15 @@ class Interval:
         below = v <= self.high if self.closed_high else v < self.high
         return bool(np.all(above & below))
 
+    def intersect(self, other: "Interval") -> "Interval":
+        low = max(self.low, other.low)
+        high = min(self.high, other.high)
+        closed_low = (self.closed_low if self.low >= other.low else True) and (
+            other.closed_low if other.low >= self.low else True)
+        closed_high = (self.closed_high if self.high <= other.high else True) and (
+            other.closed_high if other.high <= self.high else True)
+        return Interval(low, high, closed_low, closed_high)
+
     @property
     def nonnegative(self) -> bool:
         return self.low >= 0
@@ -116,6 +125,8 @@ class ElementwiseFunction:
                 raise MatcalcError(
                     f"the {fact} of {self.name} must be an Interval (REAL, POSITIVE, "
                     f"Interval(-1, 1), …), got {getattr(self, fact)!r}")
+        if "′(u) = " not in self.identity:
+            raise MatcalcError(f"the identity of {self.name} reads f′(u) = …, got {self.identity!r}")
         if "{}" not in self.code:
             raise MatcalcError(f"the code of {self.name} needs {{}} for its argument")
         taken = [n for n in (self.name, *self.aliases) if n in FUNCTION_NAMES]
@@ -170,5 +181,22 @@ class NodeSpec:
     #: the argument must be a matrix with a positive determinant (inv, det, logdet): numeric
     #: checks draw it positive definite
     definite_argument: bool = False
+    #: a function through which a derivation is best read as its differential, rule by rule
+    #: (Magnus–Neudecker), not as a backward pass through gates: tr, det, inv, diag, vec
+    matrix_function: bool = False
     public: str = ""
     doc: str = ""
+
+    def __post_init__(self) -> None:
+        if self.argument not in ARGUMENTS or self.result not in RESULTS:
+            raise MatcalcError(
+                f"the spec of {self.call!r} needs an argument in {ARGUMENTS} and a result in "
+                f"{RESULTS}, got {self.argument!r} and {self.result!r}")
+        if (self.argument == "") != (self.result == ""):
+            raise MatcalcError(f"the spec of {self.call!r} names an argument and a result, or "
+                               "neither")
+
+
+#: the arguments a one-argument node takes, and the shapes of its results ("": not read)
+ARGUMENTS = ("", "any", "square", "vector")
+RESULTS = ("", "scalar", "same", "diagonal", "diagonal part", "vec")

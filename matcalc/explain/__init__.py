@@ -9,9 +9,7 @@ from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr
-from matcalc.core.nodes import (
-    Det, Diag, DiagPart, Inverse, Kron, LogDet, Partial, Symbol, Trace, Vec,
-)  # fmt: skip
+from matcalc.core.nodes import NODE_TYPES, Kron, Partial, Symbol, Unary
 from matcalc.core.walk import postorder
 from matcalc.rules.simplify import substitute
 from matcalc.engine.layout import Case, Layout
@@ -88,9 +86,11 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     return differential_derivation(d)
 
 
-#: nodes of matrix calculus proper: where a function contains one, its derivation is the
-#: differential taken rule by rule (Magnus–Neudecker), not a backward pass through gates
-MATRIX_FUNCTIONS = (Trace, Det, LogDet, Inverse, Diag, DiagPart, Kron, Vec)
+#: nodes of matrix calculus proper, as their spec rows say (and the Kronecker product): where
+#: a function contains one, its derivation is the differential taken rule by rule
+#: (Magnus–Neudecker), not a backward pass through gates
+MATRIX_FUNCTIONS = (Kron, *(cls for cls in NODE_TYPES
+                           if issubclass(cls, Unary) and cls.spec.matrix_function))
 
 
 def _is_a_network(f: Expr) -> bool:

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Optional
 
-from matcalc.engine.derivation import STEP_RULES, Derivation, Rule, Step
+from matcalc.core.rule import Rule
+from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Pow, Transpose
 from matcalc.core.nodes import (
-    Differential, Det, Diag, LogDet, LogSumExp, Norm2, Partial, Softmax, Sum,
-    Symbol, Trace,
+    NODE_TYPES, Diag, Differential, Norm2, Partial, Softmax, Symbol, Trace, Unary,
 )  # fmt: skip
 from matcalc.engine.differentiation import differentiate
-from matcalc.engine.layout import Case, Layout, arrange
+from matcalc.engine.layout import TRANSPOSED, Case, Layout, arrange
 from matcalc.rules import records
 from matcalc.rules.differential import differential
 from matcalc.rules.records import combine
@@ -34,7 +34,9 @@ from matcalc.core.walk import cached_fold
 from matcalc.core.shapes import ONE
 from matcalc.core.walk import fold, postorder
 
-REDUCERS = (Norm2, Sum, Trace, LogSumExp, Det, LogDet)
+#: the operations that reduce an array to a scalar (‖r‖, sum, tr, …), from their spec rows
+REDUCERS = tuple(cls for cls in NODE_TYPES
+                 if issubclass(cls, Unary) and cls.spec.result == "scalar")
 
 
 def depends(f: Expr, x: Symbol) -> dict[Expr, bool]:
@@ -225,11 +227,11 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     lhs_x = grad_symbol(x)
     if gradient is not values.get(x):
         steps.append(Step(STEP_RULES["substitute"], lhs_x, gradient))
-    denominator = result if layout is not Layout.NUMERATOR else arrange(
-        Case.SCALAR_BY_ARRAY, result, Layout.NUMERATOR)
+    transposed = TRANSPOSED[Case.SCALAR_BY_ARRAY][layout]
+    denominator = arrange(Case.SCALAR_BY_ARRAY, result, layout) if transposed else result
     if denominator is not gradient:
         steps.append(Step(STEP_RULES["simplify"], lhs_x, denominator))
-    if layout is Layout.NUMERATOR:  # (∂L/∂x)ᵀ in the denominator notation used above
+    if transposed:  # (∂L/∂x)ᵀ in the denominator notation used above
         steps.append(Step(STEP_RULES["transpose_layout"], Transpose.new(lhs_x), result,
                           before=denominator))
     return Derivation(f, x, layout, tuple(steps), result)

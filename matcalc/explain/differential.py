@@ -20,7 +20,7 @@ from matcalc.rules.pullback import gradients_of
 from matcalc.rules.records import (
     AS_DIFFERENTIAL, COPY, PULL_ADD, PULL_MUL, PULL_SUM, combine, function_record,
 )  # fmt: skip
-from matcalc.rules.simplify import substitute, zero
+from matcalc.rules.simplify import is_zero, substitute, zero
 
 GATHERING = (PULL_ADD, COPY, PULL_MUL, PULL_SUM)
 
@@ -106,7 +106,8 @@ def _identification(d: Differentiation) -> Rule:
     if d.case is not Case.SCALAR_BY_ARRAY:
         return STEP_RULES["identify"]
     fired: list = []
-    gradients_of(d.differential, [Differential.new(d.wrt)], fired)
+    if not is_zero(d.differential):  # df = 0 moves nothing
+        gradients_of(d.differential, [Differential.new(d.wrt)], fired)
     # the moves that bring dX to the right; sums, copies and scaling only gather terms
     moves = sorted({r for _, r in fired if r not in GATHERING}, key=lambda r: r.name)
     base = STEP_RULES["identify_gradient"]

@@ -17,7 +17,7 @@ from matcalc.core import builders as ops
 from matcalc.engine.diff import diff, hessian
 from matcalc.engine.differentiation import differentiate
 from matcalc.faces.demo import main as demo
-from matcalc.engine.layout import Case, Layout
+from matcalc.engine.layout import TRANSPOSED, Case
 from matcalc.core.errors import MatcalcError, ParseError
 from matcalc.explain import derive
 from matcalc.core.nodes import Symbol
@@ -153,13 +153,13 @@ def _lhs(d: Any) -> str:
     if d.case is not Case.VEC:
         return f"∂f/∂{to_unicode(d.wrt)}"
     lhs = f"∂vec f/∂vec {to_unicode(d.wrt)}ᵀ"
-    return f"({lhs})ᵀ" if d.layout is Layout.DENOMINATOR else lhs
+    return f"({lhs})ᵀ" if TRANSPOSED[d.case][d.layout] else lhs
 
 
 def _convention(d: Any) -> str:
     if d.case is Case.VEC:
         vec = "the vec convention d vec F/d vec Xᵀ"
-        return vec if d.layout is not Layout.DENOMINATOR else f"denominator layout: ({vec})ᵀ"
+        return f"{d.layout} layout: ({vec})ᵀ" if TRANSPOSED[d.case][d.layout] else vec
     return f"{d.layout} layout"
 
 
@@ -241,7 +241,7 @@ def _run(args: Any, out: Any) -> int:
                 if d.case is Case.VEC:
                     lhs = (rf"\frac{{\partial \operatorname{{vec}} f}}"
                            rf"{{\partial \operatorname{{vec}}({to_latex(d.wrt)})^{{\top}}}}")
-                    if d.layout is Layout.DENOMINATOR:
+                    if TRANSPOSED[d.case][d.layout]:
                         lhs = rf"\left({lhs}\right)^{{\top}}"
                 print(f"{lhs} = {to_latex(d.result)}", file=out)
         if code is not None:

@@ -75,7 +75,8 @@ from matcalc.core.expr import (
     mul,
 )  # fmt: skip
 from matcalc.core.nodes import (
-    Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm2, Softmax, Sum, Symbol, Trace, Zero,
+    Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1, Norm2, Softmax, Sum,
+    Symbol, Trace, Zero,
 )  # fmt: skip
 from matcalc.core.spec import FUNCTIONS, ElementwiseFunction
 from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim, fmt_shape, is_scalar_shape
@@ -264,7 +265,10 @@ class _FromSympy:
             right = isinstance(arrays[-1], OneMatrix)
             inner = arrays[int(left): len(arrays) - int(right)]
             if (left or right) and inner:
-                return Sum.new(reduce(matmul, (self.convert(a) for a in inner)))
+                summed = reduce(matmul, (self.convert(a) for a in inner))
+                if isinstance(summed, Func) and summed.name == "abs":  # to_sympy's norm1
+                    return Norm1.new(summed.arg)
+                return Sum.new(summed)
         return reduce(matmul, (self.convert(a) for a in arrays))
 
     def transpose(self, e: sympy.Transpose) -> Expr:

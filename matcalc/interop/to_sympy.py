@@ -7,7 +7,7 @@ SymPy has no class for (sum, softmax, …) are in ``matcalc.core.sympy_forms``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import sympy
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
@@ -16,7 +16,10 @@ from sympy.matrices.expressions.special import OneMatrix
 
 from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
-from matcalc.core.nodes import Differential, PendingDifferential, Identity, Kron, Partial, Symbol, Unary, Zero
+from matcalc.core.nodes import (
+    NODE_TYPES, Commutation, Differential, Identity, Kron, Partial, PendingDifferential, Symbol,
+    Unary, Zero,
+)  # fmt: skip
 from matcalc.core.sympy_forms import elementwise, scalar
 from matcalc.core.walk import fold
 
@@ -53,46 +56,79 @@ def _products(node: Expr, args: list[Any]) -> sympy.Basic:
     return array if coefficient == 1 else _scaled(coefficient, array)
 
 
-def _to_sympy_node(node: Expr, args: list[Any]) -> sympy.Basic:
-    if isinstance(node, Symbol):
-        if node.is_scalar:
-            return sympy.Symbol(node.name)
-        return sympy.MatrixSymbol(node.name, node.rows, node.cols)
-    if isinstance(node, Const):
-        return node.value
-    if isinstance(node, (Identity, Ones, Zero)):
-        if node.is_scalar:
-            return sympy.Integer(0 if isinstance(node, Zero) else 1)
-        if isinstance(node, Identity):
-            return sympy.Identity(node.rows)
-        return (OneMatrix if isinstance(node, Ones) else sympy.ZeroMatrix)(node.rows, node.cols)
-    if isinstance(node, Add):
-        if node.is_scalar:
-            return sympy.Add(*(scalar(a) for a in args))
-        return sympy.MatAdd(*args)
-    if isinstance(node, (Mul, MatMul)):
-        return _products(node, args)
-    if isinstance(node, Pow):
-        if node.is_scalar:
-            return sympy.Pow(scalar(args[0]), node.exponent)
-        return HadamardPower(args[0], node.exponent)
-    if isinstance(node, Func):
-        return elementwise(node.name, args[0], node.is_scalar)
-    if isinstance(node, Transpose):
-        return args[0] if node.args[0].is_scalar else sympy.Transpose(args[0])
-    if isinstance(node, Kron):
-        if node.args[0].is_scalar or node.args[1].is_scalar:
-            return _products(Mul.new(*node.args), args)
-        return KroneckerProduct(*args)
-    if isinstance(node, (Differential, PendingDifferential, Partial)):
-        raise UnsupportedError(
-            f"{type(node).__name__} {node} stands for a differential or a named derivative in a "
-            "derivation and has no SymPy counterpart; convert the derivation's result instead"
-        )
-    if isinstance(node, Unary):
-        spec = node.spec
-        if node.args[0].is_scalar and spec.sympy_scalar is not None:
-            return spec.sympy_scalar(scalar(args[0]))
-        if spec.sympy is not None:
-            return spec.sympy(node, args[0])
+def _symbol(node: Symbol, args: list[Any]) -> sympy.Basic:
+    if node.is_scalar:
+        return sympy.Symbol(node.name)
+    return sympy.MatrixSymbol(node.name, node.rows, node.cols)
+
+
+def _constant_array(node: Expr, args: list[Any]) -> sympy.Basic:
+    if node.is_scalar:
+        return sympy.Integer(0 if isinstance(node, Zero) else 1)
+    if isinstance(node, Identity):
+        return sympy.Identity(node.rows)
+    return (OneMatrix if isinstance(node, Ones) else sympy.ZeroMatrix)(node.rows, node.cols)
+
+
+def _add(node: Expr, args: list[Any]) -> sympy.Basic:
+    if node.is_scalar:
+        return sympy.Add(*(scalar(a) for a in args))
+    return sympy.MatAdd(*args)
+
+
+def _pow(node: Pow, args: list[Any]) -> sympy.Basic:
+    if node.is_scalar:
+        return sympy.Pow(scalar(args[0]), node.exponent)
+    return HadamardPower(args[0], node.exponent)
+
+
+def _kron(node: Expr, args: list[Any]) -> sympy.Basic:
+    if node.args[0].is_scalar or node.args[1].is_scalar:
+        return _products(Mul.new(*node.args), args)
+    return KroneckerProduct(*args)
+
+
+def _placeholder(node: Expr, args: list[Any]) -> sympy.Basic:
+    raise UnsupportedError(
+        f"{type(node).__name__} {node} stands for a differential or a named derivative in a "
+        "derivation and has no SymPy counterpart; convert the derivation's result instead")
+
+
+def _operation(node: Unary, args: list[Any]) -> sympy.Basic:
+    """A one-argument node, as its spec row says."""
+    spec = node.spec
+    if node.args[0].is_scalar and spec.sympy_scalar is not None:
+        return spec.sympy_scalar(scalar(args[0]))
+    if spec.sympy is None:
+        raise UnsupportedError(f"the matcalc node {type(node).__name__} has no SymPy counterpart")
+    return spec.sympy(node, args[0])
+
+
+def _none(node: Expr, args: list[Any]) -> sympy.Basic:
     raise UnsupportedError(f"the matcalc node {type(node).__name__} has no SymPy counterpart")
+
+
+#: node type -> its SymPy form from the forms of its arguments
+TO_SYMPY: dict[type, Callable[[Any, list[Any]], sympy.Basic]] = {
+    Symbol: _symbol,
+    Const: lambda node, args: node.value,
+    Identity: _constant_array,
+    Ones: _constant_array,
+    Zero: _constant_array,
+    Add: _add,
+    Mul: _products,
+    MatMul: _products,
+    Pow: _pow,
+    Func: lambda node, args: elementwise(node.name, args[0], node.is_scalar),
+    Transpose: lambda node, args: args[0] if node.args[0].is_scalar else sympy.Transpose(args[0]),
+    Kron: _kron,
+    Commutation: _none,
+    Differential: _placeholder,
+    PendingDifferential: _placeholder,
+    Partial: _placeholder,
+    **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
+}
+
+
+def _to_sympy_node(node: Expr, args: list[Any]) -> sympy.Basic:
+    return TO_SYMPY[type(node)](node, args)

@@ -189,8 +189,9 @@ def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
 def _domain_point(f, f_fn, symbols, sizes, seed):
     """Inputs where f is finite: the seed's, or the next of a few retries."""
     for attempt in range(8):
-        for constrained in (False, True):
-            candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt, constrained)
+        for constrained, shifted in ((False, False), (True, False), (True, True)):
+            candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt, constrained,
+                                      shifted)
             if np.all(np.isfinite(evaluate(f_fn, candidate, sizes))):
                 return candidate, seed + 1000 * attempt
     raise NumericError(

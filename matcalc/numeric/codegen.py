@@ -20,8 +20,8 @@ import sympy
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
-    NODE_TYPES, Commutation, Differential, PendingDifferential, Diag, Identity, Kron, Partial, Symbol, Unary, Zero,
-    dimension_symbols,
+    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial, PendingDifferential,
+    Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.shapes import fmt_shape

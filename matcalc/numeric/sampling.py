@@ -15,7 +15,7 @@ import sympy
 
 from matcalc.core.expr import Expr, Func, Pow, Transpose
 from matcalc.core.nodes import Symbol, Unary, dimension_symbols
-from matcalc.core.spec import REAL, Interval
+from matcalc.core.spec import POSITIVE, REAL, Interval
 from matcalc.core.walk import postorder
 
 SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
@@ -37,6 +37,8 @@ def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sym
 #: where a symbol under a function whose domain is bounded on both sides is drawn, when the
 #: function's argument is more than the symbol (arcsin(W x)): small, so the argument stays small
 SMALL = Interval(-0.3, 0.3)
+#: the same, for a second try, when the argument is shifted (arcsin(1 − x) needs x > 0)
+SMALL_POSITIVE = Interval(0.0, 0.3)
 
 
 def _fits_positive_draws(domain: Interval) -> bool:
@@ -44,7 +46,8 @@ def _fits_positive_draws(domain: Interval) -> bool:
     return domain.low <= 0.5 and domain.high >= 1.5
 
 
-def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interval]]:
+def domain_needs(f: Expr, small: Interval = SMALL
+                 ) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interval]]:
     """(symbols to draw positive, square matrices to draw positive definite, symbols to draw
     inside an interval): read off the domains in the function table and the matrix functions."""
     positive: set[Symbol] = set()
@@ -58,7 +61,7 @@ def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interv
                 arg = node.arg.args[0] if isinstance(node.arg, Transpose) else node.arg
                 for leaf in postorder(arg):
                     if isinstance(leaf, Symbol):
-                        inside[leaf] = domain if leaf is arg else SMALL
+                        inside[leaf] = domain if leaf is arg else small
                 continue
             under = positive
         elif isinstance(node, Pow) and not (node.exponent.is_Integer and node.exponent > 0):
@@ -79,9 +82,22 @@ def domain_needs(f: Expr) -> tuple[set[Symbol], set[Symbol], dict[Symbol, Interv
 def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool,
            definite: bool, inside: Interval | None = None) -> np.ndarray:
     rows, cols = (int(d.subs(sizes)) for d in symbol.shape)
+    if inside is not None and positive:
+        inside = inside.intersect(POSITIVE)  # under log and under arcsin: in (0, 1)
     if inside is not None and not (symbol.props or definite):
         A = inside.sample(rng, (rows, cols))
         return (A + A.T) / 2 if symbol.symmetric and rows == cols and rows != 1 else A
+    A = _sample_structured(symbol, rows, cols, rng, positive, definite)
+    if inside is not None and inside.low < 0 < inside.high:
+        # a positive multiple keeps symmetry, definiteness, signs and the diagonal: shrink the
+        # draw into the interval (logdet(X) + sum(arcsin(X)))
+        room = 0.8 * min(-inside.low, inside.high) / max(float(np.abs(A).max()), 1e-300)
+        A = A * min(1.0, room)
+    return A
+
+
+def _sample_structured(symbol: Symbol, rows: int, cols: int, rng: np.random.Generator,
+                       positive: bool, definite: bool) -> np.ndarray:
     if symbol.diagonal:
         values = rng.uniform(0.5, 1.5, rows) * (1 if positive or definite or symbol.spd
                                                  else rng.choice([-1, 1], rows))
@@ -108,12 +124,13 @@ def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool
 
 
 def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int,
-                  constrained: bool = True) -> dict[str, np.ndarray]:
-    """Random inputs; ``constrained=False`` draws every sign (the caller falls back to the
-    domain's constraints where f is undefined), since forcing positive inputs can saturate
-    a function and hide sign mistakes."""
+                  constrained: bool = True, shifted: bool = False) -> dict[str, np.ndarray]:
+    """Random inputs.  ``constrained=False`` draws every sign (the caller falls back to the
+    domain's constraints where f is undefined), since forcing positive inputs can saturate a
+    function and hide sign mistakes; ``shifted`` draws the symbols under a bounded domain small
+    and positive rather than small (a second try, for arguments such as 1 − x)."""
     rng = np.random.default_rng(seed)
-    positive, definite, inside = domain_needs(f)
+    positive, definite, inside = domain_needs(f, SMALL_POSITIVE if shifted else SMALL)
     if not constrained:
         positive = set()
     return {

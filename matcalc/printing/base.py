@@ -13,7 +13,10 @@ from typing import Callable, Optional
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
-from matcalc.core.nodes import NODE_TYPES, Commutation, Differential, PendingDifferential, Identity, Kron, Partial, Symbol, Unary, Zero
+from matcalc.core.nodes import (
+    Commutation, Differential, Identity, Kron, NODE_TYPES, Partial, PendingDifferential, Symbol,
+    Unary, Zero,
+)  # fmt: skip
 from matcalc.core.walk import fold
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised

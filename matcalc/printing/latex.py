@@ -87,8 +87,6 @@ class LatexPrinter(MathPrinter):
     def norm(self, arg: str, matrix: bool) -> str:
         return rf"\left\lVert {arg} \right\rVert_{{{'F' if matrix else '2'}}}"
 
-    def absolute(self, arg: str) -> str:
-        return rf"\left\lvert {arg} \right\rvert"
 
     def subscript(self, base: str, *dims) -> str:
         return f"{base}_{{{','.join(sympy.latex(d) for d in dims)}}}"

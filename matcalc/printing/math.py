@@ -70,8 +70,6 @@ class MathPrinter(Printer):
     def norm(self, arg: str, matrix: bool) -> str:
         raise NotImplementedError
 
-    def absolute(self, arg: str) -> str:
-        raise NotImplementedError
 
     def func_name(self, name: str) -> str:
         """An elementwise function's name in this notation (from the function table)."""
@@ -171,11 +169,10 @@ class MathPrinter(Printer):
                        recip=kids[0] if k == -1 else None)
 
     def func(self, node, kids):
-        if node.name == "sqrt":
-            return Printed(self.sqrt(kids[0].text), ATOM)
-        if node.name == "abs":
-            return Printed(self.absolute(kids[0].text), ATOM)
-        return Printed(self.call(self.func_name(node.name), kids[0].text), ATOM)
+        name = self.func_name(node.name)
+        if "{}" in name:  # a template from the function table: √(u), |u|
+            return Printed(name.format(kids[0].text), ATOM)
+        return Printed(self.call(name, kids[0].text), ATOM)
 
     def transpose(self, node, kids):
         child = kids[0]

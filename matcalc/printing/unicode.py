@@ -33,6 +33,12 @@ _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 _SINGLE_TERM = re.compile(r"^([A-Za-z\u0370-\u03ff]+[₀-₉]*|\d+|[\w ]+\([^()]*\)|‖[^‖]*‖[₂_F]*)$")
 
 
+#: SymPy's names in the text of an irrational constant, as a reader writes them
+_IRRATIONAL = {"sqrt(": "√(", "pi": "π", "E": "e"}
+_IRRATIONAL_NAMES = re.compile(r"sqrt\(|\bpi\b|\bE\b")
+_ROOT_OF_ONE = re.compile(r"√\((\w)\)")  # √(π) is √π
+
+
 def _letters_at_end(s: str) -> int:
     """How many letters the name at the end of ``s`` has (W₂ -> 1, lam -> 3)."""
     i = len(s)
@@ -97,12 +103,13 @@ class UnicodePrinter(MathPrinter):
         return stem + sub.translate(_SUB)
 
     def number(self, value: sympy.Expr) -> Printed:
-        text = str(value).replace("-", "−")
+        text = _IRRATIONAL_NAMES.sub(lambda m: _IRRATIONAL[m.group(0)], str(value))
+        text = _ROOT_OF_ONE.sub(r"√\1", text).replace("-", "−").replace("*", "·")
         if value.is_number and value.is_negative:
             return Printed(text, NEG, neg=self.number(-value))
         if value.is_Integer or value.is_Atom:
             return Printed(text, ATOM)
-        return Printed(text if value.is_Rational else f"({text})", MUL if value.is_Rational else ATOM)
+        return Printed(text, MUL)  # a fraction (1/2, 2/√π): bracketed where it needs to be
 
     def partial(self, node, kids):
         # a fraction: parenthesised under a transpose, juxtaposed in a product
@@ -154,8 +161,6 @@ class UnicodePrinter(MathPrinter):
     def norm(self, arg: str, matrix: bool) -> str:
         return f"‖{arg}‖{'_F' if matrix else '₂'}"
 
-    def absolute(self, arg: str) -> str:
-        return f"|{arg}|"
 
     def subscript(self, base: str, *dims) -> str:
         """Iₙ, K₍ₘ,ₙ₎; a size without subscript letters as I_(2n)."""

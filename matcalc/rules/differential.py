@@ -15,8 +15,8 @@ from typing import Callable, Optional
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.nodes import (
-    Commutation, Differential, Det, PendingDifferential, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSumExp, Norm1,
-    Norm2, Partial, Softmax, Sum, Symbol, Trace, Vec, Zero,
+    Commutation, Det, Diag, DiagPart, Differential, Identity, Inverse, Kron, LogDet, LogSumExp,
+    Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.rule import Rule
 from matcalc.core.spec import FUNCTIONS

@@ -89,23 +89,41 @@ COPY = Rule("copy gate: fan-out sums the gradients", "∂L/∂x = Σᵢ ∂L/∂
             r"\frac{\partial L}{\partial x} = \sum_i \frac{\partial L}{\partial x_i}")
 
 
+#: the kind of argument each function record was made for ("vector" records make layers)
+KIND_OF: dict[Rule, str] = {}
+
+
+def _applied(notation: str, arg: str) -> str:
+    """A function's notation applied to an argument: a template (√({})) or a name (tanh)."""
+    if "{}" in notation:
+        return notation.format(arg)
+    return f"{notation}({arg})" if len(notation) > 1 or notation.isalpha() else f"{notation}{arg}"
+
+
 @lru_cache(maxsize=None)
 def function_record(name: str, kind: str) -> Rule:
     """The record of d f(U) = f′(U) ⊙ dU for the function ``name`` applied to a "scalar", a
-    "vector" (an activation: its Jacobian is diagonal) or a "matrix" (a batch of rows)."""
-    identity, glyph = FUNCTIONS[name].identity, FUNCTIONS[name].unicode
+    "vector" (an activation: its Jacobian is diagonal), a "matrix" (a batch of rows), or read
+    as a "differential"; its notation is the function table's."""
+    fn = FUNCTIONS[name]
+    latex = fn.latex.format(r"\cdot") if "{}" in fn.latex else fn.latex
+    identity, latex_phi = fn.identity, rf"\Phi = {latex}"
+    f = identity.split("′")[0]  # the identity names the function as a reader writes f′: σ′(u)
     if kind == "vector":
-        return Rule(f"elementwise {name}", f"∂{glyph}(u)/∂u = diag({glyph}′(u)), {identity}",
+        rule = Rule(f"elementwise {name}",
+                    f"∂{_applied(fn.unicode, 'u')}/∂u = diag({f}′(u)), {identity}",
                     rf"\frac{{\partial \Phi(u)}}{{\partial u}} = \operatorname{{diag}}(\Phi'(u)),"
-                    rf"\ \Phi = \operatorname{{{name}}}")
-    if kind == "differential":
-        return Rule(f"elementwise {name}", f"d {glyph}(U) = {glyph}′(U) ⊙ dU, {identity}",
-                    rf"d \Phi(U) = \Phi'(U) \odot dU,\ \Phi = \operatorname{{{name}}}")
-    if kind == "matrix":
-        return Rule(f"elementwise {name} on a batch", f"∂L/∂X = G ⊙ {glyph}′(X), {identity}",
-                    rf"\frac{{\partial L}}{{\partial X}} = G \odot \Phi'(X),"
-                    rf"\ \Phi = \operatorname{{{name}}}")
-    return Rule(f"derivative of {name}", identity, rf"\Phi = \operatorname{{{name}}}")
+                    rf"\ {latex_phi}")
+    elif kind == "differential":
+        rule = Rule(f"elementwise {name}", f"d {_applied(fn.unicode, 'U')} = {f}′(U) ⊙ dU, {identity}",
+                    rf"d \Phi(U) = \Phi'(U) \odot dU,\ {latex_phi}")
+    elif kind == "matrix":
+        rule = Rule(f"elementwise {name} on a batch", f"∂L/∂X = G ⊙ {f}′(X), {identity}",
+                    rf"\frac{{\partial L}}{{\partial X}} = G \odot \Phi'(X),\ {latex_phi}")
+    else:
+        rule = Rule(f"derivative of {name}", identity, latex_phi)
+    KIND_OF[rule] = kind
+    return rule
 
 
 def shape_kind(rows, cols) -> str:
@@ -135,20 +153,28 @@ def matmul_record(factors: tuple, varying: list[int]) -> Rule:
     return PRODUCT
 
 
-#: the product rule's backward-pass words, said as a differential: d(W)x, d(X)W, 𝟏 d(b)ᵀ
-AS_DIFFERENTIAL = {WEIGHT: PRODUCT, WEIGHT_ROWS: PRODUCT, LINEAR_ROWS: PRODUCT, BIAS: PRODUCT}
+LINEAR_DIFFERENTIAL = Rule("linear propagation", "d(Wx) = W dx", r"d(W x) = W\, dx")
+LINEAR_FORM_DIFFERENTIAL = Rule("linear form", "d(aᵀx) = aᵀ dx", r"d(a^{\top} x) = a^{\top} dx")
+
+#: the product rule's backward-pass words, said as a differential (the same in every layout):
+#: d(Wx) = W dx, d(aᵀx) = aᵀ dx, and the product rule for d(W)x, d(X)W, 𝟏 d(b)ᵀ
+AS_DIFFERENTIAL = {LINEAR: LINEAR_DIFFERENTIAL, LINEAR_FORM: LINEAR_FORM_DIFFERENTIAL,
+                   WEIGHT: PRODUCT, WEIGHT_ROWS: PRODUCT, LINEAR_ROWS: PRODUCT, BIAS: PRODUCT}
 
 
-#: records that, firing together outermost first, are one step a reader knows by name
-COMPOSITES: dict[tuple[str, str], Rule] = {
-    ("vector", LINEAR.name): LAYER,
-    ("vector", WEIGHT.name): WEIGHT_LAYER,
+#: records that, firing together outermost first, are one step a reader knows by name (an
+#: activation's record stands for its kind: an elementwise function of a vector)
+COMPOSITES: dict[tuple, Rule] = {
+    ("vector", LINEAR): LAYER,
+    ("vector", WEIGHT): WEIGHT_LAYER,
+    (POWER, NORM): SQUARED_NORM,
+    (BIAS, TRANSPOSE): BIAS,  # the bias record reads 𝟏bᵀ, its transpose included
+    (LINEAR_FORM, TRANSPOSE): LINEAR_FORM,  # xᵀa = aᵀx
 }
 
-
-#: rules that only pass a differential along (a sum, a transpose, a number in front): named
-#: when they are all that fired, left unsaid beside a rule that does the work
-PASS_ALONG = (LINEARITY, ADD_GATE, TRANSPOSE, SCALE)
+#: rules that only pass a differential along (a sum, a number in front): named when they are
+#: all that fired, left unsaid beside a rule that does the work
+PASS_ALONG = (LINEARITY, ADD_GATE, SCALE)
 
 
 def combine(records: list[Rule]) -> Rule:
@@ -159,13 +185,10 @@ def combine(records: list[Rule]) -> Rule:
     unique = working or unique
     if len(unique) == 1:
         return unique[0]
-    if len(unique) == 2 and unique[0].name.startswith("elementwise "):
-        kind = "matrix" if unique[0].name.endswith("on a batch") else "vector"
-        composite = COMPOSITES.get((kind, unique[1].name))
-        if composite is not None:
-            return composite
-    if [r.name for r in unique] == [POWER.name, NORM.name]:
-        return SQUARED_NORM
+    if len(unique) == 2:
+        key = (KIND_OF.get(unique[0], unique[0]), unique[1])
+        if key in COMPOSITES:
+            return COMPOSITES[key]
     return Rule(" and ".join(r.name for r in unique),
                 "; ".join(r.formula for r in unique if r.formula),
                 r";\ ".join(r.latex for r in unique if r.latex))

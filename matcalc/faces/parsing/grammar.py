@@ -16,7 +16,6 @@ BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, ".*": 20, "./": 20,
           "^": 40, "**": 40, ".^": 40}
 RIGHT_ASSOCIATIVE = {"^", "**", ".^"}
 UNARY = 30
-POSTFIX = 50
 
 
 @dataclass(frozen=True)

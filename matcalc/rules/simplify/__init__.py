@@ -24,7 +24,8 @@ from typing import Callable
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
-    Commutation, Differential, PendingDifferential, Diag, Identity, Inverse, Kron, Partial, Symbol, Zero,
+    Commutation, Diag, Differential, Identity, Inverse, Kron, Partial, PendingDifferential, Symbol,
+    Zero,
 )  # fmt: skip
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.algebra import (

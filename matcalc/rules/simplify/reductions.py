@@ -3,7 +3,7 @@ norms, the diagonal of a matrix, vec."""
 
 from __future__ import annotations
 
-from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
+from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Ones, Transpose
 from matcalc.core.nodes import (
     Det, Diag, DiagPart, Identity, Inverse, LogDet, LogSumExp, Norm1, Norm2, Softmax, Sum, Trace,
     Vec, Zero,
@@ -56,10 +56,12 @@ def c_trace(a: Expr) -> Expr:
 
 
 def c_sum(a: Expr) -> Expr:
-    """sum(s) = s; sum(1_{m×n}) = mn; sum(cA) = c sum(A); sum(u ⊙ v) = uᵀv for vectors;
+    """sum(s) = s; sum(|X|) = ‖X‖₁; sum(1_{m×n}) = mn; sum(cA) = c sum(A); sum(u ⊙ v) = uᵀv for vectors;
     sum(diag v) = sum(Aᵀ) = sum of the argument."""
     if a.is_scalar:
         return a
+    if isinstance(a, Func) and a.name == "abs":  # sum(|X|) = ‖X‖₁
+        return c_norm1(a.arg)
     if isinstance(a, Ones):
         return const(a.rows * a.cols)
     if isinstance(a, Identity):
