@@ -304,3 +304,10 @@ def test_a_norm1_residual_is_named_like_a_norm2_one():
     for norm in (mc.norm1, mc.norm2):
         d = mc.derive(norm(V @ mc.tanh(W @ x) - b), x)
         assert d.steps[1].rule is STEP_RULES["definition"] and d.result == mc.diff(d.f, x)
+
+
+# regression: the derivation called a vector function y even when y was one of its variables
+def test_the_function_is_named_apart_from_its_variables():
+    y = mc.vector("y", n)
+    d = mc.derive(mc.exp(x) * y, y)
+    assert mc.unicode(d.steps[0].lhs) != "y" and d.result == mc.diff(mc.exp(x) * y, y)

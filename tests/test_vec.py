@@ -304,3 +304,10 @@ def test_check_and_codegen_use_the_default_layout_of_diff():
     assert "np.kron(B.T, A)" in mc.codegen(A @ X @ B, wrt=X)
     with pytest.raises(mc.MatcalcError, match="unknown form"):
         mc.check(A @ X @ B, X, form="bogus")
+
+
+# regression: a term of an index form that is only a number (d(st)/ds = t) gave einsum nothing
+def test_an_index_form_of_scalars_evaluates():
+    s, t = mc.scalar("s"), mc.scalar("t")
+    value = mc.lambdify(mc.diff(s * t + 3 * s, s, form="index"))(s=0.3, t=0.2)
+    np.testing.assert_allclose(value, [[[[3.2]]]])

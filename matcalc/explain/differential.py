@@ -24,6 +24,9 @@ from matcalc.rules.simplify import is_zero, substitute, zero
 
 GATHERING = (PULL_ADD, COPY, PULL_MUL, PULL_SUM)
 
+#: what a derivation calls the function, by its kind: the first name f's own symbols leave free
+NAMES = {"scalar": ("f", "g", "L"), "vector": ("y", "z", "o"), "matrix": ("F", "Y", "G")}
+
 #: past this many levels the differential is shown at once (a derivation stays readable)
 MAX_LEVELS = 24
 
@@ -62,7 +65,9 @@ def expand_differential(f: Expr, x: Symbol) -> list[tuple[Expr, Rule]]:
 
 def differential_derivation(d: Differentiation) -> Derivation:
     x = d.wrt
-    f_name = "f" if d.f.is_scalar else ("y" if d.f.cols == 1 else "F")
+    taken = {s.name for s in d.f.free_symbols()}
+    choices = NAMES["scalar" if d.f.is_scalar else "vector" if d.f.cols == 1 else "matrix"]
+    f_name = next((nm for nm in choices if nm not in taken), choices[0] + "_")
     lhs_f = Symbol.new(f_name, d.f.shape)
     steps = [Step(STEP_RULES["function"], lhs_f, d.f)]
     if d.canonical is not d.f:

@@ -225,5 +225,8 @@ class IndexFunction:
                 if x not in seen:
                     operands.append(np.ones(size[x]))
                     subscripts.append((x,))
-            out = out + scale * np.einsum(*_einsum_args(operands, subscripts, out_names))
+            if operands:
+                out = out + scale * np.einsum(*_einsum_args(operands, subscripts, out_names))
+            else:  # a term that is a number (d(st)/ds = t): no array to contract
+                out = out + scale
         return out.reshape(shape)
