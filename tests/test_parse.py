@@ -201,3 +201,10 @@ def test_paper_spellings_and_suggestions():
         mc.parse("trace(A)")
     with pytest.raises(mc.ParseError, match="names must agree"):
         mc.parse("x'*x", {"x": mc.vector("q", n)})
+
+
+def test_frobenius_norm_spellings_read_as_norm2():
+    assert mc.parse("normF(X)") is mc.parse("norm2(X)") is mc.parse("norm_fro(X)")
+    f = mc.parse("normF(A*x - b)^2")
+    x = next(s for s in f.free_symbols() if s.name == "x")
+    assert f is mc.parse("norm2(A*x - b)^2") and mc.check(f, x).ok

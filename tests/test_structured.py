@@ -1,4 +1,5 @@
-"""Structured derivatives by a symmetric matrix, only on request (Matrix Cookbook §2.8)."""
+"""Structured derivatives by a symmetric or a diagonal matrix, only on request (Matrix Cookbook
+§2.8)."""
 
 import pytest
 
@@ -80,3 +81,37 @@ def test_structured_variables_get_the_unstructured_derivative():
         for layout in mc.LAYOUTS:
             assert mc.check(f, v, layout).ok
             assert mc.derive(f, v, layout).result == mc.diff(f, v, layout)
+
+
+X = mc.matrix("X", n)
+Dg = mc.matrix("Dg", n, diagonal=True)
+DIAGONAL_CASES = [(mc.tr(A @ X @ A.T @ X), X), (x.T @ X @ a, X), (mc.logdet(P + X @ X.T), X),
+                  (x.T @ Dg @ a + mc.tr(Dg @ Dg @ A), Dg)]
+
+
+@pytest.mark.parametrize("f,D", DIAGONAL_CASES, ids=[str(f) for f, _ in DIAGONAL_CASES])
+def test_by_a_diagonal_it_is_the_gradient_masked_to_the_diagonal(f, D):
+    G = mc.diff(f, D)
+    assert mc.diff(f, D, structure="diagonal") == mc.simplify(mc.diag(mc.diag(G)))
+
+
+@pytest.mark.parametrize("layout", mc.LAYOUTS)
+@pytest.mark.parametrize("f,D", DIAGONAL_CASES, ids=[str(f) for f, _ in DIAGONAL_CASES])
+def test_by_a_diagonal_it_matches_differences_that_move_only_the_diagonal(f, D, layout):
+    assert mc.check(f, D, layout, structure="diagonal").ok
+    if D is X:  # and the full gradient, which has entries off the diagonal, does not
+        import matcalc.numeric.check as check_module
+        original = check_module.differentiate
+        try:
+            check_module.differentiate = lambda f_, w, l=None, s="unstructured": original(f_, w, l)
+            assert not mc.check(f, D, layout, structure="diagonal").ok
+        finally:
+            check_module.differentiate = original
+
+
+def test_by_a_diagonal_needs_a_square_matrix():
+    W = mc.matrix("W", n, mc.dims("m"))
+    with pytest.raises(mc.MatcalcError, match="structure='diagonal' needs a square matrix"):
+        mc.diff(mc.sum(W), W, structure="diagonal")
+    with pytest.raises(mc.MatcalcError, match="square matrix"):
+        mc.diff(mc.scalar("c") ** 2, mc.scalar("c"), structure="diagonal")

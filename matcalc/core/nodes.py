@@ -239,7 +239,7 @@ class Norm2(Unary):
     spec = NodeSpec(
         "norm2", numpy="np.linalg.norm({})", numpy_scalar="np.abs({})",
         sympy=_norm2_sympy, sympy_scalar=sympy.Abs, argument="any", result="scalar",
-        public="norm2", doc="The Euclidean norm of a vector, the Frobenius norm of a matrix.")
+        public="norm2", aliases=("normF", "norm_fro"), doc="The Euclidean norm of a vector, the Frobenius norm of a matrix.")
 
 
 class Norm1(Unary):

@@ -185,6 +185,8 @@ class NodeSpec:
     #: (Magnus–Neudecker), not as a backward pass through gates: tr, det, inv, diag, vec
     matrix_function: bool = False
     public: str = ""
+    #: other names the text syntax accepts (normF for norm2)
+    aliases: tuple[str, ...] = ()
     doc: str = ""
 
     def __post_init__(self) -> None:

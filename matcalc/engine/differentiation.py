@@ -54,7 +54,7 @@ def check_wrt(wrt: Any) -> Symbol:
     )
 
 
-STRUCTURES = ("unstructured", "symmetric")
+STRUCTURES = ("unstructured", "symmetric", "diagonal")
 
 
 def _no_differentials(f: Expr) -> None:
@@ -103,21 +103,31 @@ def differentiate(f: Any, wrt: Any, layout: str | None = None,
 
 
 def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Differentiation:
-    """The derivative by the free entries of a structured matrix (Matrix Cookbook §2.8.2):
-    for a symmetric S, whose entries Sᵢⱼ = Sⱼᵢ are one variable, ∂f/∂S = G + Gᵀ − G ⊙ I
-    with G the unstructured gradient."""
+    """The derivative by the free entries of a structured matrix (Matrix Cookbook §2.8): for a
+    symmetric S, whose entries Sᵢⱼ = Sⱼᵢ are one variable, ∂f/∂S = G + Gᵀ − G ⊙ I; by the
+    diagonal of a square matrix D (its only free entries when D is diagonal), G ⊙ I; with G the
+    unstructured gradient."""
     if structure not in STRUCTURES:
-        raise MatcalcError(f"unknown structure {structure!r}; choose 'unstructured' or "
-                           "'symmetric'")
+        raise MatcalcError(f"unknown structure {structure!r}; choose one of "
+                           f"{', '.join(repr(s) for s in STRUCTURES)}")
+    if structure == "diagonal":
+        if x.is_scalar or x.rows != x.cols:
+            raise MatcalcError(f"structure='diagonal' needs a square matrix, got {describe(x)}")
+        return _by_free_entries(f, x, layout, structure, lambda G: c_diag(c_diagpart(G)))
     if not (x.symmetric and not x.is_scalar) or x.diagonal:
         raise MatcalcError(f"structure='symmetric' needs a matrix declared symmetric (or spd), "
                            f"not diagonal, got {describe(x)}; declare it with "
                            "mc.matrix(..., symmetric=True)")
+    return _by_free_entries(f, x, layout, structure, lambda G: c_add(
+        [G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])]))
+
+
+def _by_free_entries(f: Expr, x: Symbol, layout: str | None, structure: str,
+                     from_gradient) -> Differentiation:
     d = differentiate(f, x, Layout.DENOMINATOR)
     if d.case is not Case.SCALAR_BY_ARRAY:
         raise UnsupportedError("structured derivatives are for a scalar function of a matrix")
-    G = d.natural
-    natural = c_add([G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])])
+    natural = from_gradient(d.natural)
     layout = resolve_layout(layout, d.case)
     result = simplify(arrange(d.case, natural, layout))
     return Differentiation(f, x, layout, d.case, d.canonical, d.differential, natural, result,

@@ -141,7 +141,7 @@ def check(
         point = checked
         symbolic = evaluate(g_fn, inputs, dim_sizes)
         expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step,
-                                                   symmetric=structure == "symmetric",
+                                                   structure=structure,
                                                    raw=form == "index")
         if expected.shape != symbolic.shape:
             return _report(False, np.inf, f, x, shown, symbolic.shape, dim_sizes, point_seed,
@@ -209,7 +209,8 @@ class _Shown:
     structure: str
 
 
-def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=False, raw=False):
+def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="unstructured",
+                        raw=False):
     """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout (or
     raw, for an index form); with the size of f and the step, which bound the rounding
     error."""
@@ -224,11 +225,13 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, symmetric=Fa
     h = max(step, float(np.cbrt(np.finfo(float).eps * max(1.0, f_scale)))) * max(
         1.0, float(np.max(np.abs(x0))))
 
+    symmetric = structure == "symmetric"
+
     def central(width: float) -> np.ndarray:
         d4 = np.zeros((*f_shape, *x0.shape))
         for i, j in np.ndindex(x0.shape):
-            if symmetric and j < i:
-                continue
+            if (symmetric and j < i) or (structure == "diagonal" and i != j):
+                continue  # one variable with Xⱼᵢ; an entry off the diagonal: not free
             E = np.zeros(x0.shape)
             E[i, j] = width
             if symmetric:  # Xᵢⱼ and Xⱼᵢ are one variable: move them together

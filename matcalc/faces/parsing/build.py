@@ -27,8 +27,8 @@ from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
 
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
-OPERATIONS = {cls.spec.public: cls for cls in NODE_TYPES
-              if issubclass(cls, Operation) and cls.spec.public}
+OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
+              for name in (cls.spec.public, *cls.spec.aliases)}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation",
 })
