@@ -276,3 +276,9 @@ def test_huge_or_deep_input_is_bad_input_not_a_traceback():
 def test_an_expression_starting_with_a_minus_is_not_an_option():
     out = run_in_narrow_terminal("diff", "-sum(y.*log(sigmoid(X*w)))", "--wrt", "w")
     assert out.returncode == 0 and "∂f/∂w" in out.stdout
+
+
+def test_a_declared_dimension_is_a_number_in_text():
+    out = run("diff", "sum((X*w - y).^2)/N", "--wrt", "w", "--var", "X: matrix(N, d)", "--check",
+              check_exit=0)
+    assert "(2/N)Xᵀ(Xw − y)" in out.stdout and "check ok" in out.stdout

@@ -208,3 +208,23 @@ def test_frobenius_norm_spellings_read_as_norm2():
     f = mc.parse("normF(A*x - b)^2")
     x = next(s for s in f.free_symbols() if s.name == "x")
     assert f is mc.parse("norm2(A*x - b)^2") and mc.check(f, x).ok
+
+
+def test_a_dimension_is_its_size_where_a_number_is_expected():
+    N, d = mc.dims("N d")
+    X, w, y, S = mc.matrix("X", N, d), mc.vector("w", d), mc.vector("y", N), mc.matrix("S", d)
+    mse = mc.parse("sum((X*w - y).^2)/N", {"X": X, "w": w, "y": y})
+    assert mc.simplify(mse) is mc.simplify(mc.sum((X @ w - y) ** 2) / N)
+    half = mc.parse("0.5*N*logdet(S)", {"S": S, "X": X})
+    assert mc.simplify(half) is mc.simplify(mc.logdet(S) * N / 2)
+    # a dimension the text itself uses (ones(n)) is one too
+    x, n = mc.vector("x", mc.dims("n")), mc.dims("n")
+    assert mc.simplify(mc.parse("x'*ones(n)/n")) is mc.simplify(x.T @ mc.ones(n) / n)
+    for layout in mc.LAYOUTS:
+        assert mc.check(mse, w, layout).ok
+
+
+def test_a_name_that_is_a_symbol_and_a_dimension_is_a_parse_error_that_says_so():
+    N = mc.dims("N")
+    with pytest.raises(mc.ParseError, match="N is both a matrix .* and a dimension"):
+        mc.parse("N*x", {"N": mc.matrix("N", 3), "X": mc.matrix("X", N, 2)})

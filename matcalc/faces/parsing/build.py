@@ -24,6 +24,7 @@ from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
+from matcalc.faces.parsing.dims import Dims, Shape
 from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
 
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
@@ -33,6 +34,8 @@ KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation",
 })
 PYTHON_MARKS = ("@", ".T", "**")
+#: the calls whose arguments are dimensions
+DIMENSION_CALLS = ("ones", "zeros", "eye", "commutation")
 PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
 ALTERNATIVES = {"lambda": "lam"}
 ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
@@ -40,101 +43,6 @@ ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
 MAX_MATRIX_POWER = 64
 MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
-
-
-# ---------------------------------------------------------------------------------------------
-# dimension variables
-# ---------------------------------------------------------------------------------------------
-
-
-class Dims:
-    """Union-find over dimension variables; a class may be bound to a value (a SymPy dimension
-    or the integer 1) or to the product of two classes (a Kronecker product's size)."""
-
-    def __init__(self) -> None:
-        self.parent: list[int] = []
-        self.value: list[Any] = []
-        self.not_one: list[bool] = []
-        self.label: list[str] = []
-
-    def new(self, value: Any = None, label: str = "", not_one: bool = False) -> int:
-        self.parent.append(len(self.parent))
-        self.value.append(value)
-        self.not_one.append(not_one)
-        self.label.append(label)
-        return len(self.parent) - 1
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def is_one(self, i: int) -> bool:
-        v = self.value[self.find(i)]
-        return isinstance(v, sympy.Expr) and v == ONE
-
-    def can_unify(self, i: int, j: int) -> bool:
-        a, b = self.find(i), self.find(j)
-        if a == b:
-            return True
-        va, vb = self.value[a], self.value[b]
-        if (self.not_one[a] and vb == ONE) or (self.not_one[b] and va == ONE):
-            return False
-        if va is None or vb is None:
-            return True
-        if isinstance(va, tuple) and isinstance(vb, tuple):
-            pa, pb = self.product_value(va), self.product_value(vb)
-            if pa is not None and pb is not None:  # known sizes: mn = nm
-                return sympy.expand(pa - pb) == 0
-            return self.can_unify(va[0], vb[0]) and self.can_unify(va[1], vb[1])
-        if isinstance(va, tuple) or isinstance(vb, tuple):
-            # a Kronecker size against a known dimension: equal once both factors are known
-            known = self.product_value(va) if isinstance(va, tuple) else va
-            other = self.product_value(vb) if isinstance(vb, tuple) else vb
-            return known is not None and other is not None and sympy.expand(known - other) == 0
-        return va == vb
-
-    def product_value(self, pair: tuple[int, int]) -> Any:
-        values = []
-        for i in pair:
-            v = self.value[self.find(i)]
-            v = self.product_value(v) if isinstance(v, tuple) else v
-            if v is None:
-                return None
-            values.append(v)
-        return values[0] * values[1]
-
-    def unify(self, i: int, j: int) -> bool:
-        if not self.can_unify(i, j):
-            return False
-        a, b = self.find(i), self.find(j)
-        if a == b:
-            return True
-        va, vb = self.value[a], self.value[b]
-        if isinstance(va, tuple) and isinstance(vb, tuple) and (
-                self.product_value(va) is None or self.product_value(vb) is None):
-            self.unify(va[0], vb[0])
-            self.unify(va[1], vb[1])
-        self.parent[b] = a
-        if isinstance(va, tuple) and vb is not None and not isinstance(vb, tuple):
-            va = vb  # keep the known dimension, equal to the product
-        self.value[a] = va if va is not None else vb
-        self.not_one[a] = self.not_one[a] or self.not_one[b]
-        self.label[a] = self.label[a] or self.label[b]
-        return True
-
-    def describe(self, i: int) -> str:
-        a = self.find(i)
-        v = self.value[a]
-        if isinstance(v, tuple):
-            return f"{self.describe(v[0])}·{self.describe(v[1])}"
-        if v is not None:
-            return str(v)
-        return self.label[a] or "?"
-
-
-Shape = tuple[int, int]
 
 
 @dataclass
@@ -155,6 +63,9 @@ class Builder:
         self.named_dims: dict[str, int] = {}
         self.syntax = syntax
         self.resolved: dict[int, sympy.Expr] = {}
+        #: names that are dimensions (of the given symbols, or used as one in the text)
+        self.dimension_names: dict[str, sympy.Symbol] = {}
+        self.dimension_uses: dict[str, int] = {}
 
     # -- errors and shapes ------------------------------------------------------------------------
     def error(self, message: str, pos: int) -> ParseError:
@@ -190,9 +101,37 @@ class Builder:
         return True
 
     # -- names -------------------------------------------------------------------------------------
+    def declare_dimensions(self, tree: Node) -> None:
+        """The names that are dimensions: those of the given symbols' shapes, and those the text
+        uses as one (ones(N), eye(m*n)).  Used as a value, such a name is its size."""
+        for given in self.symbols.values():
+            if isinstance(given, Symbol):
+                for d in given.shape:
+                    for s in d.free_symbols:
+                        self.dimension_names.setdefault(s.name, s)
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Call) and node.name in DIMENSION_CALLS:
+                for arg in node.args:
+                    for name in _names_in(arg):
+                        self.dimension_names.setdefault(
+                            name.name, sympy.Symbol(name.name, integer=True, positive=True))
+                        self.dimension_uses.setdefault(name.name, name.start)
+            stack.extend(_children(node))
+        for name, dim in self.dimension_names.items():
+            given = self.symbols.get(name)
+            if isinstance(given, Symbol):
+                raise self.error(
+                    f"{name} is both a {_kind(given)} ({name} in symbols) and a dimension (the "
+                    f"size in {_where(self, name)}); rename one of them",
+                    self.dimension_uses.get(name, 0))
+
     def name(self, node: Name) -> Typed:
         name = node.name
         given = self.symbols.get(name)
+        if given is None and name in self.dimension_names:
+            given = self.dimension_names[name]  # a declared or used dimension, as its size
         if isinstance(given, sympy.Symbol):  # a dimension used as a number (tr(I_n) = n)
             return Typed(self.scalar_shape(), lambda r, g=given: Const.new(g))
         if name == "eye" and given is None:
@@ -544,6 +483,35 @@ class Builder:
         return resolve
 
 
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, Call):
+        return list(node.args)
+    if isinstance(node, BinOp):
+        return [node.left, node.right]
+    if isinstance(node, (Unary, Postfix)):
+        return [node.operand]
+    return []
+
+
+def _names_in(node: Node) -> list[Name]:
+    """The names in a dimension argument: n, m*n, n^2."""
+    if isinstance(node, Name):
+        return [node]
+    return [n for child in _children(node) for n in _names_in(child)]
+
+
+def _kind(symbol: Symbol) -> str:
+    return "scalar" if symbol.is_scalar else "vector" if symbol.cols == ONE else "matrix"
+
+
+def _where(builder: "Builder", name: str) -> str:
+    for given in builder.symbols.values():
+        if isinstance(given, Symbol) and any(name in {s.name for s in d.free_symbols}
+                                             for d in given.shape):
+            return f"the shape of {given.name}"
+    return "the text"
+
+
 def detect_syntax(text: str) -> str:
     python = any(mark in text for mark in PYTHON_MARKS)
     matcalc = any(mark in text for mark in MATCALC_MARKS)
@@ -570,6 +538,7 @@ def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") 
         syntax = detect_syntax(text)
     tree = parse_tree(text)
     builder = Builder(text, symbols, syntax)
+    builder.declare_dimensions(tree)
     # the tree, and the builders it makes, nest as deep as the text: allow that much
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, 20 * len(text) + 1000))

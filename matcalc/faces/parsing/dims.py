@@ -1,0 +1,99 @@
+"""Dimension variables for the parser: union-find over the sizes a text leaves unknown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from matcalc.core.shapes import ONE
+
+
+class Dims:
+    """Union-find over dimension variables; a class may be bound to a value (a SymPy dimension
+    or the integer 1) or to the product of two classes (a Kronecker product's size)."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+        self.value: list[Any] = []
+        self.not_one: list[bool] = []
+        self.label: list[str] = []
+
+    def new(self, value: Any = None, label: str = "", not_one: bool = False) -> int:
+        self.parent.append(len(self.parent))
+        self.value.append(value)
+        self.not_one.append(not_one)
+        self.label.append(label)
+        return len(self.parent) - 1
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def is_one(self, i: int) -> bool:
+        v = self.value[self.find(i)]
+        return isinstance(v, sympy.Expr) and v == ONE
+
+    def can_unify(self, i: int, j: int) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        va, vb = self.value[a], self.value[b]
+        if (self.not_one[a] and vb == ONE) or (self.not_one[b] and va == ONE):
+            return False
+        if va is None or vb is None:
+            return True
+        if isinstance(va, tuple) and isinstance(vb, tuple):
+            pa, pb = self.product_value(va), self.product_value(vb)
+            if pa is not None and pb is not None:  # known sizes: mn = nm
+                return sympy.expand(pa - pb) == 0
+            return self.can_unify(va[0], vb[0]) and self.can_unify(va[1], vb[1])
+        if isinstance(va, tuple) or isinstance(vb, tuple):
+            # a Kronecker size against a known dimension: equal once both factors are known
+            known = self.product_value(va) if isinstance(va, tuple) else va
+            other = self.product_value(vb) if isinstance(vb, tuple) else vb
+            return known is not None and other is not None and sympy.expand(known - other) == 0
+        return va == vb
+
+    def product_value(self, pair: tuple[int, int]) -> Any:
+        values = []
+        for i in pair:
+            v = self.value[self.find(i)]
+            v = self.product_value(v) if isinstance(v, tuple) else v
+            if v is None:
+                return None
+            values.append(v)
+        return values[0] * values[1]
+
+    def unify(self, i: int, j: int) -> bool:
+        if not self.can_unify(i, j):
+            return False
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return True
+        va, vb = self.value[a], self.value[b]
+        if isinstance(va, tuple) and isinstance(vb, tuple) and (
+                self.product_value(va) is None or self.product_value(vb) is None):
+            self.unify(va[0], vb[0])
+            self.unify(va[1], vb[1])
+        self.parent[b] = a
+        if isinstance(va, tuple) and vb is not None and not isinstance(vb, tuple):
+            va = vb  # keep the known dimension, equal to the product
+        self.value[a] = va if va is not None else vb
+        self.not_one[a] = self.not_one[a] or self.not_one[b]
+        self.label[a] = self.label[a] or self.label[b]
+        return True
+
+    def describe(self, i: int) -> str:
+        a = self.find(i)
+        v = self.value[a]
+        if isinstance(v, tuple):
+            return f"{self.describe(v[0])}·{self.describe(v[1])}"
+        if v is not None:
+            return str(v)
+        return self.label[a] or "?"
+
+
+Shape = tuple[int, int]
