@@ -208,3 +208,19 @@ def test_check_is_not_fooled_by_a_saturated_or_a_vanishing_derivative():
 def test_check_passes_a_steep_function():
     e = mc.parse("sum(tan(100*x))")
     assert mc.check(e, next(iter(e.free_symbols()))).ok
+
+
+# regression: points=0 raised UnboundLocalError, step=0 reported ok, step=nan and tolerance=-1
+# failed instead of refusing
+@pytest.mark.parametrize("options,message", [
+    ({"points": 0}, "points must be a positive integer"),
+    ({"points": 1.5}, "points must be a positive integer"),
+    ({"step": 0}, "step must be a positive finite number"),
+    ({"step": float("nan")}, "step must be a positive finite number"),
+    ({"tolerance": -1}, "tolerance must be a positive finite number"),
+    ({"tolerance": float("inf")}, "tolerance must be a positive finite number"),
+])
+def test_check_refuses_nonsense_arguments(options, message):
+    v = mc.vector("v", mc.dims("n"))
+    with pytest.raises(mc.MatcalcError, match=message):
+        mc.check(v.T @ v, v, **options)

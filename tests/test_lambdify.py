@@ -80,6 +80,30 @@ def test_matrix_functions():
     np.testing.assert_allclose(mc.lambdify(mc.kron(x, a))(x=xv, a=xv)[:, 0], np.kron(xv, xv))
 
 
-def test_logdet_outside_its_domain_is_nan_not_a_wrong_number():
+def test_logdet_outside_its_domain_is_an_error_like_a_singular_inverse():
     X = mc.matrix("X", n)
-    assert np.isnan(mc.lambdify(mc.logdet(X))(X=-np.eye(3)))
+    with pytest.raises(mc.NumericError, match=r"log det X needs det X > 0"):
+        mc.lambdify(mc.logdet(X))(X=-np.eye(3))
+    with pytest.raises(mc.NumericError, match="a matrix is singular"):
+        mc.lambdify(mc.inv(X))(X=np.zeros((3, 3)))
+
+
+# regression: complex input lost its imaginary part, "2" was a number, None became NaN
+@pytest.mark.parametrize("value,message", [
+    (np.array([1j, 2, 3]), "x is complex"),
+    ("2", "got the text '2'"),
+    (np.array([None, 1, 2]), "array of object values"),
+    (np.array([np.nan, 1, 2]), "not finite"),
+    (np.array([np.inf, 1, 2]), "not finite"),
+])
+def test_numeric_input_that_would_be_silently_wrong_is_refused_naming_the_argument(value, message):
+    with pytest.raises(mc.NumericError, match=message):
+        mc.lambdify(x.T @ x)(x=value)
+
+
+# regression: a size of 10¹² by keyword raised MemoryError
+def test_an_absurd_size_is_refused_before_anything_is_allocated():
+    with pytest.raises(mc.NumericError, match="too large to evaluate"):
+        mc.lambdify(mc.tr(mc.eye(n)) * x)(x=np.ones(3), n=10**12)
+    with pytest.raises(mc.NumericError, match="too large to evaluate"):
+        mc.lambdify(mc.eye(n))(n=10**12)

@@ -112,6 +112,12 @@ def check(
         raise MatcalcError(f"unknown form {form!r}; choose 'matrix' or 'index'")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise MatcalcError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 1:
+        raise MatcalcError(f"points must be a positive integer, got {points!r}")
+    for name, value in (("step", step), ("tolerance", tolerance)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not (
+                np.isfinite(value) and value > 0):
+            raise MatcalcError(f"{name} must be a positive finite number, got {value!r}")
     for name, size in (sizes or {}).items():
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise MatcalcError(f"sizes[{name!r}] must be a positive integer, got {size!r}")
@@ -192,7 +198,11 @@ def _domain_point(f, f_fn, symbols, sizes, seed):
         for constrained, shifted in ((False, False), (True, False), (True, True)):
             candidate = sample_inputs(f, symbols, sizes, seed + 1000 * attempt, constrained,
                                       shifted)
-            if np.all(np.isfinite(evaluate(f_fn, candidate, sizes))):
+            try:
+                value = evaluate(f_fn, candidate, sizes)
+            except NumericError:  # a singular matrix, log det of det ≤ 0: try another point
+                continue
+            if np.all(np.isfinite(value)):
                 return candidate, seed + 1000 * attempt
     raise NumericError(
         f"could not find a point where {f} is finite (tried 8 random points); "

@@ -75,8 +75,10 @@ HELPERS = {
     e = np.exp(z - z.max())
     return e / e.sum()''',
     "_logdet": '''def _logdet(X):
-    sign, value = np.linalg.slogdet(X)  # log det X, undefined (nan) where det X <= 0
-    return value if sign > 0 else np.nan''',
+    sign, value = np.linalg.slogdet(X)
+    if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
+        raise np.linalg.LinAlgError("log det X needs det X > 0")
+    return value''',
 }
 #: modules the generated code may import for the functions it calls (``import scipy.special``)
 MODULES = sorted({m for fn in FUNCTIONS.values() for m in fn.imports})

@@ -28,19 +28,40 @@ def _dims(shape, env: Env) -> tuple[int, int]:
     return tuple(int(d.subs(env)) if not d.is_Integer else int(d) for d in shape)  # type: ignore
 
 
+#: the largest dimension accepted by keyword: an identity of that size already takes 80 GB
+MAX_SIZE = 100_000
+
+
 def _size(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise NumericError(f"the dimension {name} must be a positive integer, got {value!r}")
+    if value > MAX_SIZE:
+        raise NumericError(f"the dimension {name} = {value} is too large to evaluate (at most "
+                           f"{MAX_SIZE:,}): arrays of that size would not fit in memory")
     return int(value)
 
 
 def _as_array(sym: Symbol, value: Any) -> np.ndarray:
+    """The value as a float array, refusing what would be silently wrong: text ("2"), complex
+    numbers (their imaginary part would be dropped), objects (None), NaN and infinities."""
+    if isinstance(value, (str, bytes)):
+        raise NumericError(f"{sym.name} must be a number or an array of numbers, got the text "
+                           f"{value!r}")
+    raw = np.asarray(value)
+    if np.iscomplexobj(raw):
+        raise NumericError(f"{sym.name} is complex; matcalc evaluates real arrays (the imaginary "
+                           "part would be dropped)")
+    if raw.dtype.kind not in "biuf":
+        raise NumericError(f"{sym.name} must be a number or an array of numbers, got an array "
+                           f"of {raw.dtype} values")
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise NumericError(
             f"{sym.name} must be a number or an array of numbers, got {type(value).__name__}"
         ) from None
+    if not np.all(np.isfinite(arr)):
+        raise NumericError(f"{sym.name} has entries that are not finite (NaN or infinite)")
     rows, cols = sym.shape
     if sym.is_scalar:
         if arr.size != 1:
@@ -152,9 +173,8 @@ class NumpyFunction:
             try:
                 return self._function(*(by_argument[a] for a in self.generated.arguments))
             except np.linalg.LinAlgError as error:
-                raise NumericError(
-                    f"{self.expr} is undefined at these inputs: a matrix is singular ({error})"
-                ) from None
+                why = "a matrix is singular" if str(error) == "Singular matrix" else str(error)
+                raise NumericError(f"{self.expr} is undefined at these inputs: {why}") from None
 
     def __repr__(self) -> str:
         return f"<numpy function of {', '.join(self.names)}: {self.expr}>"
