@@ -228,3 +228,15 @@ def test_a_name_that_is_a_symbol_and_a_dimension_is_a_parse_error_that_says_so()
     N = mc.dims("N")
     with pytest.raises(mc.ParseError, match="N is both a matrix .* and a dimension"):
         mc.parse("N*x", {"N": mc.matrix("N", 3), "X": mc.matrix("X", N, 2)})
+
+
+# regression: Unicode superscript digits and numbers over 4,300 digits raised ValueError
+@pytest.mark.parametrize("text,message", [
+    ("x^²", "unexpected character '²'; write \\^2 for a power"),
+    ("x²", "unexpected character '²'"),
+    ("1" * 5000, "too long"),
+    ("x^" + "9" * 5000, "too long"),
+])
+def test_digits_int_refuses_are_parse_errors(text, message):
+    with pytest.raises(mc.ParseError, match=message):
+        mc.parse(text)

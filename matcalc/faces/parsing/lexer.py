@@ -21,6 +21,16 @@ class Token:
 _QUOTES = {"\u2019": "'", "\u2032": "'", "\u1d40": "'"}
 
 
+#: a number literal longer than this is refused (Python refuses integers over 4,300 digits)
+MAX_NUMBER_LENGTH = 100
+SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+
+
+def _digit(ch: str) -> bool:
+    """0–9 only: str.isdigit also holds for ² and other digits int() refuses."""
+    return "0" <= ch <= "9"
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     text = "".join(_QUOTES.get(ch, ch) for ch in text)
@@ -30,26 +40,29 @@ def tokenize(text: str) -> list[Token]:
         if ch.isspace():
             i += 1
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if _digit(ch) or (ch == "." and i + 1 < n and _digit(text[i + 1])):
             j = i
-            while j < n and text[j].isdigit():
+            while j < n and _digit(text[j]):
                 j += 1
             if j < n and text[j] == "." and not (j + 1 < n and text[j + 1] in "*/^T"):
                 j += 1
-                while j < n and text[j].isdigit():
+                while j < n and _digit(text[j]):
                     j += 1
             if j < n and text[j] in "eE" and j + 1 < n and (
-                text[j + 1].isdigit() or (text[j + 1] in "+-" and j + 2 < n and text[j + 2].isdigit())
+                _digit(text[j + 1]) or (text[j + 1] in "+-" and j + 2 < n and _digit(text[j + 2]))
             ):
                 j += 2
-                while j < n and text[j].isdigit():
+                while j < n and _digit(text[j]):
                     j += 1
+            if j - i > MAX_NUMBER_LENGTH:
+                raise ParseError(f"a number of {j - i} characters is too long (at most "
+                                 f"{MAX_NUMBER_LENGTH})", text, i)
             tokens.append(Token("number", text[i:j], i))
             i = j
             continue
         if ch.isalpha() or ch == "_":
             j = i
-            while j < n and (text[j].isalnum() or text[j] == "_"):
+            while j < n and (text[j].isalpha() or _digit(text[j]) or text[j] == "_"):
                 j += 1
             tokens.append(Token("name", text[i:j], i))
             i = j
@@ -62,6 +75,7 @@ def tokenize(text: str) -> list[Token]:
                 i += len(op)
                 break
         else:
-            raise ParseError(f"unexpected character {ch!r}", text, i)
+            hint = f"; write ^{SUPERSCRIPTS[ch]} for a power" if ch in SUPERSCRIPTS else ""
+            raise ParseError(f"unexpected character {ch!r}{hint}", text, i)
     tokens.append(Token("end", "", n))
     return tokens
