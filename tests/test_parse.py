@@ -240,3 +240,32 @@ def test_a_name_that_is_a_symbol_and_a_dimension_is_a_parse_error_that_says_so()
 def test_digits_int_refuses_are_parse_errors(text, message):
     with pytest.raises(mc.ParseError, match=message):
         mc.parse(text)
+
+
+def test_sums_and_means_along_an_axis_read_as_numpy_writes_them():
+    m_, n_ = mc.dims("m n")
+    X = mc.matrix("X", m_, n_)
+    symbols = {"X": X}
+    assert mc.parse("sum(X, axis=0)", symbols) is mc.sum(X, axis=0)
+    assert mc.sum(X, axis=0) is mc.ones(m_).T @ X and mc.sum(X, axis=1) is X @ mc.ones(n_)
+    assert mc.parse("mean(X, axis=1)", symbols) is mc.mean(X, axis=1)
+    assert mc.simplify(mc.parse("mean(X)", symbols)) is mc.simplify(mc.sum(X) / (m_ * n_))
+    assert mc.parse("sum(X, axis=None)", symbols) is mc.sum(X)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("sum(X, axis=2)", "sum takes axis=None, 0 or 1, got axis=2"),
+    ("mean(X, ax=0)", "mean takes only the keyword axis, got ax"),
+    ("tr(X, axis=0)", "tr takes no keyword arguments"),
+    ("sum(axis=0, X)", "a positional argument after a keyword argument"),
+])
+def test_bad_keyword_arguments_are_parse_errors_that_say_which(text, message):
+    with pytest.raises(mc.ParseError, match=message):
+        mc.parse(text)
+
+
+def test_an_axis_other_than_none_0_or_1_is_a_shape_error():
+    X = mc.matrix("X", 3, 4)
+    for axis in (2, -1, True, "0"):
+        with pytest.raises(mc.ShapeError, match="axis=None, 0 or 1"):
+            mc.sum(X, axis=axis)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import keyword
 from typing import Any
 
+import numpy as np
+
 from matcalc.core.errors import MatcalcError, ShapeError
-from matcalc.core.expr import Expr, Func, Ones, as_expr, describe, mul
+from matcalc.core.expr import Const, Expr, Func, Ones, as_expr, describe, div, matmul, mul
 from matcalc.core.nodes import (
-    NODE_TYPES, Commutation, Diag, DiagPart, Identity, Kron, Symbol, Unary, Zero,
+    NODE_TYPES, Commutation, Diag, DiagPart, Identity, Kron, Sum, Symbol, Unary, Zero,
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
@@ -127,7 +129,35 @@ OPERATIONS = {cls.spec.public: _operation(cls) for cls in NODE_TYPES
 globals().update(ELEMENTWISE)
 globals().update(OPERATIONS)
 
+
+def _axis(axis: Any, a: Expr, name: str) -> Any:
+    if axis is None or (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+                        and int(axis) in (0, 1)):
+        return None if axis is None else int(axis)
+    raise ShapeError(f"{name} takes axis=None, 0 or 1 (numpy's meaning, dimensions kept), got "
+                     f"axis={axis!r} for {describe(a)}")
+
+
+def sum(a: Any, axis: Any = None) -> Expr:  # noqa: A001 - the name users know from numpy
+    """The sum of all entries; with ``axis=0`` the 1×n row of column sums 𝟏ᵀA, with ``axis=1``
+    the m×1 column of row sums A𝟏 (numpy's axis, dimensions kept)."""
+    a = as_expr(a)
+    axis = _axis(axis, a, "sum")
+    if axis is None:
+        return Sum.new(a)
+    if axis == 0:
+        return matmul(Ones.new((a.rows, ONE)).T, a)
+    return matmul(a, Ones.new((a.cols, ONE)))
+
+
+def mean(a: Any, axis: Any = None) -> Expr:
+    """The mean of all entries, or along an axis as :func:`sum` (𝟏ᵀA/m, A𝟏/n)."""
+    a = as_expr(a)
+    axis = _axis(axis, a, "mean")
+    count = a.rows * a.cols if axis is None else (a.rows if axis == 0 else a.cols)
+    return div(sum(a, axis), Const.new(count))
+
 __all__ = [
-    "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron",
+    "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron", "mean",
     "commutation", *OPERATIONS, *ELEMENTWISE,
 ]  # fmt: skip

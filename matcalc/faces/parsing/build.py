@@ -31,8 +31,10 @@ from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix,
 OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
               for name in (cls.spec.public, *cls.spec.aliases)}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
-    "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation",
+    "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
 })
+#: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
+AXIS_CALLS = ("sum", "mean")
 PYTHON_MARKS = ("@", ".T", "**")
 #: the calls whose arguments are dimensions
 DIMENSION_CALLS = ("ones", "zeros", "eye", "commutation")
@@ -259,12 +261,12 @@ class Builder:
         if op in ("*", ".*", "/", "./") and (ls or rs):
             shape = right.shape if ls else left.shape
             if op in ("*", ".*"):
-                return Typed(shape, lambda r: mul(lb(r), rb(r)))
+                return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "*"))
             if not rs and op == "/" and self.syntax == "matcalc":
                 raise self.error(
                     f"cannot divide the scalar {self.src(node.left)} by the array "
                     f"{self.src(node.right)}; use ./ for an elementwise division", node.pos)
-            return Typed(shape, lambda r: div(lb(r), rb(r)))
+            return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "/"))
         if op == "*":
             op = self.resolve_star(node, left, right)
         if op == "@":
@@ -357,6 +359,10 @@ class Builder:
                 name, KNOWN, n=1, cutoff=0.7)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise self.error(f"unknown function {name!r}{hint}", node.start)
+        if node.keywords and name not in AXIS_CALLS:
+            raise self.error(f"{name} takes no keyword arguments", node.keywords[0][0].start)
+        if name in AXIS_CALLS:
+            return self.along_axis(node)
         if name in ("ones", "zeros", "eye", "commutation"):
             return self.constant_array(node)
         if name in ("vector", "matrix"):
@@ -403,6 +409,26 @@ class Builder:
             self.need_square(name, args[0], arg)
             return Typed((arg.shape[0], self.one()), lambda r: ops.diag(b(r)))
         raise AssertionError(name)  # pragma: no cover
+
+    def along_axis(self, node: Call) -> Typed:
+        """sum(X), sum(X, axis=0) (the row 𝟏ᵀX), sum(X, axis=1) (the column X𝟏), and mean."""
+        name = node.name
+        if len(node.args) != 1:
+            raise self.error(f"{name} takes one argument, got {len(node.args)}", node.start)
+        axis = None
+        for key, value in node.keywords:
+            if key.name != "axis":
+                raise self.error(f"{name} takes only the keyword axis, got {key.name}", key.start)
+            text = self.src(value)
+            if text not in ("0", "1", "None"):
+                raise self.error(f"{name} takes axis=None, 0 or 1, got axis={text}", value.start)
+            axis = None if text == "None" else int(text)
+        arg = self.visit(node.args[0])
+        b = arg.build
+        shape = {None: lambda: self.scalar_shape(), 0: lambda: (self.one(), arg.shape[1]),
+                 1: lambda: (arg.shape[0], self.one())}[axis]()
+        build = ops.sum if name == "sum" else ops.mean
+        return Typed(shape, lambda r: build(b(r), axis=axis))
 
     def operation(self, cls: type, node: Node, arg: Typed) -> Typed:
         """A one-argument node, as its spec row says: the argument it takes, its result."""
@@ -483,9 +509,18 @@ class Builder:
         return resolve
 
 
+def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
+    """a * b or a / b, where one is a scalar.  Numbers of which one is a size (1/(m*n), as
+    printed results write a mean) make one number, so printed text parses back the same."""
+    if isinstance(a, Const) and isinstance(b, Const) and (
+            a.value.free_symbols or b.value.free_symbols) and not (op == "/" and b.value == 0):
+        return Const.new(a.value * b.value if op == "*" else a.value / b.value)
+    return mul(a, b) if op == "*" else div(a, b)
+
+
 def _children(node: Node) -> list[Node]:
     if isinstance(node, Call):
-        return list(node.args)
+        return [*node.args, *(value for _, value in node.keywords)]
     if isinstance(node, BinOp):
         return [node.left, node.right]
     if isinstance(node, (Unary, Postfix)):

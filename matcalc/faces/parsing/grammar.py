@@ -39,6 +39,8 @@ class Call:
     start: int
     end: int
     name_end: int
+    #: keyword arguments, as (name, value) pairs: sum(X, axis=0)
+    keywords: tuple[tuple["Name", "Node"], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,18 @@ class Parser:
         self.depth -= 1
         return left
 
+    def argument(self, args: list, keywords: list) -> None:
+        """One argument of a call: an expression, or name=expression after the positional ones."""
+        value = self.expression(0)
+        if isinstance(value, Name) and self.tok.kind == "op" and self.tok.text == "=":
+            self.advance()
+            keywords.append((value, self.expression(0)))
+            return
+        if keywords:
+            raise ParseError("a positional argument after a keyword argument", self.text,
+                             value.start)
+        args.append(value)
+
     def prefix(self) -> Node:
         tok = self.tok
         if tok.kind == "op" and tok.text in ("-", "+"):
@@ -146,13 +160,15 @@ class Parser:
             if self.tok.kind == "op" and self.tok.text == "(":
                 self.advance()
                 args: list[Node] = []
+                keywords: list[tuple[Name, Node]] = []
                 if not (self.tok.kind == "op" and self.tok.text == ")"):
-                    args.append(self.expression(0))
+                    self.argument(args, keywords)
                     while self.tok.kind == "op" and self.tok.text == ",":
                         self.advance()
-                        args.append(self.expression(0))
+                        self.argument(args, keywords)
                 close = self.expect(")")
-                return Call(tok.text, tuple(args), tok.pos, close.pos + 1, tok.pos + len(tok.text))
+                return Call(tok.text, tuple(args), tok.pos, close.pos + 1, tok.pos + len(tok.text),
+                            tuple(keywords))
             return Name(tok.text, tok.pos, tok.pos + len(tok.text))
         if tok.kind == "op" and tok.text == "(":
             self.advance()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from matcalc.core.errors import ParseError
 
 # longest first, so that ".*" wins over "." and "**" over "*"
-OPERATORS = (".*", "./", ".^", "**", ".T", "+", "-", "*", "/", "^", "@", "'", "(", ")", ",")
+OPERATORS = (".*", "./", ".^", "**", ".T", "+", "-", "*", "/", "^", "@", "'", "(", ")", ",", "=")
 
 
 @dataclass(frozen=True)
