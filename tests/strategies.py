@@ -141,6 +141,12 @@ def exprs(key: str, depth: int):
         ]
     if key == "n":
         options.append(st.builds(lambda a, b: mc.diag(a) @ b, sub("n"), sub("n")))
+    if key in ("mn", "nm", "nn"):  # along an axis: each row, each column
+        options += [st.builds(lambda a, k: mc.softmax(a, axis=k), sub(key), st.sampled_from([0, 1])),
+                    st.builds(lambda a, k: mc.log_softmax(a, axis=k), sub(key),
+                              st.sampled_from([0, 1]))]
+    if key == "m":
+        options.append(st.builds(lambda a: mc.logsumexp(a, axis=1), sub("mn")))
     return st.one_of(*options)
 
 

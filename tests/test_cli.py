@@ -282,3 +282,9 @@ def test_a_declared_dimension_is_a_number_in_text():
     out = run("diff", "sum((X*w - y).^2)/N", "--wrt", "w", "--var", "X: matrix(N, d)", "--check",
               check_exit=0)
     assert "(2/N)Xᵀ(Xw − y)" in out.stdout and "check ok" in out.stdout
+
+
+def test_a_batch_cross_entropy_with_log_softmax_along_the_rows():
+    out = run("diff", "-sum(Y .* log_softmax(X*W, axis=1))/N", "--wrt", "W", "--var",
+              "X: matrix(N, d)", "--check", check_exit=0)
+    assert "check ok" in out.stdout and "softmax(XW, axis=1)" in out.stdout

@@ -311,3 +311,36 @@ def test_the_function_is_named_apart_from_its_variables():
     y = mc.vector("y", n)
     d = mc.derive(mc.exp(x) * y, y)
     assert mc.unicode(d.steps[0].lhs) != "y" and d.result == mc.diff(mc.exp(x) * y, y)
+
+
+def test_single_head_attention_by_queries_keys_and_values():
+    N, dk, dv = mc.dims("N dk dv")
+    Q, K = mc.matrix("Q", N, dk), mc.matrix("K", N, dk)
+    V, G = mc.matrix("V", N, dv), mc.matrix("G", N, dv)
+    P = mc.softmax(Q @ K.T / mc.sqrt(dk), axis=1)
+    L = mc.sum(G * (P @ V))
+    assert mc.diff(L, V) == mc.simplify(P.T @ G)
+    for w in (Q, K, V):
+        for layout in mc.LAYOUTS:
+            assert mc.check(L, w, layout).ok
+        assert mc.derive(L, w).result == mc.diff(L, w)
+    by_Q = mc.diff(L, Q)
+    assert not any(isinstance(node, mc.core.nodes.Diag) for node in postorder(by_Q))
+
+
+def test_batch_softmax_cross_entropy_with_a_bias_and_a_mean_over_the_rows():
+    N, d, k = mc.dims("N d k")
+    X, W, b, Y = mc.matrix("X", N, d), mc.matrix("W", d, k), mc.vector("b", k), mc.matrix("Y", N, k)
+    Z = X @ W + mc.ones(N) @ b.T
+    L = -mc.sum(Y * mc.log_softmax(Z, axis=1)) / N
+    for w in (W, b):
+        for layout in mc.LAYOUTS:
+            assert mc.check(L, w, layout).ok
+    P = mc.softmax(Z, axis=1)
+    by_b = mc.lambdify(mc.diff(L, b))
+    textbook = mc.lambdify((P - Y).T @ mc.ones(N) / N)
+    rng = np.random.default_rng(0)
+    values = {"X": rng.standard_normal((5, 3)), "W": rng.standard_normal((3, 4)),
+              "b": rng.standard_normal(4), "Y": np.eye(4)[rng.integers(0, 4, 5)]}
+    np.testing.assert_allclose(by_b(**{k_: values[k_] for k_ in by_b.names}),
+                               textbook(**{k_: values[k_] for k_ in textbook.names}), atol=1e-12)

@@ -36,9 +36,12 @@ def test_square_only_functions_name_themselves(build, name):
         build(A)
 
 
-def test_softmax_needs_a_vector():
-    with pytest.raises(mc.ShapeError, match="softmax needs a column vector, got X"):
-        mc.softmax(X)
+def test_softmax_of_a_matrix_needs_an_axis():
+    for build in (mc.softmax, mc.logsumexp, mc.log_softmax):
+        with pytest.raises(mc.ShapeError, match=r"of a matrix needs an axis: axis=1 for each row"):
+            build(X)
+        with pytest.raises(mc.ShapeError, match=r"takes axis=None, 0 or 1 .*got axis=2"):
+            build(X, axis=2)
 
 
 def test_derivative_by_a_non_symbol():

@@ -269,3 +269,13 @@ def test_an_axis_other_than_none_0_or_1_is_a_shape_error():
     for axis in (2, -1, True, "0"):
         with pytest.raises(mc.ShapeError, match="axis=None, 0 or 1"):
             mc.sum(X, axis=axis)
+
+
+def test_softmax_log_softmax_and_logsumexp_take_an_axis_in_text():
+    n_, m_ = mc.dims("n m")
+    X, z = mc.matrix("X", n_, m_), mc.vector("z", n_)
+    assert mc.parse("softmax(X, axis=1)", {"X": X}) is mc.softmax(X, axis=1)
+    assert mc.parse("logsumexp(X, axis=0)", {"X": X}) is mc.logsumexp(X, axis=0)
+    assert mc.parse("log_softmax(z)", {"z": z}) is mc.log_softmax(z)
+    with pytest.raises(mc.ParseError, match="softmax of a matrix needs an axis"):
+        mc.parse("softmax(X)", {"X": X})

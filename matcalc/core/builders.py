@@ -10,7 +10,8 @@ import numpy as np
 from matcalc.core.errors import MatcalcError, ShapeError
 from matcalc.core.expr import Const, Expr, Func, Ones, as_expr, describe, div, matmul, mul
 from matcalc.core.nodes import (
-    NODE_TYPES, Commutation, Diag, DiagPart, Identity, Kron, Sum, Symbol, Unary, Zero,
+    NODE_TYPES, AlongAxis, Commutation, Diag, DiagPart, Identity, Kron, Sum, Symbol, Unary,
+    Zero,
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
@@ -113,8 +114,12 @@ def _elementwise(fn: ElementwiseFunction):
 
 
 def _operation(cls: type[Unary]):
-    def build(a: Any) -> Expr:
-        return cls.new(a)
+    if issubclass(cls, AlongAxis):
+        def build(a: Any, axis: Any = None) -> Expr:  # type: ignore[misc]
+            return cls.new(a, axis)
+    else:
+        def build(a: Any) -> Expr:  # type: ignore[misc]
+            return cls.new(a)
 
     build.__name__ = build.__qualname__ = cls.spec.public
     build.__doc__ = cls.spec.doc

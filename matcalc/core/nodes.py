@@ -276,29 +276,95 @@ class DiagPart(Unary):
         sympy_scalar=_same, matrix_function=True, argument="square", result="diagonal part")
 
 
+class AlongAxis(Unary):
+    """A one-argument operation along an axis, numpy's meaning with dimensions kept: of a column
+    vector without an axis, of a matrix along axis 0 (each column) or 1 (each row)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def new(cls, a: Any, axis: Any = None) -> Expr:
+        a = as_expr(a)
+        axis = along(cls.spec.call, a, axis)
+        return cls._make((a,), (axis,), cls.axis_shape(a, axis))
+
+    @classmethod
+    def axis_shape(cls, a: Expr, axis: Any) -> Shape:
+        return a.shape
+
+    @property
+    def axis(self) -> Any:
+        return self.params[0]
+
+
+def along(name: str, a: Expr, axis: Any) -> Any:
+    """The axis of ``name`` on ``a``: None for a column vector (its own axis, also given as 0),
+    0 or 1 for a matrix, which needs one; anything else is a ShapeError that says so."""
+    if not (axis is None or (isinstance(axis, int) and not isinstance(axis, bool)
+                             and axis in (0, 1))):
+        raise ShapeError(f"{name} takes axis=None, 0 or 1 (numpy's meaning), got axis={axis!r}")
+    if a.cols == ONE and axis in (None, 0):
+        return None
+    if axis is None:
+        raise ShapeError(f"{name} of a matrix needs an axis: axis=1 for each row, axis=0 for "
+                         f"each column; got {describe(a)} without one")
+    return axis
+
+
 def _softmax_sympy(node: Expr, z: Any) -> Any:
+    if node.axis is not None:
+        return None
     e = sympy_forms.elementwise("exp", z, False)
     return sympy.MatMul(sympy.Pow(sympy_forms.scalar(sympy_forms.sum_of(e, node.shape)), -1), e)
 
 
-class Softmax(Unary):
+class Softmax(AlongAxis):
     __slots__ = ()
     spec = NodeSpec(
-        "softmax", latex=r"\operatorname{softmax}", unicode="softmax", numpy="_softmax({})",
-        numpy_scalar="np.ones((1, 1))", sympy=_softmax_sympy,
+        "softmax", latex=r"\operatorname{softmax}", unicode="softmax",
+        numpy="_softmax({}, axis={axis})", numpy_scalar="np.ones((1, 1))", sympy=_softmax_sympy,
         sympy_scalar=lambda s: sympy.Integer(1), argument="vector", result="same",
-        public="softmax", doc="softmax(z) = exp(z) / sum(exp(z)) for a column vector z.")
+        public="softmax", doc="softmax(z) = exp(z) / sum(exp(z)) for a column vector z; of a "
+        "matrix along axis=1 (each row) or axis=0 (each column).")
 
 
-class LogSumExp(Unary):
+def _logsumexp_sympy(node: Expr, z: Any) -> Any:
+    if node.axis is not None:
+        return None
+    return sympy.log(sympy_forms.scalar(sympy_forms.sum_of(
+        sympy_forms.elementwise("exp", z, False), node.args[0].shape)))
+
+
+class LogSumExp(AlongAxis):
     __slots__ = ()
     spec = NodeSpec(
         "logsumexp", latex=r"\operatorname{logsumexp}", unicode="logsumexp",
-        numpy="np.logaddexp.reduce({}, axis=None)", numpy_scalar="{}",
-        sympy=lambda node, z: sympy.log(sympy_forms.scalar(sympy_forms.sum_of(
-            sympy_forms.elementwise("exp", z, False), node.args[0].shape))),
+        numpy="_logsumexp({}, axis={axis})", numpy_scalar="{}", sympy=_logsumexp_sympy,
         sympy_scalar=_same, argument="vector", result="scalar", public="logsumexp",
-        doc="log sum exp(z) for a column vector z.")
+        doc="log sum exp(z) for a column vector z; of a matrix along axis=1 (the column of each "
+        "row's) or axis=0 (the row of each column's).")
+
+    @classmethod
+    def axis_shape(cls, a: Expr, axis: Any) -> Shape:
+        return SCALAR if axis is None else (ONE, a.cols) if axis == 0 else (a.rows, ONE)
+
+
+def _log_softmax_sympy(node: Expr, z: Any) -> Any:
+    soft = _softmax_sympy(node, z)
+    return None if soft is None else sympy_forms.elementwise("log", soft, False)
+
+
+class LogSoftmax(AlongAxis):
+    """log softmax(z) = z − logsumexp(z), computed without forming softmax."""
+
+    __slots__ = ()
+    spec = NodeSpec(
+        "log_softmax", latex=r"\operatorname{log\,softmax}", unicode="log softmax",
+        numpy="_log_softmax({}, axis={axis})", numpy_scalar="np.zeros((1, 1))",
+        sympy=_log_softmax_sympy, sympy_scalar=lambda s: sympy.Integer(0), argument="vector",
+        result="same", public="log_softmax",
+        doc="log softmax(z) = z − logsumexp(z) for a column vector z; of a matrix along axis=1 "
+        "(each row) or axis=0 (each column).")
 
 
 class Vec(Unary):
@@ -346,7 +412,7 @@ class Commutation(Expr):
 NODE_TYPES: tuple[type[Expr], ...] = (
     Symbol, Differential, PendingDifferential, Const, Identity, Ones, Zero, Add, Mul, MatMul,
     Pow, Func, Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart,
-    Softmax, LogSumExp, Kron,
+    Softmax, LogSumExp, LogSoftmax, Kron,
     Partial, Vec, Commutation,
 )  # fmt: skip
 

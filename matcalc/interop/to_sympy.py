@@ -99,9 +99,12 @@ def _operation(node: Unary, args: list[Any]) -> sympy.Basic:
     spec = node.spec
     if node.args[0].is_scalar and spec.sympy_scalar is not None:
         return spec.sympy_scalar(scalar(args[0]))
-    if spec.sympy is None:
-        raise UnsupportedError(f"the matcalc node {type(node).__name__} has no SymPy counterpart")
-    return spec.sympy(node, args[0])
+    result = None if spec.sympy is None else spec.sympy(node, args[0])
+    if result is None:
+        along = f" along axis {node.axis}" if getattr(node, "axis", None) is not None else ""
+        raise UnsupportedError(
+            f"the matcalc node {type(node).__name__}{along} has no SymPy counterpart")
+    return result
 
 
 def _none(node: Expr, args: list[Any]) -> sympy.Basic:

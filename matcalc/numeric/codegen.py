@@ -71,9 +71,18 @@ HELPERS = {
     return np.arange(m * n).reshape((m, n), order="F").T.reshape(-1, order="F")''',
     "_commutation": '''def _commutation(m, n):
     return np.eye(m * n)[_commutation_perm(m, n)]''',
-    "_softmax": '''def _softmax(z):
-    e = np.exp(z - z.max())
-    return e / e.sum()''',
+    "_softmax": '''def _softmax(z, axis=None):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)''',
+    "_logsumexp": '''def _logsumexp(z, axis=None):
+    if axis is None:
+        return np.logaddexp.reduce(z, axis=None)
+    top = z.max(axis=axis, keepdims=True)
+    return top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))''',
+    "_log_softmax": '''def _log_softmax(z, axis=None):
+    top = z.max(axis=axis, keepdims=True)
+    shifted = z - top
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))''',
     "_logdet": '''def _logdet(X):
     sign, value = np.linalg.slogdet(X)
     if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
@@ -305,11 +314,11 @@ def _rules(text_of: dict, emit: Callable[[str], str]
 
 
 def _operation(node: Unary, args: list[str]) -> str:
-    return node.spec.numpy.format(args[0])
+    return node.spec.numpy.format(args[0], axis=getattr(node, "axis", None))
 
 
 def _operation_on_a_number(node: Unary, args: list[str]) -> str:
-    return node.spec.numpy_scalar.format(args[0])
+    return node.spec.numpy_scalar.format(args[0], axis=getattr(node, "axis", None))
 
 
 #: 1×1 arguments are numbers in generated code (np.trace gives a float), so the operations

@@ -94,6 +94,9 @@ class LatexPrinter(MathPrinter):
     def func_name(self, name: str) -> str:
         return FUNCTIONS[name].latex
 
+    def axis_text(self, axis: int) -> str:
+        return rf",\ \text{{axis}}={axis}"
+
     def operator(self, spec) -> str:
         return spec.latex
 

@@ -90,8 +90,11 @@ class MathPrinter(Printer):
         return Printed(self.identity_glyph, ATOM)
 
     def ones(self, node, kids):
+        row = self.sup(self.ones_glyph, self.transpose_mark())
         if node.rows == 1 and node.cols != 1:  # a row of ones: 𝟏ᵀ
-            return Printed(self.sup(self.ones_glyph, self.transpose_mark()), POW)
+            return Printed(row, POW)
+        if node.cols != 1:  # the all-ones matrix is 𝟏𝟏ᵀ, never a 𝟏 that reads as a vector
+            return Printed(self.juxtapose([self.ones_glyph, row]), POW)
         return Printed(self.ones_glyph, ATOM)
 
     def zero(self, node, kids):
@@ -195,7 +198,13 @@ class MathPrinter(Printer):
         name = self.operator(node.spec)
         if "{}" in name:  # a template such as ‖{}‖₁
             return Printed(name.format(kids[0].text), ATOM)
+        axis = getattr(node, "axis", None)
+        if axis is not None:  # softmax(S, axis=1): which way the rows or columns go
+            return Printed(self.call(name, f"{kids[0].text}{self.axis_text(axis)}"), ATOM)
         return self._op(name, kids)
+
+    def axis_text(self, axis: int) -> str:
+        return f", axis={axis}"
 
     def operator(self, spec) -> str:
         """The spec row's name of the operation in this printer's notation."""

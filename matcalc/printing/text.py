@@ -109,6 +109,9 @@ class TextPrinter(Printer):
         return Printed(f"{name}({', '.join(k.text for k in kids)})", ATOM)
 
     def operation(self, node, kids):
+        axis = getattr(node, "axis", None)
+        if axis is not None:  # softmax(S, axis=1), as numpy and the text syntax write it
+            return Printed(f"{node.spec.call}({kids[0].text}, axis={axis})", ATOM)
         return self._call(node.spec.call, kids)
 
     def kron(self, node, kids):

@@ -14,9 +14,10 @@ from typing import Callable, Optional
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.shapes import ONE
 from matcalc.core.nodes import (
-    Commutation, Det, Diag, DiagPart, Differential, Identity, Inverse, Kron, LogDet, LogSumExp,
-    Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
+    Commutation, Det, Diag, DiagPart, Differential, Identity, Inverse, Kron, LogDet, LogSoftmax,
+    LogSumExp, Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.rule import Rule
 from matcalc.core.spec import FUNCTIONS
@@ -89,15 +90,47 @@ def d_norm1(node: Expr, dX: Expr) -> Expr:
     return c_sum(c_mul([c_func("sign", node.arg), dX]))
 
 
+def _spread(M: Expr, axis: int) -> Expr:
+    """M summed along the axis and spread back over it: M𝟏𝟏ᵀ (axis 1), 𝟏𝟏ᵀM (axis 0)."""
+    if axis == 1:
+        ones = Ones.new((M.cols, ONE))
+        return c_matmul([M, ones, c_transpose(ones)])
+    ones = Ones.new((M.rows, ONE))
+    return c_matmul([ones, c_transpose(ones), M])
+
+
+def _summed(M: Expr, axis: int) -> Expr:
+    """M summed along the axis, dimensions kept: M𝟏 (axis 1), 𝟏ᵀM (axis 0)."""
+    if axis == 1:
+        return c_matmul([M, Ones.new((M.cols, ONE))])
+    return c_matmul([c_transpose(Ones.new((M.rows, ONE))), M])
+
+
 def d_softmax(node: Expr, dz: Expr) -> Expr:
-    """d softmax(z) = (diag(s) − s sᵀ) dz = s ⊙ dz − s (sᵀ dz), s = softmax(z)."""
+    """d softmax(z) = (diag(s) − s sᵀ) dz = s ⊙ dz − s (sᵀ dz), s = softmax(z); along an axis,
+    each row (column) on its own: dP = P ⊙ (dS − ((P ⊙ dS)𝟏)𝟏ᵀ) for axis 1."""
     s = node
-    return c_add([c_mul([s, dz]), c_mul([const(-1), c_matmul([s, c_transpose(s), dz])])])
+    if node.axis is None:
+        return c_add([c_mul([s, dz]), c_mul([const(-1), c_matmul([s, c_transpose(s), dz])])])
+    return c_mul([s, c_add([dz, c_mul([const(-1), _spread(c_mul([s, dz]), node.axis)])])])
 
 
 def d_logsumexp(node: Expr, dz: Expr) -> Expr:
-    """d logsumexp(z) = softmax(z)ᵀ dz."""
-    return c_matmul([c_transpose(Softmax.new(node.arg)), dz])
+    """d logsumexp(z) = softmax(z)ᵀ dz; along axis 1, (P ⊙ dS)𝟏 with P = softmax(S, axis=1)."""
+    P = Softmax.new(node.arg, node.axis)
+    if node.axis is None:
+        return c_matmul([c_transpose(P), dz])
+    return _summed(c_mul([P, dz]), node.axis)
+
+
+def d_log_softmax(node: Expr, dz: Expr) -> Expr:
+    """d log softmax(z) = dz − 𝟏 (softmax(z)ᵀ dz) = (I − 𝟏 softmax(z)ᵀ) dz; along axis 1,
+    dS − ((P ⊙ dS)𝟏)𝟏ᵀ."""
+    P = Softmax.new(node.arg, node.axis)
+    if node.axis is None:
+        ones = Ones.new((dz.rows, ONE))
+        return c_add([dz, c_mul([const(-1), c_matmul([ones, c_transpose(P), dz])])])
+    return c_add([dz, c_mul([const(-1), _spread(c_mul([P, dz]), node.axis)])])
 
 
 def _leaf(node: Expr, d: list[D]) -> D:
@@ -169,8 +202,11 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Norm1: DifferentialRule(_chain(d_norm1), _fixed(Rule(
         "1-norm", "d‖X‖₁ = ⟨sign(X), dX⟩",
         r"d \lVert X \rVert_1 = \langle \operatorname{sign}(X), dX \rangle"))),
-    Softmax: DifferentialRule(_chain(d_softmax), _fixed(records.SOFTMAX)),
-    LogSumExp: DifferentialRule(_chain(d_logsumexp), _fixed(records.LOGSUMEXP)),
+    Softmax: DifferentialRule(_chain(d_softmax), lambda node, d: records.SOFTMAX
+                              if node.axis is None else records.SOFTMAX_ALONG_AXIS),
+    LogSumExp: DifferentialRule(_chain(d_logsumexp), lambda node, d: records.LOGSUMEXP
+                                if node.axis is None else records.LOGSUMEXP_ALONG_AXIS),
+    LogSoftmax: DifferentialRule(_chain(d_log_softmax), _fixed(records.LOG_SOFTMAX)),
 }
 
 

@@ -64,6 +64,15 @@ NORM = Rule("norm", "d‖X‖ = ⟨X, dX⟩/‖X‖",
             r"d \lVert X \rVert = \frac{\langle X, dX \rangle}{\lVert X \rVert}")
 SOFTMAX = Rule("softmax Jacobian", "∂s/∂z = diag(s) − s sᵀ",
                r"\frac{\partial s}{\partial z} = \operatorname{diag}(s) - s s^{\top}")
+SOFTMAX_ALONG_AXIS = Rule("softmax along an axis", "P = softmax(S, axis=1): dP = P ⊙ (dS − ((P ⊙ dS)𝟏)𝟏ᵀ)",
+                          r"P = \operatorname{softmax}(S):\ dP = P \odot (dS - "
+                          r"((P \odot dS)\mathbf{1})\mathbf{1}^{\top})")
+LOGSUMEXP_ALONG_AXIS = Rule("log-sum-exp along an axis",
+                            "d logsumexp(S, axis=1) = (softmax(S, axis=1) ⊙ dS)𝟏",
+                            r"d \operatorname{logsumexp}(S) = (P \odot dS)\mathbf{1}")
+LOG_SOFTMAX = Rule("log-softmax", "d log softmax(z) = (I − 𝟏 softmax(z)ᵀ) dz",
+                   r"d \log \operatorname{softmax}(z) = (I - \mathbf{1} "
+                   r"\operatorname{softmax}(z)^{\top}) dz")
 LOGSUMEXP = Rule("log-sum-exp", "d logsumexp(z) = softmax(z)ᵀ dz",
                  r"d \operatorname{logsumexp}(z) = \operatorname{softmax}(z)^{\top} dz")
 

@@ -34,7 +34,7 @@ KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
-AXIS_CALLS = ("sum", "mean")
+AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
 PYTHON_MARKS = ("@", ".T", "**")
 #: the calls whose arguments are dimensions
 DIMENSION_CALLS = ("ones", "zeros", "eye", "commutation")
@@ -425,9 +425,16 @@ class Builder:
             axis = None if text == "None" else int(text)
         arg = self.visit(node.args[0])
         b = arg.build
+        build = getattr(ops, name)
+        if name in ("softmax", "log_softmax", "logsumexp"):
+            if axis is None and not self.dims.unify(arg.shape[1], self.one()):
+                raise self.error(f"{name} of a matrix needs an axis: {name}(X, axis=1) for each "
+                                 f"row, axis=0 for each column; {self.src(node.args[0])} is "
+                                 f"{self.fmt(arg.shape)}", node.args[0].start)
+            if name != "logsumexp":
+                return Typed(arg.shape, lambda r: build(b(r), axis=axis))
         shape = {None: lambda: self.scalar_shape(), 0: lambda: (self.one(), arg.shape[1]),
                  1: lambda: (arg.shape[0], self.one())}[axis]()
-        build = ops.sum if name == "sum" else ops.mean
         return Typed(shape, lambda r: build(b(r), axis=axis))
 
     def operation(self, cls: type, node: Node, arg: Typed) -> Typed:

@@ -313,6 +313,11 @@ def c_transpose(a: Expr) -> Expr:
             scalars, core = split_scalars(a)
             if scalars:  # (2x)ᵀ = 2xᵀ
                 return c_mul([*scalars, c_transpose(core)])
+            if isinstance(a, Add) and all(
+                    split_coefficient(t)[0].could_extract_minus_sign() for t in a.args):
+                # (−u − v)ᵀ = −(u + v)ᵀ: the sign goes out, as from a product's factor
+                return c_mul([const(-1), Transpose.new(c_add([c_mul([const(-1), t])
+                                                              for t in a.args]))])
             return Transpose.new(a)
         if isinstance(a, Add):
             return c_add([c_transpose(t) for t in a.args])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Ones, Transpose
 from matcalc.core.nodes import (
-    Det, Diag, DiagPart, Identity, Inverse, LogDet, LogSumExp, Norm1, Norm2, Softmax, Sum, Trace,
+    Det, Diag, DiagPart, Identity, Inverse, LogDet, LogSoftmax, LogSumExp, Norm1, Norm2, Softmax, Sum, Trace,
     Vec, Zero,
 )  # fmt: skip
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
@@ -175,7 +175,8 @@ REDUCTIONS = {
     Norm2: lambda n, a: c_norm2(a[0]),
     Norm1: lambda n, a: c_norm1(a[0]),
     DiagPart: lambda n, a: c_diagpart(a[0]),
-    Softmax: lambda n, a: Softmax.new(a[0]),
-    LogSumExp: lambda n, a: LogSumExp.new(a[0]),
+    Softmax: lambda n, a: Softmax.new(a[0], n.axis),
+    LogSumExp: lambda n, a: LogSumExp.new(a[0], n.axis),
+    LogSoftmax: lambda n, a: LogSoftmax.new(a[0], n.axis),
     Vec: lambda n, a: c_vec(a[0]),
 }
