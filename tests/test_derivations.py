@@ -344,3 +344,14 @@ def test_batch_softmax_cross_entropy_with_a_bias_and_a_mean_over_the_rows():
               "b": rng.standard_normal(4), "Y": np.eye(4)[rng.integers(0, 4, 5)]}
     np.testing.assert_allclose(by_b(**{k_: values[k_] for k_ in by_b.names}),
                                textbook(**{k_: values[k_] for k_ in textbook.names}), atol=1e-12)
+
+
+def test_layer_norm_of_a_vector_by_its_input_scale_and_shift():
+    gamma, beta = mc.vector("gamma", n), mc.vector("beta", n)
+    centred = x - mc.mean(x) * mc.ones(n)
+    y = gamma * centred / mc.sqrt(mc.mean(centred * centred) + 1 / 100) + beta
+    L = mc.sum(mc.tanh(y))
+    for w in (x, gamma, beta):
+        for layout in mc.LAYOUTS:
+            assert mc.check(L, w, layout).ok
+        assert mc.derive(L, w).result == mc.diff(L, w)
