@@ -279,3 +279,12 @@ def test_softmax_log_softmax_and_logsumexp_take_an_axis_in_text():
     assert mc.parse("log_softmax(z)", {"z": z}) is mc.log_softmax(z)
     with pytest.raises(mc.ParseError, match="softmax of a matrix needs an axis"):
         mc.parse("softmax(X)", {"X": X})
+
+
+# regression: a size that would be a multiple of itself (A .* kron(A, B)) recursed out of the
+# dimension inference; more than about 1,000 inferred sizes raised a bare StopIteration
+def test_dimension_inference_never_recurses_out_and_never_runs_out_of_names():
+    with pytest.raises(mc.MatcalcError, match="shapes differ"):
+        mc.parse("log((kron(A,B)).*(A.^2))")
+    long_product = mc.parse("*".join(f"A{i}" for i in range(2000)))
+    assert len(long_product.args) == 2000

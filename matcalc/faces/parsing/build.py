@@ -10,6 +10,7 @@ the shapes allow (the matrix product when both do).
 from __future__ import annotations
 
 import difflib
+import itertools
 import sys
 from dataclasses import dataclass
 from fractions import Fraction
@@ -496,7 +497,8 @@ class Builder:
 
     # -- resolution --------------------------------------------------------------------------------
     def resolver(self, taken: set[str]):
-        fresh = (nm for nm in (*DIM_NAMES, *(f"n{i}" for i in range(1, 1000))) if nm not in taken)
+        fresh = (nm for nm in itertools.chain(DIM_NAMES, (f"n{i}" for i in itertools.count(1)))
+                 if nm not in taken)
         cache: dict[int, sympy.Expr] = {}
 
         def resolve(i: int) -> sympy.Expr:

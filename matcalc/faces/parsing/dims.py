@@ -67,12 +67,30 @@ class Dims:
             values.append(v)
         return values[0] * values[1]
 
+    def occurs(self, i: int, value: Any) -> bool:
+        """Whether the class of i is a factor of the product ``value``, at any depth: binding it
+        to that product would make a size a multiple of itself (A = A ⊗ B)."""
+        target = self.find(i)
+        stack = [value]
+        while stack:
+            v = stack.pop()
+            if not isinstance(v, tuple):
+                continue
+            for factor in v:
+                f = self.find(factor)
+                if f == target:
+                    return True
+                stack.append(self.value[f])
+        return False
+
     def unify(self, i: int, j: int) -> bool:
         if not self.can_unify(i, j):
             return False
         a, b = self.find(i), self.find(j)
         if a == b:
             return True
+        if self.occurs(a, self.value[b]) or self.occurs(b, self.value[a]):
+            return False
         va, vb = self.value[a], self.value[b]
         if isinstance(va, tuple) and isinstance(vb, tuple) and (
                 self.product_value(va) is None or self.product_value(vb) is None):
