@@ -207,3 +207,23 @@ def test_f_and_grad_takes_every_variable_even_one_the_results_lost():
     assert "def f_and_grad(A, x, y):" in source
     value, gA, gx, gy = _function(source, "f_and_grad")(A=Av3, x=xv3, y=yv3)
     assert value == pytest.approx(yv3.sum()) and not gA.any() and not gx.any()
+
+
+def test_an_inverse_applied_to_something_is_a_solve_never_an_explicit_inverse():
+    n_ = mc.dims("n")
+    A, B, b = mc.matrix("A", n_), mc.matrix("B", n_), mc.vector("b", n_)
+    for e in (mc.solve(A, b), B @ mc.inv(A), b.T @ mc.solve(A, B) @ b, mc.tr(B @ mc.inv(A))):
+        f = mc.lambdify(e)
+        assert "np.linalg.solve(" in f.source and "np.linalg.inv(" not in f.source, f.source
+        rng = np.random.default_rng(1)
+        values = {"A": rng.standard_normal((3, 3)) + 3 * np.eye(3),
+                  "B": rng.standard_normal((3, 3)), "b": rng.standard_normal(3)}
+        inv = np.linalg.inv(values["A"])
+        expected = {0: inv @ values["b"][:, None], 1: values["B"] @ inv,
+                    2: values["b"] @ inv @ values["B"] @ values["b"],
+                    3: np.trace(values["B"] @ inv)}
+        i = [mc.solve(A, b), B @ mc.inv(A), b.T @ mc.solve(A, B) @ b,
+             mc.tr(B @ mc.inv(A))].index(e)
+        np.testing.assert_allclose(f(**{k: values[k] for k in f.names}), expected[i], rtol=1e-12)
+    with pytest.raises(mc.NumericError, match="singular"):
+        mc.lambdify(mc.solve(A, b))(A=np.zeros((3, 3)), b=np.ones(3))

@@ -227,3 +227,13 @@ def test_check_refuses_nonsense_arguments(options, message):
     v = mc.vector("v", mc.dims("n"))
     with pytest.raises(mc.MatcalcError, match=message):
         mc.check(v.T @ v, v, **options)
+
+
+def test_solve_with_mismatched_shapes_names_both():
+    A, W = mc.matrix("A", n), mc.matrix("W", m, n)
+    with pytest.raises(mc.ShapeError, match=r"solve needs a square matrix A in solve\(A, B\)"):
+        mc.solve(W, x)
+    with pytest.raises(mc.ShapeError, match="as many rows as A has columns, got A"):
+        mc.solve(A, y)
+    with pytest.raises(mc.ParseError, match="solve takes 2 arguments"):
+        mc.parse("solve(A)")

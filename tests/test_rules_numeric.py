@@ -57,6 +57,7 @@ EXAMPLES = [
     ("inverse", a.T @ mc.inv(X) @ b, [X, a]),
     ("inverse: matrix by scalar", mc.inv(c * P + A), [c]),
     ("inverse: of a symmetric matrix", x.T @ mc.inv(P) @ x, [x, P]),
+    ("solve: A⁻¹B by each", a.T @ mc.solve(X, W.T @ u) + mc.sum(mc.solve(P, V) ** 2), [X, W, P, V]),
     ("sum", mc.sum(W), [W]),
     ("sum: of a nonlinear vector", mc.sum(mc.exp(W @ x)), [x, W]),
     ("sum: along each axis", mc.sum(mc.tanh(W), axis=0) @ x + u.T @ mc.sum(W ** 2, axis=1), [W, x]),

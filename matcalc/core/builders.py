@@ -10,7 +10,8 @@ import numpy as np
 from matcalc.core.errors import MatcalcError, ShapeError
 from matcalc.core.expr import Const, Expr, Func, Ones, as_expr, describe, div, matmul, mul
 from matcalc.core.nodes import (
-    NODE_TYPES, AlongAxis, Commutation, Diag, DiagPart, Identity, Kron, Sum, Symbol, Unary,
+    NODE_TYPES, AlongAxis, Commutation, Diag, DiagPart, Identity, Inverse, Kron, Sum, Symbol,
+    Unary,
     Zero,
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
@@ -155,6 +156,18 @@ def sum(a: Any, axis: Any = None) -> Expr:  # noqa: A001 - the name users know f
     return matmul(a, Ones.new((a.cols, ONE)))
 
 
+def solve(a: Any, b: Any) -> Expr:
+    """A⁻¹B, the solution X of AX = B for a square A: written A⁻¹B, and generated code calls a
+    solver (np.linalg.solve), never an explicit inverse."""
+    a, b = as_expr(a), as_expr(b)
+    if a.is_scalar or a.rows != a.cols:
+        raise ShapeError(f"solve needs a square matrix A in solve(A, B), got {describe(a)}")
+    if b.is_scalar or a.cols != b.rows:
+        raise ShapeError(f"solve(A, B) needs B with as many rows as A has columns, got "
+                         f"{describe(a)} and {describe(b)}")
+    return matmul(Inverse.new(a), b)
+
+
 def mean(a: Any, axis: Any = None) -> Expr:
     """The mean of all entries, or along an axis as :func:`sum` (𝟏ᵀA/m, A𝟏/n)."""
     a = as_expr(a)
@@ -164,5 +177,6 @@ def mean(a: Any, axis: Any = None) -> Expr:
 
 __all__ = [
     "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron", "mean",
+    "solve",
     "commutation", *OPERATIONS, *ELEMENTWISE,
 ]  # fmt: skip

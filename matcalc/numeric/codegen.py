@@ -20,7 +20,8 @@ import sympy
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
-    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial, PendingDifferential,
+    Commutation, Diag, Differential, Identity, Inverse, Kron, NODE_TYPES, Partial,
+    PendingDifferential,
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
 from matcalc.core.spec import FUNCTIONS
@@ -165,6 +166,8 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
         return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
+    if isinstance(factor, Inverse) and text.startswith("np.linalg.inv("):
+        return ("inv", text_of[factor.arg])  # A⁻¹ M is a solve, never an explicit inverse
     return ("plain", text, (_size(factor.rows), _size(factor.cols)))
 
 
@@ -176,6 +179,8 @@ def _materialize(item: tuple) -> str:
         return f"np.kron({item[1]}, {item[2]})"
     if kind == "comm":
         return f"_commutation({item[1]}, {item[2]})"
+    if kind == "inv":
+        return f"np.linalg.inv({item[1]})"
     return item[1]
 
 
@@ -185,6 +190,7 @@ _APPLY = {
     "diag": ("({0} * {acc})", "({acc} * {0}.T)"),
     "kron": ("_kron_matmul({0}, {1}, {acc})", "_matmul_kron({acc}, {0}, {1})"),
     "comm": ("{acc}[_commutation_perm({0}, {1})]", "{acc}[:, _commutation_perm({1}, {0})]"),
+    "inv": ("np.linalg.solve({0}, {acc})", "np.linalg.solve({0}.T, {acc}.T).T"),
 }
 
 

@@ -33,6 +33,7 @@ OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and 
               for name in (cls.spec.public, *cls.spec.aliases)}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
+    "solve",
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
@@ -368,7 +369,7 @@ class Builder:
             return self.constant_array(node)
         if name in ("vector", "matrix"):
             return self.filled(node)
-        arity = 2 if name == "kron" else None
+        arity = 2 if name in ("kron", "solve") else None
         if name == "hadamard":
             if len(args) < 2:
                 raise self.error("hadamard takes two or more arguments", node.start)
@@ -392,6 +393,14 @@ class Builder:
                 return out
 
             return Typed(typed[0].shape, product)
+        if name == "solve":
+            (a, b) = typed
+            self.need_square(name, args[0], a)
+            if not self.dims.unify(a.shape[1], b.shape[0]):
+                raise self.error(f"solve(A, B) needs B with as many rows as A: {self.src(args[0])} "
+                                 f"is {self.fmt(a.shape)} but {self.src(args[1])} is "
+                                 f"{self.fmt(b.shape)}", args[1].start)
+            return Typed((a.shape[0], b.shape[1]), lambda r: ops.solve(a.build(r), b.build(r)))
         if name == "kron":
             (a, b) = typed
             rows = self.dims.new((a.shape[0], b.shape[0]))
