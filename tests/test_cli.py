@@ -1,6 +1,7 @@
 """The matcalc command: every flag and every exit code, run as a user runs it."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -288,3 +289,28 @@ def test_a_batch_cross_entropy_with_log_softmax_along_the_rows():
     out = run("diff", "-sum(Y .* log_softmax(X*W, axis=1))/N", "--wrt", "W", "--var",
               "X: matrix(N, d)", "--check", check_exit=0)
     assert "check ok" in out.stdout and "softmax(XW, axis=1)" in out.stdout
+
+
+# regression: a full disk, an ASCII terminal and a closed pipe ended in a traceback (and the
+# closed pipe in exit 1, the code of a failed check)
+def test_unwritable_output_ascii_terminals_and_closed_pipes_end_cleanly():
+    command = [sys.executable, "-m", "matcalc", "diff", "x'*A*x", "--wrt", "x", "--check"]
+    with open("/dev/full", "w") as unwritable:
+        full = subprocess.run(command, stdout=unwritable, stderr=subprocess.PIPE, text=True,
+                              cwd=ROOT, timeout=120)
+    assert full.returncode == 2 and "cannot write the output" in full.stderr
+    assert "Traceback" not in full.stderr
+    ascii_env = dict(os.environ, PYTHONIOENCODING="ascii")
+    ascii_run = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                               env=ascii_env)
+    assert ascii_run.returncode == 0 and "Traceback" not in ascii_run.stderr
+    assert "check ok" in ascii_run.stdout
+    piped = subprocess.run(" ".join(f"'{c}'" if "'" not in c else f'"{c}"' for c in command)
+                           + " | head -c 10", shell=True, capture_output=True, text=True,
+                           cwd=ROOT, timeout=120, executable="/bin/bash")
+    assert "Traceback" not in piped.stderr and piped.stdout.startswith("f = x")
+    status = subprocess.run(" ".join(f"'{c}'" if "'" not in c else f'"{c}"' for c in command)
+                            + " | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}", shell=True,
+                            capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            executable="/bin/bash")
+    assert status.stdout.strip() == "0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from matcalc.core.version import __version__
@@ -93,8 +94,38 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    _ascii_fallback(sys.stdout)
+    try:
+        code = run(args)
+        sys.stdout.flush()
+        return code
+    except (BrokenPipeError, SystemExit):
+        # the reader stopped reading (| head; rich ends a broken pipe with SystemExit): nothing
+        # more to say, and not a failed check
+        _quiet(sys.stdout)
+        return 0
+    except OSError as e:  # a full disk, /dev/full: the output could not be written
+        _quiet(sys.stdout)
+        print(f"matcalc: error: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        return 2
 
-    return run(args)
+
+def _ascii_fallback(stream) -> None:
+    """A terminal that cannot show ∂, ᵀ and ⊙ gets '?' for them rather than a traceback."""
+    try:
+        "∂ᵀ⊙𝟏".encode(stream.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def _quiet(stream) -> None:
+    """Point stdout at nothing, so that the interpreter's last flush raises nothing either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":
