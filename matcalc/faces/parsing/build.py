@@ -26,7 +26,9 @@ from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
-from matcalc.faces.parsing.grammar import BinOp, Call, Name, Node, Num, Postfix, Unary, parse_tree
+from matcalc.faces.parsing.grammar import (
+    BinOp, Call, Name, Node, Num, Postfix, Unary, children, names_in, parse_tree,
+)  # fmt: skip
 
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
 OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
@@ -118,11 +120,11 @@ class Builder:
             node = stack.pop()
             if isinstance(node, Call) and node.name in DIMENSION_CALLS:
                 for arg in node.args:
-                    for name in _names_in(arg):
+                    for name in names_in(arg):
                         self.dimension_names.setdefault(
                             name.name, sympy.Symbol(name.name, integer=True, positive=True))
                         self.dimension_uses.setdefault(name.name, name.start)
-            stack.extend(_children(node))
+            stack.extend(children(node))
         for name, dim in self.dimension_names.items():
             given = self.symbols.get(name)
             if isinstance(given, Symbol):
@@ -534,23 +536,6 @@ def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
             a.value.free_symbols or b.value.free_symbols) and not (op == "/" and b.value == 0):
         return Const.new(a.value * b.value if op == "*" else a.value / b.value)
     return mul(a, b) if op == "*" else div(a, b)
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, Call):
-        return [*node.args, *(value for _, value in node.keywords)]
-    if isinstance(node, BinOp):
-        return [node.left, node.right]
-    if isinstance(node, (Unary, Postfix)):
-        return [node.operand]
-    return []
-
-
-def _names_in(node: Node) -> list[Name]:
-    """The names in a dimension argument: n, m*n, n^2."""
-    if isinstance(node, Name):
-        return [node]
-    return [n for child in _children(node) for n in _names_in(child)]
 
 
 def _kind(symbol: Symbol) -> str:

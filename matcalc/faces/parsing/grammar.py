@@ -182,3 +182,21 @@ class Parser:
 
 def parse_tree(text: str) -> Node:
     return Parser(text).parse()
+
+
+def children(node: Node) -> list[Node]:
+    """The nodes below a node: a call's arguments (keyword values too), an operator's operands."""
+    if isinstance(node, Call):
+        return [*node.args, *(value for _, value in node.keywords)]
+    if isinstance(node, BinOp):
+        return [node.left, node.right]
+    if isinstance(node, (Unary, Postfix)):
+        return [node.operand]
+    return []
+
+
+def names_in(node: Node) -> list[Name]:
+    """The names in a dimension argument: n, m*n, n^2."""
+    if isinstance(node, Name):
+        return [node]
+    return [n for child in children(node) for n in names_in(child)]
