@@ -314,3 +314,22 @@ def test_unwritable_output_ascii_terminals_and_closed_pipes_end_cleanly():
                             capture_output=True, text=True, cwd=ROOT, timeout=120,
                             executable="/bin/bash")
     assert status.stdout.strip() == "0"
+
+
+# regression: a closed stdout and an unwritable stderr ended in a traceback or exit 1; JSON to
+# an ASCII terminal lost its symbols to '?'
+def test_closed_stdout_unwritable_stderr_and_ascii_json():
+    closed = subprocess.run(f"'{sys.executable}' -m matcalc diff \"x'*A*x\" --wrt x >&-",
+                            shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            executable="/bin/bash")
+    assert closed.returncode == 2 and "standard output is closed" in closed.stderr
+    assert "Traceback" not in closed.stderr
+    with open("/dev/full", "w") as unwritable:
+        bad = subprocess.run([sys.executable, "-m", "matcalc", "diff", "x'*A*", "--wrt", "x"],
+                             stderr=unwritable, capture_output=False, cwd=ROOT, timeout=120)
+    assert bad.returncode == 2
+    ascii_env = dict(os.environ, PYTHONIOENCODING="ascii")
+    out = subprocess.run([sys.executable, "-m", "matcalc", "diff", "x'*A*x", "--wrt", "x",
+                          "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         env=ascii_env)
+    assert out.returncode == 0 and json.loads(out.stdout)["derivatives"][0]["unicode"] == "(A + Aᵀ)x"

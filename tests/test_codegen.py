@@ -227,3 +227,11 @@ def test_an_inverse_applied_to_something_is_a_solve_never_an_explicit_inverse():
         np.testing.assert_allclose(f(**{k: values[k] for k in f.names}), expected[i], rtol=1e-12)
     with pytest.raises(mc.NumericError, match="singular"):
         mc.lambdify(mc.solve(A, b))(A=np.zeros((3, 3)), b=np.ones(3))
+
+
+# regression: codegen of solve(A.T, x) built the inverse (the canonical form is (A⁻¹)ᵀx)
+def test_a_transposed_inverse_applied_to_something_is_a_solve_with_the_transpose():
+    n_ = mc.dims("n")
+    A, x_ = mc.matrix("A", n_), mc.vector("x", n_)
+    source = mc.codegen(mc.solve(A.T, x_))
+    assert "np.linalg.solve(A.T, x)" in source and "np.linalg.inv" not in source

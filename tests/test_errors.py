@@ -237,3 +237,21 @@ def test_solve_with_mismatched_shapes_names_both():
         mc.solve(A, y)
     with pytest.raises(mc.ParseError, match="solve takes 2 arguments"):
         mc.parse("solve(A)")
+
+
+# regression: a huge size was reported as "no point where f is finite", a string of sizes
+# raised AttributeError, and an unknown size name was ignored
+def test_check_refuses_sizes_it_cannot_use():
+    v = mc.vector("v", mc.dims("n"))
+    with pytest.raises(mc.MatcalcError, match="too large for a finite-difference check"):
+        mc.check(v.T @ v, v, sizes={"n": 10**6})
+    with pytest.raises(mc.MatcalcError, match="sizes must be a dict"):
+        mc.check(v.T @ v, v, sizes="n=3")
+    with pytest.raises(mc.MatcalcError, match="sizes names zz, which is not a dimension"):
+        mc.check(v.T @ v, v, sizes={"zz": 3})
+
+
+def test_an_axis_of_length_one_sums_to_the_array_and_numpy_integers_are_axes():
+    v, M = mc.vector("v", n), mc.matrix("M", n, m)
+    assert mc.sum(v, axis=1) is v and mc.sum(v.T, axis=0) is v.T
+    assert mc.softmax(M, axis=np.int64(1)) is mc.softmax(M, axis=1)

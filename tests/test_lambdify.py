@@ -107,3 +107,19 @@ def test_an_absurd_size_is_refused_before_anything_is_allocated():
         mc.lambdify(mc.tr(mc.eye(n)) * x)(x=np.ones(3), n=10**12)
     with pytest.raises(mc.NumericError, match="too large to evaluate"):
         mc.lambdify(mc.eye(n))(n=10**12)
+
+
+# regression: a ragged list raised numpy's ValueError; exact numbers (Fraction, Decimal,
+# SymPy's) were refused as objects
+def test_ragged_lists_are_refused_and_exact_numbers_evaluate():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    import sympy
+
+    X = mc.matrix("X", n)
+    with pytest.raises(mc.NumericError, match="rectangular array"):
+        mc.lambdify(mc.sum(X))(X=[[1, 2], [3]])
+    c = mc.scalar("c")
+    for value in (Fraction(1, 2), Decimal("0.5"), sympy.Rational(1, 2)):
+        assert mc.lambdify(4 * c)(c=value) == 2.0

@@ -225,9 +225,12 @@ def test_a_dimension_is_its_size_where_a_number_is_expected():
 
 
 def test_a_name_that_is_a_symbol_and_a_dimension_is_a_parse_error_that_says_so():
-    N = mc.dims("N")
     with pytest.raises(mc.ParseError, match="N is both a matrix .* and a dimension"):
-        mc.parse("N*x", {"N": mc.matrix("N", 3), "X": mc.matrix("X", N, 2)})
+        mc.parse("N*x + sum(ones(N))", {"N": mc.matrix("N", 3)})
+    # a symbol whose name is only another symbol's size is the symbol (no conflict)
+    n_, m_ = mc.dims("n m")
+    x, n_vector = mc.vector("x", n_), mc.vector("n", m_)
+    assert mc.parse("x'*x", {"x": x, "n": n_vector}) is x.T @ x
 
 
 # regression: Unicode superscript digits and numbers over 4,300 digits raised ValueError
@@ -288,3 +291,11 @@ def test_dimension_inference_never_recurses_out_and_never_runs_out_of_names():
         mc.parse("log((kron(A,B)).*(A.^2))")
     long_product = mc.parse("*".join(f"A{i}" for i in range(2000)))
     assert len(long_product.args) == 2000
+
+
+# regression: a repeated keyword silently kept the last; x^¹⁰ was hinted as ^1
+def test_a_repeated_keyword_and_superscript_powers_are_explained():
+    with pytest.raises(mc.ParseError, match="the keyword axis is given twice"):
+        mc.parse("softmax(X, axis=1, axis=0)")
+    with pytest.raises(mc.ParseError, match=r"write \^10 for a power"):
+        mc.parse("x^¹⁰")

@@ -151,6 +151,8 @@ def sum(a: Any, axis: Any = None) -> Expr:  # noqa: A001 - the name users know f
     axis = _axis(axis, a, "sum")
     if axis is None:
         return Sum.new(a)
+    if (a.rows if axis == 0 else a.cols) == ONE:
+        return a  # the sum over an axis of length 1 is the array itself
     if axis == 0:
         return matmul(Ones.new((a.rows, ONE)).T, a)
     return matmul(a, Ones.new((a.cols, ONE)))

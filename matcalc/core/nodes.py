@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+import numpy as np
 import sympy
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
@@ -300,9 +301,10 @@ class AlongAxis(Unary):
 def along(name: str, a: Expr, axis: Any) -> Any:
     """The axis of ``name`` on ``a``: None for a column vector (its own axis, also given as 0),
     0 or 1 for a matrix, which needs one; anything else is a ShapeError that says so."""
-    if not (axis is None or (isinstance(axis, int) and not isinstance(axis, bool)
-                             and axis in (0, 1))):
+    if not (axis is None or (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+                             and int(axis) in (0, 1))):
         raise ShapeError(f"{name} takes axis=None, 0 or 1 (numpy's meaning), got axis={axis!r}")
+    axis = None if axis is None else int(axis)
     if a.cols == ONE and axis in (None, 0):
         return None
     if axis is None:

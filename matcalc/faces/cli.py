@@ -8,7 +8,7 @@ import sys
 
 from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
-from matcalc.faces.report import run
+from matcalc.faces.report import can_show, run
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        _say("cannot write the output: standard output is closed")
+        return 2
     _ascii_fallback(sys.stdout)
     try:
         code = run(args)
@@ -106,17 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as e:  # a full disk, /dev/full: the output could not be written
         _quiet(sys.stdout)
-        print(f"matcalc: error: cannot write the output: {e.strerror or e}", file=sys.stderr)
+        _say(f"cannot write the output: {e.strerror or e}")
         return 2
 
 
-def _ascii_fallback(stream) -> None:
-    """A terminal that cannot show ∂, ᵀ and ⊙ gets '?' for them rather than a traceback."""
+def _say(message: str) -> None:
+    """One line on stderr, if stderr can take it (it may be /dev/full too)."""
     try:
-        "∂ᵀ⊙𝟏".encode(stream.encoding or "ascii")
-    except (UnicodeEncodeError, LookupError):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
+        print(f"matcalc: error: {message}", file=sys.stderr)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _ascii_fallback(stream) -> None:
+    """A terminal that cannot show ∂, ᵀ and ⊙ gets '?' for them rather than a traceback
+    (JSON output stays lossless: it escapes them, see ``report.can_show``)."""
+    if not can_show(stream) and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="replace")
 
 
 def _quiet(stream) -> None:

@@ -74,6 +74,15 @@ def one_line(error: MatcalcError) -> str:
     return " ".join(str(error).split())
 
 
+def can_show(stream: Any) -> bool:
+    """Whether the stream's encoding takes matcalc's symbols (∂, ᵀ, ⊙, 𝟏)."""
+    try:
+        "∂ᵀ⊙𝟏".encode(getattr(stream, "encoding", None) or "ascii")
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
 def run(args: Any, out: Any = None, err: Any = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -84,7 +93,10 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
             return _hessian(args, out)
         return _run(args, out)
     except MatcalcError as e:
-        print(f"matcalc: error: {one_line(e)}", file=err)
+        try:
+            print(f"matcalc: error: {one_line(e)}", file=err)
+        except OSError:  # stderr cannot take it either (2>/dev/full): the exit code says it
+            pass
         return 2
     except (RecursionError, MemoryError) as e:
         print(f"matcalc: error: the expression is too large or too deeply nested "
@@ -129,7 +141,7 @@ def _hessian(args: Any, out: Any) -> int:
             payload["check"] = _check_json(report)
         if args.code:
             payload["code"] = codegen_source([H], "hessian", [label])
-        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if ok else 1
     if args.latex:
         v = r"\operatorname{vec} " if vec else ""
@@ -178,7 +190,7 @@ def _index(args: Any, out: Any) -> int:
             for i, (w, fm) in enumerate(zip(wrts, forms))]}
         if reports:
             payload["ok"] = ok
-        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if ok else 1
     console = Console(file=out, highlight=False)
     for i, fm in enumerate(forms):
@@ -229,7 +241,7 @@ def _run(args: Any, out: Any) -> int:
             payload["code"] = code
         if reports:
             payload["ok"] = ok
-        print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
+        print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if ok else 1
 
     if getattr(args, "latex", False):

@@ -24,6 +24,8 @@ from matcalc.rules.simplify import substitute
 
 TOLERANCE = 1e-6
 MAX_ENTRIES = 2000
+#: the largest size a check draws (finite differences take one evaluation per entry)
+MAX_CHECK_SIZE = 1000
 MAX_FLAT_POINTS = 6
 
 
@@ -118,13 +120,23 @@ def check(
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not (
                 np.isfinite(value) and value > 0):
             raise MatcalcError(f"{name} must be a positive finite number, got {value!r}")
+    if sizes is not None and not isinstance(sizes, dict):
+        raise MatcalcError(f"sizes must be a dict such as {{'n': 3}}, got {sizes!r}")
     for name, size in (sizes or {}).items():
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
             raise MatcalcError(f"sizes[{name!r}] must be a positive integer, got {size!r}")
+        if size > MAX_CHECK_SIZE:
+            raise MatcalcError(f"sizes[{name!r}] = {size} is too large for a finite-difference "
+                               f"check (at most {MAX_CHECK_SIZE}); small sizes show the same")
     f = as_expr(f)
     d = differentiate(f, wrt, layout, structure)
     x = d.wrt
     dim_sizes = choose_sizes([f, x, d.result], sizes)
+    unknown = set(map(str, sizes or {})) - {str(s) for s in dim_sizes}
+    if unknown:
+        raise MatcalcError(f"sizes names {', '.join(sorted(unknown))}, which is not a dimension of "
+                           f"this check; its dimensions are "
+                           f"{', '.join(sorted(map(str, dim_sizes))) or 'none'}")
     symbols = sorted(f.free_symbols() | {x} | d.result.free_symbols(), key=lambda s: s.name)
     f_fn, g_fn = lambdify(f), lambdify(d.result)
     shown = _Shown(str(d.result), d.layout, d.structure)

@@ -167,7 +167,10 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
     if isinstance(factor, Inverse) and text.startswith("np.linalg.inv("):
-        return ("inv", text_of[factor.arg])  # A⁻¹ M is a solve, never an explicit inverse
+        return ("inv", text_of[factor.arg])  # A⁻¹ M is a solve, not an explicit inverse
+    if (isinstance(factor, Transpose) and isinstance(factor.args[0], Inverse)
+            and text_of[factor.args[0]].startswith("np.linalg.inv(")):
+        return ("inv", f"{text_of[factor.args[0].arg]}.T")  # A⁻ᵀ M = (Aᵀ)⁻¹ M
     return ("plain", text, (_size(factor.rows), _size(factor.cols)))
 
 

@@ -28,6 +28,14 @@ def _dims(shape, env: Env) -> tuple[int, int]:
     return tuple(int(d.subs(env)) if not d.is_Integer else int(d) for d in shape)  # type: ignore
 
 
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 #: the largest dimension accepted by keyword: an identity of that size already takes 80 GB
 MAX_SIZE = 100_000
 
@@ -47,7 +55,19 @@ def _as_array(sym: Symbol, value: Any) -> np.ndarray:
     if isinstance(value, (str, bytes)):
         raise NumericError(f"{sym.name} must be a number or an array of numbers, got the text "
                            f"{value!r}")
-    raw = np.asarray(value)
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        raise NumericError(f"{sym.name} must be a number or a rectangular array of numbers, "
+                           f"got {type(value).__name__}") from None
+    if raw.dtype.kind == "O" and not any(v is None or isinstance(v, (str, bytes))
+                                         for v in raw.flat):
+        try:  # exact numbers (Fraction, Decimal, SymPy's): their float values
+            raw = raw.astype(float)
+        except (TypeError, ValueError):
+            raise NumericError(f"{sym.name} must be an array of numbers; it holds "
+                               f"{type(next(v for v in raw.flat if not _is_number(v))).__name__}"
+                               " values") from None
     if np.iscomplexobj(raw):
         raise NumericError(f"{sym.name} is complex; matcalc evaluates real arrays (the imaginary "
                            "part would be dropped)")

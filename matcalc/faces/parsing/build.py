@@ -125,13 +125,18 @@ class Builder:
                             name.name, sympy.Symbol(name.name, integer=True, positive=True))
                         self.dimension_uses.setdefault(name.name, name.start)
             stack.extend(children(node))
-        for name, dim in self.dimension_names.items():
+        for name, position in self.dimension_uses.items():
             given = self.symbols.get(name)
             if isinstance(given, Symbol):
                 raise self.error(
                     f"{name} is both a {_kind(given)} ({name} in symbols) and a dimension (the "
-                    f"size in {_where(self, name)}); rename one of them",
-                    self.dimension_uses.get(name, 0))
+                    f"size in {self.src_of_call(position)}); rename one of them", position)
+
+    def src_of_call(self, position: int) -> str:
+        """The call a dimension is used in, from its position (ones(N))."""
+        start = self.text.rfind(" ", 0, position) + 1
+        end = self.text.find(")", position)
+        return self.text[start:end + 1 if end >= 0 else len(self.text)].strip() or "the text"
 
     def name(self, node: Name) -> Typed:
         name = node.name
@@ -540,14 +545,6 @@ def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
 
 def _kind(symbol: Symbol) -> str:
     return "scalar" if symbol.is_scalar else "vector" if symbol.cols == ONE else "matrix"
-
-
-def _where(builder: "Builder", name: str) -> str:
-    for given in builder.symbols.values():
-        if isinstance(given, Symbol) and any(name in {s.name for s in d.free_symbols}
-                                             for d in given.shape):
-            return f"the shape of {given.name}"
-    return "the text"
 
 
 def detect_syntax(text: str) -> str:

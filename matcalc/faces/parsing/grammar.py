@@ -138,6 +138,9 @@ class Parser:
         """One argument of a call: an expression, or name=expression after the positional ones."""
         value = self.expression(0)
         if isinstance(value, Name) and self.tok.kind == "op" and self.tok.text == "=":
+            if any(key.name == value.name for key, _ in keywords):
+                raise ParseError(f"the keyword {value.name} is given twice", self.text,
+                                 value.start)
             self.advance()
             keywords.append((value, self.expression(0)))
             return

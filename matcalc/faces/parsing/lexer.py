@@ -75,7 +75,11 @@ def tokenize(text: str) -> list[Token]:
                 i += len(op)
                 break
         else:
-            hint = f"; write ^{SUPERSCRIPTS[ch]} for a power" if ch in SUPERSCRIPTS else ""
+            run = ""
+            while i + len(run) < n and text[i + len(run)] in SUPERSCRIPTS:
+                run += text[i + len(run)]
+            power = "".join(SUPERSCRIPTS[c] for c in run)
+            hint = f"; write ^{power} for a power" if run else ""
             raise ParseError(f"unexpected character {ch!r}{hint}", text, i)
     tokens.append(Token("end", "", n))
     return tokens
