@@ -299,3 +299,15 @@ def test_a_repeated_keyword_and_superscript_powers_are_explained():
         mc.parse("softmax(X, axis=1, axis=0)")
     with pytest.raises(mc.ParseError, match=r"write \^10 for a power"):
         mc.parse("x^¹⁰")
+
+
+# regression: text with no Python mark read the printed Hadamard product of square matrices,
+# A * B, as the matrix product A @ B
+def test_a_printed_hadamard_product_of_square_matrices_parses_back_as_one():
+    n_ = mc.dims("n")
+    A, B, C, c = mc.matrix("A", n_), mc.matrix("B", n_), mc.matrix("C", n_), mc.scalar("c")
+    symbols = {"A": A, "B": B, "C": C, "c": c}
+    for e in (A * B, mc.softmax(B, axis=1) * C, 2 * c * A * B - C, mc.exp(A) * (B + C),
+              A * B + A @ B):
+        assert mc.parse(str(e), symbols) is e, str(e)
+    assert str(A * B) == "hadamard(A, B)" and str(A * B + A @ B) == "A * B + A @ B"

@@ -9,6 +9,7 @@ import sympy
 
 from matcalc.core.expr import Const, Expr, Mul, Pow
 from matcalc.core.shapes import ONE
+from matcalc.core.walk import postorder
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed, Printer
 
 
@@ -17,6 +18,10 @@ def _dim(d) -> str:
 
 
 class TextPrinter(Printer):
+    #: write a Hadamard product of square matrices as hadamard(A, B): in text with no other
+    #: Python mark (@, .T, **), A * B would read as the matrix product
+    marked = False
+
     def number(self, value: sympy.Expr) -> Printed:
         if value.is_Integer:
             p = Printed(str(value), NEG if value < 0 else ATOM)
@@ -63,13 +68,20 @@ class TextPrinter(Printer):
             return rest[0]  # the negated term of a sum: a - b @ c, not a - (b @ c)
         nums: list[str] = []
         dens: list[str] = []
+        squares: list[Printed] = []
         for i, (f, p) in enumerate(zip(node.args, kids)):
             if i == 0 and isinstance(f, Const):
                 continue  # the coefficient, printed in front below
             if p.recip is not None:
                 dens.append(self.paren(p.recip, MUL))
+            elif self.marked and not f.is_scalar and f.rows == f.cols:
+                squares.append(p)
             else:
                 nums.append(self.paren(p, NEG))
+        if len(squares) > 1:  # A ⊙ B of square matrices, where * could read as A @ B
+            nums.append(f"hadamard({', '.join(q.text for q in squares)})")
+        else:
+            nums += [self.paren(q, NEG) for q in squares]
         sign = ""
         if coef is not None and coef != 1:
             if coef == -1:
@@ -124,7 +136,25 @@ class TextPrinter(Printer):
 _PRINTER = TextPrinter()
 
 
+class MarkedTextPrinter(TextPrinter):
+    marked = True
+
+
+_MARKED = MarkedTextPrinter()
+_PYTHON_MARKS = ("@", ".T", "**")
+
+
 def to_text(e: Expr) -> str:
-    return _PRINTER.doprint(e)
+    """Python syntax that parses back to e (``mc.parse``); a Hadamard product of square
+    matrices is written hadamard(A, B) where nothing else marks the text as Python."""
+    text = _PRINTER.doprint(e)
+    if any(mark in text for mark in _PYTHON_MARKS) or not _has_square_hadamard(e):
+        return text
+    return _MARKED.doprint(e)
+
+
+def _has_square_hadamard(e: Expr) -> bool:
+    return any(isinstance(n, Mul) and sum(1 for f in n.args if not f.is_scalar
+                                          and f.rows == f.cols) > 1 for n in postorder(e))
 
 
