@@ -146,13 +146,6 @@ FUNCTIONS: dict[str, ElementwiseFunction] = {}
 FUNCTION_NAMES: dict[str, ElementwiseFunction] = {}
 
 
-def function(name: str) -> ElementwiseFunction:
-    try:
-        return FUNCTIONS[name]
-    except KeyError:
-        raise MatcalcError(f"unknown elementwise function {name!r}") from None
-
-
 @dataclass(frozen=True)
 class NodeSpec:
     """The presentation facts of one structural node.

@@ -14,7 +14,6 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.matrices.expressions.special import OneMatrix
 
-from matcalc.core.errors import UnsupportedError
 from matcalc.core.shapes import ONE, Shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
 
@@ -36,9 +35,7 @@ def sum_of(X: Any, shape: Shape) -> Any:
 
 def elementwise(name: str, X: Any, is_scalar: bool) -> Any:
     """f applied to a scalar, or elementwise to a matrix (an ElementwiseApplyFunction)."""
-    f = FUNCTIONS[name].sympy
-    if f is None:
-        raise UnsupportedError(f"the elementwise function {name!r} has no SymPy counterpart")
+    f = FUNCTIONS[name].sympy  # every entry has one
     if is_scalar:
         return f(scalar(X))
     d = sympy.Dummy("d")

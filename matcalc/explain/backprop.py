@@ -22,11 +22,10 @@ from matcalc.core.nodes import (
 from matcalc.engine.differentiation import differentiate
 from matcalc.engine.layout import TRANSPOSED, Case, Layout, arrange
 from matcalc.rules import records
-from matcalc.rules.differential import differential
+from matcalc.rules.differential import differential, slope
 from matcalc.rules.records import combine
 from matcalc.rules.linear import inner
 from matcalc.rules.pullback import gradient_of
-from matcalc.core.functions import FUNCTIONS
 from matcalc.rules.simplify import (
     c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
 )
@@ -252,8 +251,7 @@ def _local_form(d: Expr, s: Symbol, cot: Expr) -> Optional[Expr]:
             and d.cols == ONE and not cot.is_scalar):
         rest = d.arg.args[1:]
         h = rest[0] if len(rest) == 1 else MatMul.new(*rest)
-        slope = simplify(FUNCTIONS[d.name].derivative(d.arg))
-        return MatMul.new(Diag.new(slope), cot, c_transpose(h))
+        return MatMul.new(Diag.new(slope(d)), cot, c_transpose(h))
     if s.cols != ONE or d.cols != ONE or d.is_scalar:
         return None
     local = differentiate(d, s, Layout.DENOMINATOR).result

@@ -313,7 +313,7 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Mul: lambda n, a: _mul(n, a, emit),
         MatMul: lambda n, a: _matmul(n, a, text_of, emit),
         Pow: lambda n, a: _power(a[0], n.exponent),
-        Func: lambda n, a: _func(FUNCTIONS[n.name].code, n.arg, a[0]),
+        Func: lambda n, a: _func(n.function.code, n.arg, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
         Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",

@@ -20,7 +20,6 @@ from matcalc.core.nodes import (
     LogSumExp, Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.rule import Rule
-from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import fold
 from matcalc.rules import records
 from matcalc.rules.simplify import (
@@ -59,9 +58,14 @@ def d_pow(node: Expr, dU: Expr) -> Expr:
     return c_mul([const(node.exponent), c_pow(node.base, node.exponent - 1), dU])
 
 
+def slope(node: Func) -> Expr:
+    """f′(U) for the elementwise f(U), from the function table, in canonical form."""
+    return simplify(node.function.derivative(node.arg))
+
+
 def d_func(node: Expr, dU: Expr) -> Expr:
     """d f(U) = f′(U) ⊙ dU, with f′ from the function table."""
-    return c_mul([simplify(FUNCTIONS[node.name].derivative(node.arg)), dU])
+    return c_mul([slope(node), dU])
 
 
 def d_det(node: Expr, dX: Expr) -> Expr:
