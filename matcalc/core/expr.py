@@ -12,6 +12,7 @@ sugar itself; the named operations and the leaves are in ``matcalc.core.nodes``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import weakref
 from fractions import Fraction
@@ -28,6 +29,19 @@ from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import postorder
 
 _INTERNED: "weakref.WeakValueDictionary[tuple, Expr]" = weakref.WeakValueDictionary()
+
+
+def _params_bytes(params: tuple) -> bytes:
+    """The bytes of a node's parameters for its digest; cached because SymPy numbers print
+    slowly and the same few parameters (-1, 2, a name) recur in every node built.  The cache
+    key holds each parameter's type, so 2, 2.0 and sympy's 2 (equal, with one hash) keep
+    their own bytes and the digest never depends on which was built first."""
+    return _typed_params_bytes(tuple((type(p), p) for p in params))
+
+
+@functools.lru_cache(maxsize=65536)
+def _typed_params_bytes(typed: tuple) -> bytes:
+    return repr(tuple(p for _, p in typed)).encode()
 
 
 class Expr:
@@ -54,7 +68,7 @@ class Expr:
             object.__setattr__(node, "_hash", hash(key))
             h = hashlib.blake2b(digest_size=8)
             h.update(cls.__name__.encode())
-            h.update(repr(params).encode())
+            h.update(_params_bytes(params))
             for a in args:
                 h.update(a._digest)
             object.__setattr__(node, "_digest", h.digest())

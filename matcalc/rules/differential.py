@@ -24,7 +24,7 @@ from matcalc.core.walk import fold
 from matcalc.rules import records
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_func, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum,
-    c_trace, c_transpose, c_vec, const, simplify,
+    c_trace, c_transpose, c_vec, const, is_zero, simplify,
 )  # fmt: skip
 
 D = Optional[Expr]  # None stands for a zero differential
@@ -34,6 +34,40 @@ RuleFunction = Callable[[Expr, list[D]], D]
 def _sum(parts: list[D]) -> D:
     parts = [p for p in parts if p is not None]
     return c_add(parts) if parts else None
+
+
+def _times(factors: list[Expr], dU: Expr) -> Expr:
+    """factors ⊙ dU.  When dU is itself a product, as down a chain of elementwise functions
+    (d exp(sin(u)) = exp(sin u) ⊙ cos u ⊙ du), the product is nested rather than flattened:
+    flattening at every level would cost O(depth) per level, O(depth²) in all.  A nest is
+    flattened once, by ``_flat``, where it meets any other rule."""
+    head = [f for f in factors if not (isinstance(f, Const) and f.value == 1)]
+    if not isinstance(dU, Mul) or any(is_zero(f) for f in head):
+        return c_mul([*factors, dU])
+    if not head:
+        return dU
+    # the factors stay as they are: the one c_mul that flattens the nest sees all of them at
+    # once, so identities across levels (exp(u) ⊘ (1 + exp(u)) = σ(u)) still apply
+    return Mul.new(*head, dU)
+
+
+def _flat(d: D) -> D:
+    """A nest of products made by ``_times`` as one canonical product (anything else as is)."""
+    if not (isinstance(d, Mul) and isinstance(d.args[-1], Mul)):
+        return d
+    factors, node = [], d
+    while isinstance(node, Mul):
+        factors.extend(node.args[:-1])
+        node = node.args[-1]
+    factors.append(node)
+    return c_mul(factors)
+
+
+def _mul_rule(node: Expr, d: list[D]) -> D:
+    """d(u ⊙ v) = du ⊙ v + u ⊙ dv."""
+    args = list(node.args)
+    terms = [_times(args[:i] + args[i + 1:], di) for i, di in enumerate(d) if di is not None]
+    return terms[0] if len(terms) == 1 else _sum([_flat(t) for t in terms])
 
 
 def _product_rule(build: Callable[[list[Expr]], Expr]) -> RuleFunction:
@@ -55,7 +89,7 @@ def _chain(local: Callable[[Expr, Expr], Expr]) -> RuleFunction:
 
 def d_pow(node: Expr, dU: Expr) -> Expr:
     """d(U^∘k) = k U^∘(k−1) ⊙ dU."""
-    return c_mul([const(node.exponent), c_pow(node.base, node.exponent - 1), dU])
+    return _times([const(node.exponent), c_pow(node.base, node.exponent - 1)], dU)
 
 
 def slope(node: Func) -> Expr:
@@ -65,7 +99,7 @@ def slope(node: Func) -> Expr:
 
 def d_func(node: Expr, dU: Expr) -> Expr:
     """d f(U) = f′(U) ⊙ dU, with f′ from the function table."""
-    return c_mul([slope(node), dU])
+    return _times([slope(node)], dU)
 
 
 def d_det(node: Expr, dX: Expr) -> Expr:
@@ -185,7 +219,7 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Partial: _leaf_rule(),
     Commutation: _leaf_rule(),
     Add: DifferentialRule(lambda node, d: _sum(d), _fixed(records.LINEARITY)),
-    Mul: DifferentialRule(_product_rule(c_mul), _mul_record),
+    Mul: DifferentialRule(_mul_rule, _mul_record),
     MatMul: DifferentialRule(_product_rule(c_matmul),
                              lambda node, d: records.matmul_record(node.args, _varying(d))),
     Kron: DifferentialRule(_product_rule(lambda a: c_kron(a[0], a[1])),
@@ -216,6 +250,9 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
 
 Fired = list[tuple[Expr, Rule]]
 
+#: the rules that take a nest of products (``_times``) as it is; every other rule gets it flat
+_NESTING = (Func, Pow, Mul)
+
 
 def record_of(node: Expr, d: list[D]) -> Optional[Rule]:
     """The record of the rule that gives d(node) from its arguments' differentials ``d``."""
@@ -236,9 +273,11 @@ def differential(f: Expr, wrt: list[Symbol], fired: Optional[Fired] = None) -> D
             entry = DIFFERENTIALS[type(node)]
         except KeyError:  # pragma: no cover - the rule-table test guards this
             raise MatcalcError(f"internal: no differential rule for {type(node).__name__}")
+        if type(node) not in _NESTING:
+            d = [_flat(di) for di in d]
         out = entry.apply(node, d)
         if fired is not None and out is not None and entry.record is not None:
             fired.append((node, entry.record(node, d)))
         return out
 
-    return fold(f, rule)
+    return _flat(fold(f, rule))

@@ -332,9 +332,21 @@ def c_transpose(a: Expr) -> Expr:
 
 
 def _is_inverse_pair(a: Expr, b: Expr) -> bool:
+    """``b`` is ``c_inverse(a)``, decided without building an inverse where the node types
+    rule it out (this runs on every adjacent pair of every product)."""
     if a.rows != a.cols or b.rows != b.cols:
         return False
-    return c_inverse(a) is b
+    if isinstance(b, Inverse) and b.arg is a or isinstance(a, Inverse) and a.arg is b:
+        return True
+    if a.is_scalar or isinstance(a, (Identity, Mul)):
+        return c_inverse(a) is b
+    if isinstance(a, Transpose):  # (Yᵀ)⁻¹ = (Y⁻¹)ᵀ
+        if isinstance(b, Transpose):
+            return _is_inverse_pair(a.args[0], b.args[0])
+        return isinstance(b, Inverse) and c_inverse(a) is b
+    if isinstance(a, Diag):  # diag(v)⁻¹ = diag(v^∘−1)
+        return isinstance(b, Diag) and c_inverse(a) is b
+    return False  # c_inverse(a) is Inverse(a), ruled out above
 
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
