@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from matcalc.core.errors import MatcalcError, ShapeError
-from matcalc.core.expr import Const, Expr, Func, Ones, as_expr, describe, div, matmul, mul
+from matcalc.core.expr import (
+    Const, Expr, Func, Ones, add_all, as_expr, describe, div, matmul_all, mul,
+)  # fmt: skip
 from matcalc.core.nodes import (
     NODE_TYPES, AlongAxis, Commutation, Diag, DiagPart, Identity, Inverse, Kron, Sum, Symbol,
     Unary,
@@ -177,8 +179,26 @@ def mean(a: Any, axis: Any = None) -> Expr:
     count = a.rows * a.cols if axis is None else (a.rows if axis == 0 else a.cols)
     return div(sum(a, axis), Const.new(count))
 
+
+def add(*terms: Any) -> Expr:
+    """``terms[0] + terms[1] + …`` as one sum, in time linear in the number of terms (a
+    scalar term is spread over the arrays' shape, as ``+`` does).  Python's ``a + b + c``, or
+    ``sum()`` over a list, copies the terms so far at every ``+``: quadratic for thousands."""
+    if not terms:
+        raise MatcalcError("add needs at least one term")
+    return add_all(list(terms))
+
+
+def matmul(*factors: Any) -> Expr:
+    """``factors[0] @ factors[1] @ …`` as one matrix product, in time linear in the number of
+    factors (``@`` in a loop copies the factors so far at every step)."""
+    if not factors:
+        raise MatcalcError("matmul needs at least one factor")
+    return matmul_all(list(factors))
+
+
 __all__ = [
     "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron", "mean",
-    "solve",
+    "solve", "add", "matmul",
     "commutation", *OPERATIONS, *ELEMENTWISE,
 ]  # fmt: skip

@@ -400,6 +400,37 @@ def add(a: Any, b: Any) -> Expr:
     return Add.new(*terms)
 
 
+def add_all(terms: list[Any]) -> Expr:
+    """``terms[0] + terms[1] + …`` as one sum, scalars spread over the arrays' shape: linear
+    in the number of terms, where adding them pairwise copies the terms so far each time."""
+    terms = [as_expr(t) for t in terms]
+    if len(terms) == 1:
+        return terms[0]
+    shape = next((t.shape for t in terms if not t.is_scalar), terms[0].shape)
+    flat = []
+    for t in terms:
+        t = broadcast(t, shape) if t.is_scalar and not is_scalar_shape(shape) else t
+        flat.extend(t.args if isinstance(t, Add) else (t,))
+    return Add.new(*flat)
+
+
+def mul_all(factors: list[Any]) -> Expr:
+    """``factors[0] * factors[1] * …`` (elementwise) as one product."""
+    return _n_ary(Mul, factors)
+
+
+def matmul_all(factors: list[Any]) -> Expr:
+    """``factors[0] @ factors[1] @ …`` as one matrix product."""
+    return _n_ary(MatMul, factors)
+
+
+def _n_ary(cls: type, items: list[Any]) -> Expr:
+    flat: list[Expr] = []
+    for item in map(as_expr, items):
+        flat.extend(item.args if isinstance(item, cls) else (item,))
+    return flat[0] if len(flat) == 1 else cls.new(*flat)
+
+
 def neg(a: Expr) -> Expr:
     if isinstance(a, Const):
         return Const.new(-a.value)

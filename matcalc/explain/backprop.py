@@ -10,6 +10,7 @@ so the derivation cannot disagree with ``diff``.  Names keep the derivation line
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from typing import Optional
 
@@ -27,7 +28,7 @@ from matcalc.rules.records import combine
 from matcalc.rules.linear import inner
 from matcalc.rules.pullback import gradient_of
 from matcalc.rules.simplify import (
-    c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
+    c_add, c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
 )
 from matcalc.core.walk import cached_fold
 from matcalc.core.shapes import ONE
@@ -94,10 +95,25 @@ def _choose_named(f: Expr, x: Symbol, path: list[Expr], uses: Counter,
 
 
 def occurrences(e: Expr, s: Symbol) -> int:
-    """How many times ``s`` appears in ``e`` written as a tree (e is one local definition)."""
+    """How many times ``s`` appears in ``e`` written as a tree."""
     counts: dict[Expr, int] = {}
     for node in postorder(e):
         counts[node] = 1 if node is s else sum(counts[a] for a in node.args)
+    return counts[e]
+
+
+def symbol_occurrences(e: Expr) -> Counter:
+    """How many times each symbol appears in ``e`` written as a tree (e is one local
+    definition, so its tree is small)."""
+    counts: dict[Expr, Counter] = {}
+    for node in postorder(e):
+        if isinstance(node, Symbol):
+            counts[node] = Counter({node: 1})
+            continue
+        total: Counter = Counter()
+        for a in node.args:
+            total.update(counts[a])
+        counts[node] = total
     return counts[e]
 
 
@@ -116,11 +132,38 @@ def _split_uses(e: Expr, s: Symbol) -> tuple[Expr, list[Symbol]]:
     return simplify(walk(e)), copies
 
 
+_TERMS: "weakref.WeakKeyDictionary[Expr, dict[Symbol, list[Expr]]]" = weakref.WeakKeyDictionary()
+
+
+def _terms_using(sum_: Expr) -> dict[Symbol, list[Expr]]:
+    """The terms of a sum that use each symbol, found in one pass over the sum."""
+    if sum_ not in _TERMS:
+        index: dict[Symbol, list[Expr]] = {}
+        for t in sum_.args:
+            for sym in symbol_occurrences(t):
+                index.setdefault(sym, []).append(t)
+        _TERMS[sum_] = index
+    return _TERMS[sum_]
+
+
+def _sum_differential(parts: list) -> Optional[Expr]:
+    parts = [p for p in parts if p is not None]
+    return None if not parts else parts[0] if len(parts) == 1 else c_add(parts)
+
+
 def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
     """⟨G, d g⟩ pulled back to ds: the contribution of one use to ∂L/∂s, and the record of the
     differential rules that fired on the way from g down to s (in backward-pass words)."""
     fired: list = []
-    dg = differential(definition, [s], fired)
+    if isinstance(definition, Add):
+        # an add gate: only the terms that use s have a differential; taking it of them alone
+        # keeps a sum of k names linear (each of its k names would walk all k terms)
+        terms = _terms_using(definition).get(s, [])
+        dg = _sum_differential([differential(t, [s], fired) for t in terms])
+        if dg is not None:
+            fired.append((definition, records.LINEARITY))
+    else:
+        dg = differential(definition, [s], fired)
     rule = combine([BACKWARD_WORDS.get(r, r) for _, r in reversed(fired)]) if fired else \
         STEP_RULES["zero"]
     if dg is None or is_zero(dg):
@@ -153,8 +196,12 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     root = Symbol.new("L" if upstream is None else "Y", fc.shape)
     loss = "L"
 
+    # a named node's definition is the node over its arguments in names; one memo, seeded
+    # with the names, serves every definition (linear: no mapping is rebuilt per name)
+    in_names: dict[Expr, Expr] = dict(symbol_of)
+
     def definition(node: Expr) -> Expr:
-        return substitute(node, {n: s for n, s in symbol_of.items() if n is not node})
+        return rebuild(node, [cached_fold(a, rebuild, in_names) for a in node.args])
 
     definitions = {symbol_of[n]: definition(n) for n in named}
     definitions[root] = definition(fc)
@@ -180,11 +227,16 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
         return seed if s is root else grad_symbol(s)
 
     targets = [*consumers, x]
+    # who uses each name, and how often: one pass over the definitions, not one per target
+    users_of: dict[Symbol, dict[Symbol, int]] = {}
+    for u in order:
+        if u in definitions:
+            for s, k in symbol_occurrences(definitions[u]).items():
+                users_of.setdefault(s, {})[u] = k
     for target in targets:
         contributions: list[Expr] = []
-        uses_by = {u: occurrences(definitions[u], target) for u in order
-                   if u is not target and u in definitions}
-        users = [u for u, k in uses_by.items() if k]
+        uses_by = {u: k for u, k in users_of.get(target, {}).items() if u is not target}
+        users = list(uses_by)
         for user in users:
             d, k = definitions[user], uses_by[user]
             # with several users, each line is one path's contribution, summed below

@@ -12,20 +12,20 @@ from __future__ import annotations
 import difflib
 import itertools
 import sys
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Optional
+from typing import Optional
 
 import sympy
 
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError
-from matcalc.core.expr import Const, Expr, Func, as_expr, div, matmul, mul, neg, power
+from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg, power
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
+from matcalc.faces.parsing.operators import Operators, Typed
 from matcalc.faces.parsing.grammar import (
     BinOp, Call, Name, Node, Num, Postfix, Unary, children, names_in, parse_tree,
 )  # fmt: skip
@@ -51,15 +51,7 @@ MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
 
 
-@dataclass
-class Typed:
-    """A node's inferred shape, and how to build it once dimensions are resolved."""
-
-    shape: Shape
-    build: Any  # callable(resolver) -> Expr
-
-
-class Builder:
+class Builder(Operators):
     def __init__(self, text: str, symbols: Optional[dict], syntax: str):
         self.text = text
         self.symbols = dict(symbols or {})
@@ -250,69 +242,6 @@ class Builder:
         if isinstance(node, Call):
             return self.call(node)
         raise AssertionError(node)  # pragma: no cover
-
-    def binop(self, node: BinOp) -> Typed:
-        op = node.op
-        if op in ("^", "**", ".^"):
-            return self.power(node)
-        left, right = self.visit(node.left), self.visit(node.right)
-        ls, rs = self.is_scalar(left.shape), self.is_scalar(right.shape)
-        lb, rb = left.build, right.build
-        if op in ("+", "-"):
-            if not (ls or rs) and not self.unify_shapes(left.shape, right.shape):
-                raise self.error(
-                    f"shape conflict: {self.src(node.left)} is {self.fmt(left.shape)} but "
-                    f"{self.src(node.right)} is {self.fmt(right.shape)}", node.pos)
-            shape = left.shape if rs else right.shape if ls else left.shape
-            if op == "+":
-                return Typed(shape, lambda r: lb(r) + rb(r))
-            return Typed(shape, lambda r: lb(r) - rb(r))
-        if op in ("*", ".*", "/", "./") and (ls or rs):
-            shape = right.shape if ls else left.shape
-            if op in ("*", ".*"):
-                return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "*"))
-            if not rs and op == "/" and self.syntax == "matcalc":
-                raise self.error(
-                    f"cannot divide the scalar {self.src(node.left)} by the array "
-                    f"{self.src(node.right)}; use ./ for an elementwise division", node.pos)
-            return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "/"))
-        if op == "*":
-            op = self.resolve_star(node, left, right)
-        if op == "@":
-            if not self.dims.unify(left.shape[1], right.shape[0]):
-                raise self.error(
-                    f"cannot multiply {self.src(node.left)} ({self.fmt(left.shape)}) by "
-                    f"{self.src(node.right)} ({self.fmt(right.shape)}): inner dimensions "
-                    f"{self.dims.describe(left.shape[1])} and "
-                    f"{self.dims.describe(right.shape[0])} differ", node.pos)
-            return Typed((left.shape[0], right.shape[1]), lambda r: matmul(lb(r), rb(r)))
-        if op == "/" and self.syntax == "matcalc":
-            raise self.error(f"{self.src(node.right)} is not a scalar; use ./ for an "
-                             "elementwise division", node.pos)
-        if not self.unify_shapes(left.shape, right.shape):
-            raise self.error(
-                f"elementwise {op} needs equal shapes: {self.src(node.left)} is "
-                f"{self.fmt(left.shape)} but {self.src(node.right)} is {self.fmt(right.shape)}",
-                node.pos)
-        if op in ("*", ".*"):
-            return Typed(left.shape, lambda r: mul(lb(r), rb(r)))
-        return Typed(left.shape, lambda r: div(lb(r), rb(r)))
-
-    def resolve_star(self, node: BinOp, left: Typed, right: Typed) -> str:
-        """``*`` between two arrays: "@" (matrix product) or ".*" (elementwise)."""
-        if self.syntax == "python":
-            return ".*"
-        if self.syntax == "matcalc":
-            return "@"
-        if self.dims.can_unify(left.shape[1], right.shape[0]):
-            return "@"
-        if (self.dims.can_unify(left.shape[0], right.shape[0])
-                and self.dims.can_unify(left.shape[1], right.shape[1])):
-            return ".*"
-        raise self.error(
-            f"cannot multiply {self.src(node.left)} ({self.fmt(left.shape)}) by "
-            f"{self.src(node.right)} ({self.fmt(right.shape)}): neither a matrix product nor "
-            "an elementwise product fits these shapes", node.pos)
 
     def exponent(self, node: Node) -> Fraction:
         if isinstance(node, Num):
@@ -532,15 +461,6 @@ class Builder:
             return out
 
         return resolve
-
-
-def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
-    """a * b or a / b, where one is a scalar.  Numbers of which one is a size (1/(m*n), as
-    printed results write a mean) make one number, so printed text parses back the same."""
-    if isinstance(a, Const) and isinstance(b, Const) and (
-            a.value.free_symbols or b.value.free_symbols) and not (op == "/" and b.value == 0):
-        return Const.new(a.value * b.value if op == "*" else a.value / b.value)
-    return mul(a, b) if op == "*" else div(a, b)
 
 
 def _kind(symbol: Symbol) -> str:
