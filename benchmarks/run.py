@@ -175,6 +175,47 @@ def bench_startup(repeat: int):
     return imp, cli, sym
 
 
+def bench_scaling(quick: bool, repeat: int):
+    """(case, [(k, median s, min s, max s)], exponent of the last doubling, fitted exponent):
+    the growth exponent of time against size, log t(2k)/t(k) / log 2, and the least-squares
+    slope of log t against log k over all sizes."""
+    import gc
+    from matcalc.rules import simplify as s
+    from tests.scaling_cases import CASES
+
+    rows = []
+    for name, (make, sizes, quick_sizes) in CASES.items():
+        sizes = quick_sizes if quick else sizes
+        points = []
+        for k in sizes:
+            times = []
+            for _ in range(repeat):
+                s._CANONICAL.clear()
+                gc.collect()
+                job = make(k)
+                t0 = time.perf_counter()
+                job()
+                times.append(time.perf_counter() - t0)
+            points.append((k, statistics.median(times), min(times), max(times)))
+        logs = [(np.log(k), np.log(t)) for k, t, _, _ in points]
+        last = (logs[-1][1] - logs[-2][1]) / (logs[-1][0] - logs[-2][0])
+        fitted = float(np.polyfit([a for a, _ in logs], [b for _, b in logs], 1)[0])
+        rows.append((name, points, last, fitted))
+    return rows
+
+
+def scaling_lines(scaling, repeat: int) -> list[str]:
+    lines = ["## (e) Scaling: time against the size k of the input", "",
+             "Each size from scratch (canonical forms cleared); median (min–max) of "
+             f"{repeat} runs. Exponent: log t(2k)/t(k) / log 2 over the last doubling, and the "
+             "least-squares slope of log t against log k; 1 is linear (target ≤ 1.15).", "",
+             "| case | times at each k | last doubling | fitted |", "|---|---|---|---|"]
+    for name, points, last, fitted in scaling:
+        cells = "; ".join(f"k={k}: {ms(t)} ({ms(lo)}–{ms(hi)})" for k, t, lo, hi in points)
+        lines.append(f"| {name} | {cells} | {last:.2f} | {fitted:.2f} |")
+    return lines + [""]
+
+
 def cpu_name() -> str:
     """The CPU's model name (platform.processor() is empty on Linux)."""
     try:
@@ -194,9 +235,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run: few repeats, small depths")
     ap.add_argument("--out", default=str(Path(__file__).parent / "RESULTS.md"))
+    ap.add_argument("--only-scaling", action="store_true",
+                    help="run only section (e) and replace it in the results file")
     args = ap.parse_args(argv)
     repeat = 1 if args.quick else 7
     depths = (1, 2, 4, 8) if args.quick else (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    if args.only_scaling:
+        runs = 1 if args.quick else 3
+        section = "\n".join(scaling_lines(bench_scaling(args.quick, runs), runs))
+        out = Path(args.out)
+        old = out.read_text() if out.exists() else ""
+        head = old.split("## (e) Scaling")[0].rstrip("\n")
+        out.write_text(f"{head}\n\n{section}" if head else section)
+        print(section)
+        return 0
 
     shared, failed, wrong = bench_shared(repeat)
     depth = bench_depth(depths, repeat)
@@ -205,6 +257,7 @@ def main(argv=None) -> int:
     except evaluation.Disagreement as error:
         sys.exit(f"benchmark aborted: {error}")
     imp, cli, sym = bench_startup(1 if args.quick else 5)
+    scaling = bench_scaling(args.quick, 1 if args.quick else 3)
 
     lines = ["# matcalc benchmark results", "",
              f"Machine: {platform.machine()}, {cpu_name()}, "
@@ -235,7 +288,8 @@ def main(argv=None) -> int:
                   "(target ≤ 10: linear growth)."]
     lines += ["", *evaluated, "## (d) Start-up", "",
               f"- `import matcalc`: {ms(imp)} (of which SymPy alone: {ms(sym)})",
-              f"- `matcalc diff \"x'*A*x\" --wrt x --check`, wall: {ms(cli)}", ""]
+              f"- `matcalc diff \"x'*A*x\" --wrt x --check`, wall: {ms(cli)}", "",
+              *scaling_lines(scaling, 1 if args.quick else 3)]
     text = "\n".join(lines)
     print(text)
     Path(args.out).write_text(text)

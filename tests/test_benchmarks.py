@@ -13,6 +13,7 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     text = out.read_text()
-    for heading in ("(a) Derivation time", "(b) Depth", "(c) Evaluation", "(d) Start-up"):
+    for heading in ("(a) Derivation time", "(b) Depth", "(c) Evaluation", "(d) Start-up",
+                    "(e) Scaling"):
         assert heading in text
     assert "| log det(X) |" in text and "wrong" in text  # SymPy's silent 0 is counted

@@ -255,3 +255,16 @@ def test_an_axis_of_length_one_sums_to_the_array_and_numpy_integers_are_axes():
     v, M = mc.vector("v", n), mc.matrix("M", n, m)
     assert mc.sum(v, axis=1) is v and mc.sum(v.T, axis=0) is v.T
     assert mc.softmax(M, axis=np.int64(1)) is mc.softmax(M, axis=1)
+
+
+def test_numbers_past_four_thousand_digits_are_refused_not_a_valueerror():
+    # (X∘2 / 2)∘2 / 2 … nested 14 deep makes (1/2)^16384, which Python cannot even print
+    X = mc.matrix("X", mc.dims("n"))
+    e = X
+    for _ in range(14):
+        e = (e ** 2) * 0.5
+    with pytest.raises(mc.MatcalcError, match="more than 4,000 digits"):
+        mc.diff(mc.sum(e), X)
+    with pytest.raises(mc.MatcalcError, match="more than 4,000 digits"):
+        mc.simplify(mc.parse("2^100000 * x"))
+    assert str(mc.simplify(mc.parse("1^100000 + x"))) == "1 + x"

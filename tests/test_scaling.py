@@ -3,11 +3,18 @@
 Counts, not times: timings belong in benchmarks/.
 """
 
+import gc
+from contextlib import contextmanager
+
 import numpy as np
+import pytest
 
 import matcalc as mc
+from matcalc.core.expr import Expr
 from matcalc.core.walk import postorder
+from matcalc.rules import simplify as simplification
 from tests.networks import mlp
+from tests.scaling_cases import CASES
 
 
 def chain(k: int):
@@ -66,3 +73,48 @@ def test_gradients_by_several_variables_at_once_equal_the_separate_ones():
         for g, w in zip(together, [*Ws, x]):
             assert g == mc.diff(L, w, layout)
             assert mc.check(L, w, layout).ok
+
+
+# -- issue 15: the cost of each scaling case grows linearly ------------------------------------
+
+#: the cases whose cost is not linear yet, and why (the benchmark reports their exponents)
+NOT_LINEAR = {
+    "reused weight": "d(A⋯A x) has k terms of k factors each: flat products cannot share them",
+    "deep Hessian": "each level's Jacobian chain is a flat product, copied level by level",
+}
+
+
+@contextmanager
+def counting_work():
+    """Counts the work of building nodes: one per node made or looked up, plus its arguments
+    (a node of k arguments costs k to hash and store, so flattening k terms costs k)."""
+    counter = [0]
+    make = Expr.__dict__["_make"]
+
+    def counted(cls, args, params, shape):
+        counter[0] += 1 + len(args)
+        return make.__func__(cls, args, params, shape)
+
+    Expr._make = classmethod(counted)
+    try:
+        yield counter
+    finally:
+        Expr._make = make
+
+
+def work_at(make, k: int) -> int:
+    simplification._CANONICAL.clear()  # no help from an earlier, smaller run
+    gc.collect()
+    job = make(k)
+    with counting_work() as counter:
+        job()
+    return counter[0]
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=NOT_LINEAR[name]))
+    if name in NOT_LINEAR else name for name in CASES])
+def test_the_work_of_each_scaling_case_grows_linearly(name):
+    make, _, (k1, k2) = CASES[name]
+    w1, w2 = work_at(make, k1), work_at(make, k2)
+    assert w2 / w1 <= 1.1 * k2 / k1, (name, k1, w1, k2, w2)

@@ -11,14 +11,28 @@ import sympy
 from matcalc.core.errors import MatcalcError
 
 
+#: exact numbers are kept to this many bits (about 4,000 digits) in numerator and denominator;
+#: beyond it a number is refused (Python cannot even print integers past 4,300 digits)
+MAX_NUMBER_BITS = 13287
+
+
+def check_size(value: sympy.Expr) -> sympy.Expr:
+    """``value``, or a MatcalcError if it is a rational with more than about 4,000 digits."""
+    if isinstance(value, sympy.Rational) and max(
+            abs(int(value.p)).bit_length(), int(value.q).bit_length()) > MAX_NUMBER_BITS:
+        raise MatcalcError("a number with more than 4,000 digits arose (a power or product of "
+                           "constants); matcalc keeps numbers exact and refuses ones this large")
+    return value
+
+
 def as_number(value: Any) -> sympy.Expr:
     """A finite real number as an exact SymPy number: 0.1 is 1/10, 1/3 is 1/3."""
     if isinstance(value, bool):
         raise MatcalcError(f"expected a number, got {value!r}")
     if isinstance(value, sympy.Expr):
-        return value
+        return check_size(value)
     if isinstance(value, int):
-        return sympy.Integer(value)
+        return check_size(sympy.Integer(value))
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
     if isinstance(value, float):  # numpy's float64 too

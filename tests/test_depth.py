@@ -1,0 +1,81 @@
+"""Deep expressions of every node kind build, print and differentiate without a
+RecursionError, and their derivatives stay linear in size (counted in distinct nodes).
+
+Depth 10,000 for the kinds whose cost is linear in depth.  Some costs are not linear yet, and
+those kinds run shallower so that the suite stays fast:
+* printing builds each level's string from its argument's, so it is quadratic in nesting depth
+  (about 20 s at depth 10,000); printed here at depth 2,000;
+* where a node's derivative repeats the node and a scalar (inv, det, logdet, the norms,
+  softmax), the backward pass multiplies one more scalar into a flat product at every level:
+  quadratic, run at depth 200.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import matcalc as mc
+from matcalc.core.walk import postorder
+
+n = mc.dims("n")
+X, x = mc.matrix("X", n), mc.vector("x", n)
+DEEP, PRINTED, SHALLOW = 10_000, 2_000, 200
+
+#: kind -> (one level of nesting around e, depth)
+KINDS = {
+    "elementwise tanh": (lambda e: mc.tanh(e), DEEP),
+    "exp of sin": (lambda e: mc.exp(0.5 * mc.sin(e)), DEEP),
+    "trace": (lambda e: mc.tr(e) * X, DEEP),
+    "sum": (lambda e: mc.sum(e) * X, DEEP),
+    "diag": (lambda e: mc.diag(mc.diag(e) * x), DEEP),
+    "kron": (lambda e: mc.kron(mc.tr(e) * X, mc.eye(1)), DEEP),
+    "logsumexp along an axis": (lambda e: mc.logsumexp(e, axis=1) @ x.T, DEEP),
+    "inverse": (lambda e: mc.inv(e + X), SHALLOW),
+    "det": (lambda e: mc.det(e) * X, SHALLOW),
+    "logdet": (lambda e: mc.logdet(e) * X, SHALLOW),
+    "norm2": (lambda e: mc.norm2(e) * X, SHALLOW),
+    "norm1": (lambda e: mc.norm1(e) * X, SHALLOW),
+    "softmax along an axis": (lambda e: mc.softmax(e, axis=1), SHALLOW),
+}
+
+
+def nest(step, depth: int):
+    e = X
+    for _ in range(depth):
+        e = step(e)
+    return e
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_deep_expressions_of_every_kind_differentiate_with_linear_size(kind):
+    step, depth = KINDS[kind]
+    e = nest(step, depth)
+    g = mc.diff(mc.sum(e), X)
+    assert g.shape == X.shape
+    # the gradient names each level's pieces a bounded number of times
+    assert len(postorder(g)) <= 6 * depth + 20, len(postorder(g))
+
+
+@pytest.mark.parametrize("kind", ["elementwise tanh", "exp of sin", "diag", "trace"])
+def test_deep_expressions_print_in_every_printer(kind):
+    step, depth = KINDS[kind]
+    e = nest(step, min(depth, PRINTED))
+    text = str(e)
+    assert text.count("(") >= min(depth, PRINTED)
+    assert mc.latex(e) and mc.unicode(e)
+
+
+def test_a_sum_and_a_product_of_ten_thousand_terms():
+    terms = [mc.vector(f"a{i}", n) for i in range(DEEP)]
+    total = mc.add(*terms)
+    assert len(total.args) == DEEP
+    assert mc.diff(mc.sum(total * x), x) is not None
+    chain = mc.matmul(*[mc.matrix(f"W{i}", n) for i in range(DEEP)], x)
+    assert len(chain.args) == DEEP + 1
+    g = mc.diff(mc.sum(chain), x)
+    assert g.shape == x.shape
+
+
+def test_text_nested_past_the_parsers_limit_is_a_clear_error():
+    with pytest.raises(mc.ParseError, match="nests deeper"):
+        mc.parse("(" * DEEP + "x" + ")" * DEEP)
