@@ -49,6 +49,7 @@ def fresh(fn):
 
     def run():
         s._CANONICAL.clear()
+        s.c_transpose.cache_clear()
         return fn()
 
     return run
@@ -191,6 +192,7 @@ def bench_scaling(quick: bool, repeat: int):
             times = []
             for _ in range(repeat):
                 s._CANONICAL.clear()
+                s.c_transpose.cache_clear()
                 gc.collect()
                 job = make(k)
                 t0 = time.perf_counter()

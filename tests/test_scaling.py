@@ -104,6 +104,7 @@ def counting_work():
 
 def work_at(make, k: int) -> int:
     simplification._CANONICAL.clear()  # no help from an earlier, smaller run
+    simplification.c_transpose.cache_clear()
     gc.collect()
     job = make(k)
     with counting_work() as counter:

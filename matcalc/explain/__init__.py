@@ -7,6 +7,7 @@ from typing import Any, Optional
 from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
+from matcalc.core.gc_pause import gc_paused
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr
 from matcalc.core.nodes import NODE_TYPES, Kron, Partial, Symbol, Unary
@@ -55,6 +56,7 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
     return Derivation(as_expr(f), x, Layout.NUMERATOR, steps, H)
 
 
+@gc_paused
 def derive(f: Any, wrt: Any, layout: str | None = None, *,
            upstream: Optional[Any] = None, order: int = 1, _prefix: str = "h") -> Derivation:
     """The derivation of ∂f/∂wrt in ``layout``: named intermediates, one step per rule, and

@@ -17,6 +17,7 @@ from typing import Optional
 
 import sympy
 
+from matcalc.core.gc_pause import gc_paused
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError
 from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg, power
@@ -475,6 +476,7 @@ def detect_syntax(text: str) -> str:
     return "python" if python else "matcalc" if matcalc else "auto"
 
 
+@gc_paused
 def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") -> Expr:
     """Parse matrixcalculus.org or Python-style text into a matcalc expression.
 

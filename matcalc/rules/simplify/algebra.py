@@ -7,6 +7,7 @@ products), so they are one module.  Each states its identity in its docstring.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Sequence
 
@@ -291,10 +292,12 @@ def c_func(name: str, u: Expr) -> Expr:
     return Func.new(name, u)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def c_transpose(a: Expr) -> Expr:
     """(Aᵀ)ᵀ = A; Sᵀ = S for symmetric S; (AB)ᵀ = BᵀAᵀ; (A + B)ᵀ = Aᵀ + Bᵀ (not for a column sum,
     kept as (u + v)ᵀ); (A ⊙ B)ᵀ = Aᵀ ⊙ Bᵀ; f(A)ᵀ = f(Aᵀ); (A ⊗ B)ᵀ = Aᵀ ⊗ Bᵀ; a scalar is its
-    own transpose."""
+    own transpose.  Memoised: it recurses through the terms and factors of ``a``, and a
+    factored sum shares them, so without it a transpose walks a tree of exponential size."""
     if a.is_scalar:
         return a
     if isinstance(a, Transpose):
@@ -384,11 +387,14 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
             chain.extend(core.args)
         elif not isinstance(core, Identity):
             chain.append(core)
-    for i, f in enumerate(chain):
-        if isinstance(f, Add) and any(is_scaled_identity(t) for t in f.args):
-            # (cI + B) C = cC + BC: the identity costs a matrix and hides a simpler sum
-            parts = [c_matmul([*chain[:i], t, *chain[i + 1:]]) for t in f.args]
-            return c_mul([*scalars, c_add(parts)]) if scalars else c_add(parts)
+    with_identity = [i for i, f in enumerate(chain)
+                     if isinstance(f, Add) and any(is_scaled_identity(t) for t in f.args)]
+    if len(with_identity) == 1:
+        # (cI + B) C = cC + BC: the identity costs a matrix and hides a simpler sum; only for
+        # one such factor: k of them, as in (B + I)ᵏ, would expand into 2ᵏ terms
+        i = with_identity[0]
+        parts = [c_matmul([*chain[:i], t, *chain[i + 1:]]) for t in chain[i].args]
+        return c_mul([*scalars, c_add(parts)]) if scalars else c_add(parts)
     chain = _merge_adjacent(chain)
     chain, pulled = _pull_scalar_segments(chain)
     scalars.extend(pulled)
