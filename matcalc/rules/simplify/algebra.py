@@ -17,6 +17,7 @@ from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Tr
 from matcalc.core.nodes import (
     Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
 )  # fmt: skip
+from matcalc.core.matrix_nodes import MatrixFunction
 from matcalc.core.numbers import as_number
 from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
@@ -51,8 +52,8 @@ def _symmetric_rule(node: Expr, args: list[bool]) -> bool:
         return True
     if isinstance(node, Commutation):
         return node.m == node.n
-    if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron)):
-        return all(args)
+    if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron, MatrixFunction)):
+        return all(args)  # f(S)ᵀ = f(Sᵀ) for a primary matrix function f
     if isinstance(node, MatMul):
         f = node.args
         return all(c_transpose(f[i]) is f[-1 - i] for i in range((len(f) + 1) // 2))
