@@ -186,7 +186,7 @@ def test_check_draws_inputs_in_each_functions_domain():
 
 
 @pytest.mark.parametrize("f,wrt", [
-    (mc.tr(mc.expm(X)), X), (mc.tr(mc.logm(P)), P), (mc.sum(mc.sqrtm(X)), X),
+    (mc.tr(A @ mc.expm(X)), X), (mc.tr(A @ mc.logm(P)), P), (mc.sum(mc.sqrtm(X)), X),
     (mc.sum(mc.eigvalsh(S) ** 2), S), (mc.nuclear_norm(W), W), (mc.spectral_norm(W), W),
 ])
 def test_a_hessian_through_a_first_derivative_only_function_is_refused_clearly(f, wrt):
@@ -196,6 +196,12 @@ def test_a_hessian_through_a_first_derivative_only_function_is_refused_clearly(f
 
 def test_the_hessian_of_a_pseudo_inverse_is_supported_and_checked():
     assert mc.check_hessian(mc.sum(mc.pinv(W) ** 2), W).ok
+
+
+def test_a_hessian_whose_gradient_is_a_matrix_function_again_is_supported_and_checked():
+    """∂ tr(expm(X))/∂X = expm(X)ᵀ and ∂ tr(logm(X))/∂X = X⁻ᵀ: their derivatives are known."""
+    assert mc.check_hessian(mc.tr(mc.expm(X)), X).ok
+    assert mc.check_hessian(mc.tr(mc.logm(X)), X).ok
 
 
 @pytest.mark.parametrize("e,node", [
@@ -214,3 +220,17 @@ def test_derivations_name_the_frechet_rules():
     assert "adjoint of the Fréchet derivative" in text
     assert "eigenvalue perturbation" in str(mc.derive(mc.sum(mc.eigvalsh(S)), S))
     assert "Golub–Pereyra" in str(mc.derive(mc.sum(mc.pinv(W)), W))
+
+
+@pytest.mark.parametrize("f,wrt,expected", [
+    (mc.tr(mc.logm(X)), X, "inv(X).T"),  # L_log(Xᵀ)[I] = X⁻ᵀ
+    (mc.tr(mc.expm(X)), X, "expm(X).T"),
+    (mc.tr(mc.sqrtm(X)), X, "1/2 * inv(sqrtm(X)).T"),
+    (mc.expm(c * X), c, "X @ expm(c * X)"),  # L_exp(cX)[X] = X exp(cX): X commutes with cX
+    (mc.logm(c * X), c, "eye(n) / c"),
+])
+def test_a_frechet_derivative_in_a_direction_that_commutes_is_the_derivative_function(f, wrt,
+                                                                                      expected):
+    assert str(mc.diff(f, wrt)) == expected
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, wrt, layout).ok

@@ -8,10 +8,12 @@ from __future__ import annotations
 from matcalc.core.expr import Expr, Transpose
 from matcalc.core.matrix_nodes import (
     KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Expm, Frechet, NuclearNorm, Pinv, Polar,
-    SpectralNorm, TopSingular,
+    SpectralNorm, Sqrtm, TopSingular,
 )  # fmt: skip
 from matcalc.core.nodes import Identity
-from matcalc.rules.simplify.algebra import c_func, c_mul, c_pow, c_transpose
+from matcalc.rules.simplify.algebra import (
+    c_func, c_inverse, c_matmul, c_mul, c_pow, c_transpose,
+)  # fmt: skip
 from matcalc.rules.simplify.base import const, is_zero, split_coefficient, split_scalars, zero
 from matcalc.rules.simplify.reductions import c_norm2
 
@@ -49,9 +51,18 @@ SLOPES = {
 }
 
 
+#: f′(X), the primary matrix function of f′, for each primary matrix function
+MATRIX_SLOPES = {
+    "exp": lambda X: c_matrix_function(Expm, X),
+    "log": lambda X: c_inverse(X),
+    "sqrt": lambda X: c_mul([const(0.5), c_inverse(c_matrix_function(Sqrtm, X))]),
+}
+
+
 def c_frechet(function: str, X: Expr, E: Expr) -> Expr:
     """L_f(X)[0] = 0; L_f(x)[e] = f′(x) e for a scalar x; L_f(X)[cE] = c L_f(X)[E] (linear
-    in E)."""
+    in E); in a direction that commutes with X, L_f(X)[E] = E f′(X): L_f(X)[I] = f′(X) and
+    L_f(cE)[E] = E f′(cE)."""
     if is_zero(E):
         return zero(E.shape)
     if X.is_scalar:
@@ -59,6 +70,10 @@ def c_frechet(function: str, X: Expr, E: Expr) -> Expr:
     scalars, core = split_scalars(E)
     if scalars:
         return c_mul([*scalars, c_frechet(function, X, core)])
+    if isinstance(E, Identity):
+        return MATRIX_SLOPES[function](X)
+    if E is X or split_scalars(X)[1] is E:  # E commutes with X = cE: L_f(cE)[E] = E f′(cE)
+        return c_matmul([E, MATRIX_SLOPES[function](X)])
     return Frechet.new(function, X, E)
 
 
