@@ -68,6 +68,13 @@ def test_a_spectral_function_of_the_eigenvalues_has_gradient_v_diag_g_prime_v_tr
     np.testing.assert_allclose(value, vecs @ np.diag(3 * lam**2) @ vecs.T, atol=1e-10)
 
 
+def test_eigenvectors_are_orthogonal_so_the_sum_of_eigenvalues_has_gradient_identity():
+    assert mc.diff(mc.sum(mc.eigvalsh(S)), S) is mc.eye(n)  # V Vᵀ = I: ∂ tr(S)/∂S
+    V = mc.eigvecsh(S)
+    assert mc.simplify(V.T @ V @ A) is A
+    assert mc.check(mc.sum(mc.eigvalsh(A @ S)), S).ok  # the eigenvalues of the symmetric part
+
+
 def test_the_nuclear_and_spectral_norm_gradients_are_the_singular_vector_products():
     assert mc.diff(mc.nuclear_norm(W), W) is mc.polar(W)
     assert mc.diff(mc.spectral_norm(W), W) is mc.top_singular(W)

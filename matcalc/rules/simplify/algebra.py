@@ -17,7 +17,7 @@ from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Tr
 from matcalc.core.nodes import (
     Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
 )  # fmt: skip
-from matcalc.core.matrix_nodes import MatrixFunction
+from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
 from matcalc.core.numbers import as_number
 from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
@@ -333,13 +333,17 @@ def c_transpose(a: Expr) -> Expr:
 
 
 def _is_inverse_pair(a: Expr, b: Expr) -> bool:
+    """X X⁻¹, and V Vᵀ or Vᵀ V for the orthogonal eigenvector matrix V = eigvecsh(S)."""
     if a.rows != a.cols or b.rows != b.cols:
         return False
+    if isinstance(a, Eigvecsh) or isinstance(b, Eigvecsh):
+        return c_transpose(a) is b
     return c_inverse(a) is b
 
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
     """Flatten; scalars to the front; X(−A − B) = −X(A + B); I A = A; 0 A = 0; X X⁻¹ = I;
+    V Vᵀ = I for eigenvectors;
     diag(u) diag(v) = diag(u ⊙ v);
     diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
     if not factors:
