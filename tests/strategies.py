@@ -40,10 +40,10 @@ ARGUMENT_KEYS = {"any": ["n", "m", "nn", "mn", "nm", "mm"], "square": ["nn", "mm
 #: node types drawn only where a placeholder is meant (derivations), never in a random expression
 PLACEHOLDERS = {"Differential", "PendingDifferential", "Partial"}
 #: the factors first derivatives of matrix and spectral functions are made of (L_f(X)[E], K_f(X),
-#: the eigenvectors, U Vᵀ, u₁v₁ᵀ): never differentiated (a second derivative through them is an
+#: the divided differences F⁽¹⁾_f(S), the eigenvectors, U Vᵀ, u₁v₁ᵀ): never differentiated (a second derivative through them is an
 #: UnsupportedError), so a random expression to differentiate does not contain them
-DERIVATIVE_FACTORS = {"Frechet", "ExpmKron", "LogmKron", "SqrtmKron", "Eigvecsh", "Polar",
-                      "TopSingular"}
+DERIVATIVE_FACTORS = {"Frechet", "ExpmKron", "LogmKron", "SqrtmKron", "ExpmDivdiff", "LogmDivdiff",
+                      "SqrtmDivdiff", "Eigvecsh", "Polar", "TopSingular"}
 #: the nodes whose derivatives are first derivatives only: a Hessian through them is refused
 FIRST_DERIVATIVE_ONLY = {"Expm", "Logm", "Sqrtm", "Eigvalsh", "NuclearNorm", "SpectralNorm"}
 #: well-conditioned matrices of each shape: a small bounded change of one keeps full rank,

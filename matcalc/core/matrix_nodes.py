@@ -145,6 +145,34 @@ KRONECKER_FORMS: dict[str, type[KroneckerForm]] = {
     cls.function: cls for cls in (ExpmKron, LogmKron, SqrtmKron)}
 
 
+class DividedDifferences(Unary):
+    """F⁽¹⁾_f(S): the matrix of divided differences of f at the eigenvalues of a symmetric S,
+    F_ij = (f(λᵢ) − f(λⱼ))/(λᵢ − λⱼ) and f′(λᵢ) where λᵢ = λⱼ.  With V = eigvecsh(S), the Fréchet
+    derivative is L_f(S)[E] = V (F⁽¹⁾ ⊙ (Vᵀ E V)) Vᵀ (Daleckii and Krein)."""
+
+    __slots__ = ()
+    function: str = ""
+
+
+def _divided_differences(cls: type[MatrixFunction]) -> type[DividedDifferences]:
+    f, call = cls.function, cls.spec.call
+    spec = NodeSpec(
+        f"{call}_divdiff", latex="F^{{(1)}}_{{" + cls.frechet_latex.replace("{", "{{")
+        .replace("}", "}}") + r"}}\left({}\right)", unicode=f"F⁽¹⁾_{f}({{}})",
+        numpy=f"_divdiff_{f}({{}})", argument="square", result="same", public=f"{call}_divdiff",
+        doc=f"F⁽¹⁾_{f}(S), the divided differences of {f} at the eigenvalues λ of a symmetric S "
+        f"(of its symmetric part): ({f}(λᵢ) − {f}(λⱼ))/(λᵢ − λⱼ), and {f}′(λᵢ) on the diagonal; "
+        f"L_{f}(S)[E] = V (F⁽¹⁾_{f}(S) ⊙ (Vᵀ E V)) Vᵀ with V = eigvecsh(S).")
+    return type(f"{cls.__name__}Divdiff", (DividedDifferences,), {
+        "__slots__": (), "function": f, "spec": spec})
+
+
+ExpmDivdiff, LogmDivdiff, SqrtmDivdiff = (_divided_differences(cls) for cls in (Expm, Logm, Sqrtm))
+#: the name of an elementwise function -> its divided differences at a symmetric matrix
+DIVIDED_DIFFERENCES: dict[str, type[DividedDifferences]] = {
+    cls.function: cls for cls in (ExpmDivdiff, LogmDivdiff, SqrtmDivdiff)}
+
+
 class Eigvalsh(Unary):
     __slots__ = ()
     spec = NodeSpec(

@@ -23,8 +23,8 @@ from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim
 from matcalc.core.spec import NodeSpec
 from matcalc.core.unary import Unary
 from matcalc.core.matrix_nodes import (
-    Eigvalsh, Eigvecsh, Expm, ExpmKron, Frechet, Logm, LogmKron, NuclearNorm, Pinv, Polar,
-    SpectralNorm, Sqrtm, SqrtmKron, TopSingular,
+    Eigvalsh, Eigvecsh, Expm, ExpmDivdiff, ExpmKron, Frechet, Logm, LogmDivdiff, LogmKron,
+    NuclearNorm, Pinv, Polar, SpectralNorm, Sqrtm, SqrtmDivdiff, SqrtmKron, TopSingular,
 )  # fmt: skip
 
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
@@ -389,7 +389,8 @@ NODE_TYPES: tuple[type[Expr], ...] = (
     Pow, Func, Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart,
     Softmax, LogSumExp, LogSoftmax, Kron,
     Partial, Vec, Commutation,
-    Pinv, Expm, Logm, Sqrtm, Frechet, ExpmKron, LogmKron, SqrtmKron, Eigvalsh, Eigvecsh,
+    Pinv, Expm, Logm, Sqrtm, Frechet, ExpmKron, LogmKron, SqrtmKron, ExpmDivdiff, LogmDivdiff,
+    SqrtmDivdiff, Eigvalsh, Eigvecsh,
     NuclearNorm, SpectralNorm, Polar, TopSingular,
 )  # fmt: skip
 

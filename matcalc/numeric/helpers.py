@@ -93,6 +93,27 @@ HELPERS = {
     return _kron_form(_frechet_log, X)''',
     "_kron_form_sqrt": '''def _kron_form_sqrt(X):
     return _kron_form(_frechet_sqrt, X)''',
+    "_divdiff_exp": '''def _divdiff_exp(S):
+    """(exp λᵢ − exp λⱼ)/(λᵢ − λⱼ) = exp λⱼ expm1(δ)/δ, δ = λᵢ − λⱼ, at the eigenvalues of S."""
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    delta = lam[:, None] - lam[None, :]
+    safe = np.where(delta == 0, 1.0, delta)
+    return np.exp(lam[None, :]) * np.where(delta == 0, 1.0, np.expm1(delta) / safe)''',
+    "_divdiff_log": '''def _divdiff_log(S):
+    """(log λᵢ − log λⱼ)/(λᵢ − λⱼ) = log1p(δ/λⱼ)/δ, δ = λᵢ − λⱼ, at the eigenvalues of S."""
+    lam = _positive_eigenvalues(S, "logm")
+    delta = lam[:, None] - lam[None, :]
+    safe = np.where(delta == 0, 1.0, delta)
+    return np.where(delta == 0, 1.0 / lam[None, :], np.log1p(delta / lam[None, :]) / safe)''',
+    "_divdiff_sqrt": '''def _divdiff_sqrt(S):
+    """(√λᵢ − √λⱼ)/(λᵢ − λⱼ) = 1/(√λᵢ + √λⱼ) at the eigenvalues of S."""
+    root = np.sqrt(_positive_eigenvalues(S, "sqrtm"))
+    return 1.0 / (root[:, None] + root[None, :])''',
+    "_positive_eigenvalues": '''def _positive_eigenvalues(S, name):
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    if lam.min() <= 0:
+        raise np.linalg.LinAlgError(f"{name}(S) of a symmetric S needs positive eigenvalues")
+    return lam''',
     "_eigvalsh": '''def _eigvalsh(S):
     """The eigenvalues of the symmetric part of S, ascending, as a column."""
     return np.linalg.eigvalsh((S + S.T) / 2)[:, None]''',
@@ -112,6 +133,8 @@ HELPERS = {
 HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_sqrtm": ("_real",),
                 "_frechet_log": ("_logm", "_real"), "_frechet_sqrt": ("_sqrtm", "_real"),
                 "_kron_form_exp": ("_kron_form", "_frechet_exp"),
+                "_divdiff_log": ("_positive_eigenvalues",),
+                "_divdiff_sqrt": ("_positive_eigenvalues",),
                 "_kron_form_log": ("_kron_form", "_frechet_log", "_logm", "_real"),
                 "_kron_form_sqrt": ("_kron_form", "_frechet_sqrt", "_sqrtm", "_real")}
 HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",

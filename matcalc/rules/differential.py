@@ -20,7 +20,7 @@ from matcalc.core.nodes import (
     LogSumExp, Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import (
-    KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Frechet, NuclearNorm, Pinv, Polar, SpectralNorm,
+    DIVIDED_DIFFERENCES, KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Frechet, NuclearNorm, Pinv, Polar, SpectralNorm,
     TopSingular,
 )  # fmt: skip
 from matcalc.core.rule import Rule
@@ -136,6 +136,9 @@ def _not_differentiated(node: Expr, d: list[D]) -> D:
     what = {Frechet: "the Fréchet derivative L_f(X)[E] (the derivative of expm, logm, sqrtm)",
             **{cls: f"the Kronecker form K_{f}(X) (the derivative of {cls.spec.call[:-5]})"
                for f, cls in KRONECKER_FORMS.items()},
+            **{cls: f"the divided differences F⁽¹⁾_{f}(S) (the derivative of "
+                    f"{cls.spec.call[:-8]} at a symmetric matrix)"
+               for f, cls in DIVIDED_DIFFERENCES.items()},
             Eigvecsh: "the eigenvectors eigvecsh(S) (the derivative of eigvalsh)",
             Polar: "polar(X) = U Vᵀ (the gradient of the nuclear norm)",
             TopSingular: "top_singular(X) = u₁v₁ᵀ (the gradient of the spectral norm)",
@@ -270,7 +273,8 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     NuclearNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.NUCLEAR_NORM)),
     SpectralNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.SPECTRAL_NORM)),
     **{cls: DifferentialRule(_not_differentiated)
-       for cls in (Frechet, Eigvecsh, Polar, TopSingular, *KRONECKER_FORMS.values())},
+       for cls in (Frechet, Eigvecsh, Polar, TopSingular, *KRONECKER_FORMS.values(),
+                   *DIVIDED_DIFFERENCES.values())},
 }
 
 

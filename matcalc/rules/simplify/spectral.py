@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from matcalc.core.expr import Expr, Transpose
 from matcalc.core.matrix_nodes import (
-    KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Expm, Frechet, NuclearNorm, Pinv, Polar,
+    DIVIDED_DIFFERENCES, KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Expm, Frechet, NuclearNorm, Pinv, Polar,
     SpectralNorm, Sqrtm, TopSingular,
 )  # fmt: skip
 from matcalc.core.nodes import Identity
 from matcalc.rules.simplify.algebra import (
-    c_func, c_inverse, c_matmul, c_mul, c_pow, c_transpose,
+    c_func, c_inverse, c_matmul, c_mul, c_pow, c_transpose, is_symmetric,
 )  # fmt: skip
 from matcalc.rules.simplify.base import const, is_zero, split_coefficient, split_scalars, zero
 from matcalc.rules.simplify.reductions import c_norm2
@@ -62,7 +62,8 @@ MATRIX_SLOPES = {
 def c_frechet(function: str, X: Expr, E: Expr) -> Expr:
     """L_f(X)[0] = 0; L_f(x)[e] = f′(x) e for a scalar x; L_f(X)[cE] = c L_f(X)[E] (linear
     in E); in a direction that commutes with X, L_f(X)[E] = E f′(X): L_f(X)[I] = f′(X) and
-    L_f(cE)[E] = E f′(cE)."""
+    L_f(cE)[E] = E f′(cE); at a symmetric X = V Λ Vᵀ, the eigen form V (F⁽¹⁾ ⊙ (Vᵀ E V)) Vᵀ with
+    the divided differences F⁽¹⁾ of f at the eigenvalues."""
     if is_zero(E):
         return zero(E.shape)
     if X.is_scalar:
@@ -74,11 +75,16 @@ def c_frechet(function: str, X: Expr, E: Expr) -> Expr:
         return MATRIX_SLOPES[function](X)
     if E is X or split_scalars(X)[1] is E:  # E commutes with X = cE: L_f(cE)[E] = E f′(cE)
         return c_matmul([E, MATRIX_SLOPES[function](X)])
+    if is_symmetric(X):  # the eigen form (Daleckii–Krein): V (F⁽¹⁾ ⊙ (Vᵀ E V)) Vᵀ
+        V = c_eigvecsh(X)
+        Vt = c_transpose(V)
+        inner = c_mul([DIVIDED_DIFFERENCES[function].new(X), c_matmul([Vt, E, V])])
+        return c_matmul([V, inner, Vt])
     return Frechet.new(function, X, E)
 
 
 def c_kronecker_form(cls: type, a: Expr) -> Expr:
-    """K_f(x) = f′(x) for a 1×1 argument."""
+    """K_f(x) = F⁽¹⁾_f(x) = f′(x) for a 1×1 argument."""
     return SLOPES[cls.function](a) if a.is_scalar else cls.new(a)
 
 
@@ -126,6 +132,7 @@ SPECTRAL = {
     **{cls: (lambda n, a: c_matrix_function(type(n), a[0])) for cls in MATRIX_FUNCTIONS.values()},
     Frechet: lambda n, a: c_frechet(n.function, a[0], a[1]),
     **{cls: (lambda n, a: c_kronecker_form(type(n), a[0])) for cls in KRONECKER_FORMS.values()},
+    **{cls: (lambda n, a: c_kronecker_form(type(n), a[0])) for cls in DIVIDED_DIFFERENCES.values()},
     Eigvalsh: lambda n, a: c_eigvalsh(a[0]),
     Eigvecsh: lambda n, a: c_eigvecsh(a[0]),
     NuclearNorm: lambda n, a: c_singular_norm(NuclearNorm, a[0]),
