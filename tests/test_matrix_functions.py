@@ -9,6 +9,7 @@ import scipy.linalg
 
 import matcalc as mc
 from matcalc.numeric.codegen import Generated
+from matcalc.numeric.sampling import choose_sizes, sample_inputs
 
 n, m = mc.dims("n m")
 X, A, B = mc.matrix("X", n), mc.matrix("A", n), mc.matrix("B", n)
@@ -218,6 +219,25 @@ def test_check_draws_inputs_in_each_functions_domain():
                    (mc.nuclear_norm(V) + mc.spectral_norm(V), V)):
         report = mc.check(f, wrt, points=4)
         assert report.ok, str(report)
+
+
+def test_check_draws_spread_spectra_for_pinv_eigvalsh_and_the_singular_value_norms():
+    """Full rank, eigenvalues of the symmetric part at least 0.5 apart, a simple largest
+    singular value, at every seed; logm's argument keeps eigenvalues of positive real part."""
+    Dg = mc.matrix("D", n, diagonal=True)
+    f = (mc.sum(mc.pinv(W)) + mc.sum(mc.eigvalsh(X)) + mc.nuclear_norm(S) + mc.spectral_norm(Dg)
+         + mc.sum(mc.eigvalsh(P)) + mc.tr(mc.logm(B)) + mc.sum(mc.eigvalsh(B)))
+    symbols = sorted(f.free_symbols(), key=lambda s: s.name)
+    for seed in range(20):
+        values = sample_inputs(f, symbols, choose_sizes([f]), seed)
+        for name, a in values.items():
+            singular = np.linalg.svd(a, compute_uv=False)
+            assert singular.min() > 0.3 and singular[0] - singular[1] > 0.3, (name, singular)
+            if a.shape[0] == a.shape[1]:
+                assert np.diff(np.linalg.eigvalsh((a + a.T) / 2)).min() > 0.4, name
+        assert np.allclose(values["S"], values["S"].T) and np.allclose(values["P"], values["P"].T)
+        assert np.linalg.eigvals(values["B"]).real.min() > 0
+        assert np.linalg.eigvalsh(values["P"]).min() > 0
 
 
 @pytest.mark.parametrize("f,wrt", [

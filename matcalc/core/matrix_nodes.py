@@ -33,7 +33,7 @@ class Pinv(Unary):
     spec = NodeSpec(
         "pinv", numpy="np.linalg.pinv({})",
         numpy_scalar="(1.0 / {})", sympy_scalar=lambda s: 1 / s, matrix_function=True,
-        argument="any", result="transposed", public="pinv",
+        argument="any", result="transposed", spread_argument=True, public="pinv",
         doc="The Moore–Penrose pseudo-inverse A⁺ (n×m for an m×n A). Its derivative, "
         "dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − AA⁺) + (I − A⁺A) dAᵀ A⁺ᵀ A⁺ (Golub and Pereyra), "
         "holds where the rank of A is locally constant: matcalc assumes A has full column rank "
@@ -178,7 +178,7 @@ class Eigvalsh(Unary):
     spec = NodeSpec(
         "eigvalsh", latex=r"\lambda", unicode="λ", numpy="_eigvalsh({})", numpy_scalar="{}",
         sympy_scalar=_same, matrix_function=True, argument="square", result="diagonal part",
-        public="eigvalsh",
+        spread_argument=True, public="eigvalsh",
         doc="The eigenvalues λ of a symmetric matrix S, ascending, as an n×1 vector (of a matrix "
         "that is not symmetric, those of its symmetric part (S + Sᵀ)/2). Their differential "
         "dλᵢ = vᵢᵀ dS vᵢ, that is dλ = diag(Vᵀ dS V) with V = eigvecsh(S), holds where the "
@@ -219,7 +219,7 @@ def _singular_pair(norm: str, template: str, numpy: str, factor: str, doc: str,
             norm, latex=r"\left\lVert {} \right\rVert_{{" + template + "}}",
             unicode="‖{}‖" + {"*": "_*", "2": "₂"}[template], numpy=numpy,
             numpy_scalar="np.abs({})", sympy_scalar=sympy.Abs, matrix_function=True,
-            argument="any", result="scalar", public=norm, doc=doc)})
+            argument="any", result="scalar", spread_argument=True, public=norm, doc=doc)})
     return norm_cls, factor_cls
 
 

@@ -174,6 +174,10 @@ class NodeSpec:
     #: the argument must be a matrix with a positive determinant (inv, det, logdet): numeric
     #: checks draw it positive definite
     definite_argument: bool = False
+    #: the derivative assumes a spread spectrum (full rank, distinct eigenvalues, a simple top
+    #: singular value: pinv, eigvalsh, the singular-value norms): numeric checks draw the
+    #: argument's symbols with well separated singular values and eigenvalues
+    spread_argument: bool = False
     #: a function through which a derivation is best read as its differential, rule by rule
     #: (Magnus–Neudecker), not as a backward pass through gates: tr, det, inv, diag, vec
     matrix_function: bool = False
