@@ -289,3 +289,10 @@ def test_a_frechet_derivative_in_a_direction_that_commutes_is_the_derivative_fun
     assert str(mc.diff(f, wrt)) == expected
     for layout in mc.LAYOUTS:
         assert mc.check(f, wrt, layout).ok
+
+
+def test_the_index_form_of_a_frechet_derivative_is_refused_and_of_pinv_and_eigvalsh_checked():
+    with pytest.raises(mc.UnsupportedError, match="Fréchet derivative L_f.* no finite sum"):
+        mc.diff(mc.expm(X), X, form="index")
+    assert mc.check(mc.pinv(W), W, form="index").ok
+    assert mc.check(mc.eigvalsh(S), S, form="index").ok
