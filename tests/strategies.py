@@ -39,6 +39,18 @@ ARGUMENT_KEYS = {"any": ["n", "m", "nn", "mn", "nm", "mm"], "square": ["nn", "mm
                  "vector": ["n", "m"]}
 #: node types drawn only where a placeholder is meant (derivations), never in a random expression
 PLACEHOLDERS = {"Differential", "PendingDifferential", "Partial"}
+#: the factors first derivatives of matrix and spectral functions are made of (L_f(X)[E], K_f(X),
+#: the divided differences F⁽¹⁾_f(S), the eigenvectors, U Vᵀ, u₁v₁ᵀ): never differentiated (a second derivative through them is an
+#: UnsupportedError), so a random expression to differentiate does not contain them
+DERIVATIVE_FACTORS = {"Frechet", "ExpmKron", "LogmKron", "SqrtmKron", "ExpmDivdiff", "LogmDivdiff",
+                      "SqrtmDivdiff", "Eigvecsh", "Polar", "TopSingular"}
+#: the nodes whose derivatives are first derivatives only: a Hessian through them is refused
+FIRST_DERIVATIVE_ONLY = {"Expm", "Logm", "Sqrtm", "Eigvalsh", "NuclearNorm", "SpectralNorm"}
+#: well-conditioned matrices of each shape: a small bounded change of one keeps full rank,
+#: distinct eigenvalues and a simple top singular value (the assumptions of pinv, eigvalsh,
+#: nuclear_norm and spectral_norm)
+WELL_POSED = {"nn": mc.matrix("P", n, spd=True), "mm": mc.matrix("Q", m, spd=True),
+              "mn": POOL["mn"][0], "nm": POOL["nm"][0], "n": POOL["n"][0], "m": POOL["m"][0]}
 
 
 def leaf(key: str):
@@ -79,15 +91,19 @@ def in_domain(name: str, a):
 
 
 def _result_key(result: str, arg_key: str) -> str | None:
-    return {"scalar": "s", "same": arg_key,
+    return {"scalar": "s", "same": arg_key, "transposed": TRANSPOSED[arg_key],
             "diagonal": {"n": "nn", "m": "mm"}.get(arg_key),
             "diagonal part": {"nn": "n", "mm": "m"}.get(arg_key)}.get(result)
 
 
 def _operation(cls, arg_key: str):
     def build(a):
-        if cls.spec.definite_argument:
+        if cls.spec.definite_argument:  # inv, det, logdet, logm, sqrtm
             a = SPD[arg_key] + a @ a.T / 10
+        elif cls.__name__ == "Expm":
+            a = mc.sin(a)  # bounded: no overflow
+        elif cls.__name__ in ("Pinv", "Eigvalsh", "NuclearNorm", "SpectralNorm"):
+            a = WELL_POSED[arg_key] + mc.sin(a) / 10
         return cls.new(a)
 
     return build
@@ -97,7 +113,7 @@ def operation_options(key: str, sub) -> list:
     """Every one-argument node whose row gives a result of shape ``key``."""
     out = []
     for cls in NODE_TYPES:
-        if issubclass(cls, Unary) and cls.spec.argument:
+        if issubclass(cls, Unary) and cls.spec.argument and cls.__name__ not in DERIVATIVE_FACTORS:
             for arg_key in ARGUMENT_KEYS[cls.spec.argument]:
                 if _result_key(cls.spec.result, arg_key) == key:
                     out.append(st.builds(_operation(cls, arg_key), sub(arg_key)))

@@ -10,6 +10,7 @@ import matcalc as mc
 from matcalc.core.nodes import NODE_TYPES, Differential
 from matcalc.core.functions import FUNCTIONS
 from matcalc.core.walk import postorder
+from tests.strategies import DERIVATIVE_FACTORS  # made of first derivatives, never differentiated
 
 n, m, p = mc.dims("n m p")
 a, b, x, y, z = (mc.vector(s, n) for s in "abxyz")
@@ -58,6 +59,26 @@ EXAMPLES = [
     ("inverse: matrix by scalar", mc.inv(c * P + A), [c]),
     ("inverse: of a symmetric matrix", x.T @ mc.inv(P) @ x, [x, P]),
     ("solve: A⁻¹B by each", a.T @ mc.solve(X, W.T @ u) + mc.sum(mc.solve(P, V) ** 2), [X, W, P, V]),
+    ("pinv: of a tall and of a wide matrix, by each", mc.sum(mc.pinv(W) ** 2)
+     + u.T @ mc.pinv(V) @ x, [W, V, x]),
+    ("pinv: matrix by matrix", mc.pinv(W), [W]),
+    ("pinv: of a product, by a scalar", mc.pinv(c * W + W @ A), [c, A]),
+    ("expm: gradient through the adjoint of the Fréchet derivative",
+     mc.tr(A @ mc.expm(X)) + mc.sum(mc.expm(S) * B), [X, A, S]),
+    ("expm: matrix by scalar", mc.expm(c * A), [c]),
+    ("expm: vector by vector", mc.expm(X) @ x, [x]),
+    ("logm: by the matrix and a vector", a.T @ mc.logm(X) @ b, [X, a]),
+    ("logm: of an spd matrix, matrix by scalar", mc.logm(c * P), [c]),
+    ("sqrtm: by the matrix", mc.sum(mc.sqrtm(X) * A), [X, A]),
+    ("sqrtm: of a sum, by each", mc.tr(mc.sqrtm(P + c * X) @ B), [P, X, c]),
+    ("eigvalsh: spectral function, by the matrix", mc.sum(mc.eigvalsh(S) ** 3)
+     + a.T @ mc.eigvalsh(X), [S, X, a]),
+    ("eigvalsh: vector by scalar", mc.eigvalsh(c * S + P), [c]),
+    ("eigvalsh: vector by vector", mc.eigvalsh(P + mc.diag(x)), [x]),
+    ("nuclear_norm: of a tall matrix and of a product", mc.nuclear_norm(W)
+     + mc.nuclear_norm(X @ A), [W, X, A]),
+    ("spectral_norm: of a product, by each factor", mc.spectral_norm(W @ X) + c * mc.spectral_norm(V),
+     [W, X, V, c]),
     ("sum", mc.sum(W), [W]),
     ("sum: of a nonlinear vector", mc.sum(mc.exp(W @ x)), [x, W]),
     ("sum: along each axis", mc.sum(mc.tanh(W), axis=0) @ x + u.T @ mc.sum(W ** 2, axis=1), [W, x]),
@@ -112,7 +133,8 @@ EXAMPLES = [
 def test_every_node_type_has_examples():
     covered = {type(node) for _, f, _ in EXAMPLES for node in postorder(f)}
     placeholders = {"Differential", "PendingDifferential", "Partial"}  # differentials and named derivatives in derivations
-    missing = {t.__name__ for t in NODE_TYPES} - {t.__name__ for t in covered} - placeholders
+    missing = ({t.__name__ for t in NODE_TYPES} - {t.__name__ for t in covered} - placeholders
+               - DERIVATIVE_FACTORS)
     assert not missing, f"node types without a numeric example: {sorted(missing)}"
 
 

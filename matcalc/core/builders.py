@@ -17,6 +17,7 @@ from matcalc.core.nodes import (
     Zero,
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
+from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
 
 
@@ -134,8 +135,25 @@ def _operation(cls: type[Unary]):
 ELEMENTWISE = {name: _elementwise(fn) for name, fn in FUNCTIONS.items()}
 OPERATIONS = {cls.spec.public: _operation(cls) for cls in NODE_TYPES
               if issubclass(cls, Unary) and cls.spec.public}
+
+
+def _frechet(function: str, call: str):
+    def build(X: Any, E: Any) -> Expr:
+        return Frechet.new(function, X, E)
+
+    build.__name__ = build.__qualname__ = f"{call}_frechet"
+    build.__doc__ = (f"L_{function}(X)[E], the Fréchet derivative of {call} at X in the direction "
+                     f"E: linear in E, {call}(X + E) = {call}(X) + L_{function}(X)[E] + o(‖E‖); "
+                     "generated code evaluates it with scipy.linalg.")
+    return build
+
+
+#: expm_frechet(X, E), logm_frechet, sqrtm_frechet: the Fréchet derivatives, as text writes them
+FRECHET = {f"{cls.spec.call}_frechet": _frechet(f, cls.spec.call)
+           for f, cls in MATRIX_FUNCTIONS.items()}
 globals().update(ELEMENTWISE)
 globals().update(OPERATIONS)
+globals().update(FRECHET)
 
 
 def _axis(axis: Any, a: Expr, name: str) -> Any:
@@ -200,5 +218,5 @@ def matmul(*factors: Any) -> Expr:
 __all__ = [
     "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron", "mean",
     "solve", "add", "matmul",
-    "commutation", *OPERATIONS, *ELEMENTWISE,
+    "commutation", *OPERATIONS, *ELEMENTWISE, *FRECHET,
 ]  # fmt: skip

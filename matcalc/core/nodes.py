@@ -8,7 +8,7 @@ class here with its row, plus its rules.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import sympy
@@ -19,8 +19,13 @@ from matcalc.core.errors import ShapeError
 from matcalc.core.expr import (
     Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr, describe,
 )  # fmt: skip
-from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim, is_square_shape
+from matcalc.core.shapes import ONE, SCALAR, Shape, as_dim
 from matcalc.core.spec import NodeSpec
+from matcalc.core.unary import Unary
+from matcalc.core.matrix_nodes import (
+    Eigvalsh, Eigvecsh, Expm, ExpmDivdiff, ExpmKron, Frechet, Logm, LogmDivdiff, LogmKron,
+    NuclearNorm, Pinv, Polar, SpectralNorm, Sqrtm, SqrtmDivdiff, SqrtmKron, TopSingular,
+)  # fmt: skip
 
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
 
@@ -137,38 +142,6 @@ class Partial(Expr):
     @property
     def by(self) -> str:
         return self.params[1]
-
-
-class Unary(Expr):
-    """A one-argument operation such as tr, det or inv; its row says which arguments it takes
-    (``argument``: "any", "square" or "vector") and its result's shape (``result``)."""
-
-    __slots__ = ()
-    spec: ClassVar[NodeSpec]
-
-    @classmethod
-    def new(cls, a: Any) -> Expr:
-        a = as_expr(a)
-        return cls._make((a,), (), unary_shape(cls.spec, a))
-
-    @property
-    def arg(self) -> Expr:
-        return self.args[0]
-
-
-def unary_shape(spec: NodeSpec, a: Expr) -> Shape:
-    """The shape of ``spec``'s operation on ``a``, or a ShapeError naming the operation."""
-    if spec.argument == "square" and not is_square_shape(a.shape):
-        raise ShapeError(f"{spec.call} needs a square matrix, got {describe(a)}")
-    if spec.argument == "vector" and a.cols != ONE:
-        raise ShapeError(f"{spec.call} needs a column vector, got {describe(a)}")
-    return {
-        "scalar": lambda: SCALAR,
-        "same": lambda: a.shape,
-        "diagonal": lambda: (a.rows, a.rows),
-        "diagonal part": lambda: (a.rows, ONE),
-        "vec": lambda: (a.rows * a.cols, ONE),
-    }[spec.result]()
 
 
 def _same(s: Any) -> Any:
@@ -416,6 +389,9 @@ NODE_TYPES: tuple[type[Expr], ...] = (
     Pow, Func, Transpose, Trace, Det, LogDet, Inverse, Sum, Norm2, Norm1, Diag, DiagPart,
     Softmax, LogSumExp, LogSoftmax, Kron,
     Partial, Vec, Commutation,
+    Pinv, Expm, Logm, Sqrtm, Frechet, ExpmKron, LogmKron, SqrtmKron, ExpmDivdiff, LogmDivdiff,
+    SqrtmDivdiff, Eigvalsh, Eigvecsh,
+    NuclearNorm, SpectralNorm, Polar, TopSingular,
 )  # fmt: skip
 
 

@@ -157,7 +157,7 @@ class NodeSpec:
     number.  ``sympy`` and ``sympy_scalar`` build the SymPy counterpart from the node and its
     converted arguments (``None``: there is none).  A one-argument node says which argument it
     takes (``argument``: "any", "square", "vector") and the shape of its result (``result``:
-    "scalar", "same", "diagonal", "diagonal part", "vec"); its constructor, the parser and the
+    "scalar", "same", "diagonal", "diagonal part", "vec", "transposed", "kronecker" (n²×n²)); its constructor, the parser and the
     public builder read them.  ``public`` is the builder's name in ``matcalc`` (``mc.tr``),
     if the builder is made from the row.  A LaTeX or unicode text with ``{}`` is a template
     (‖X‖₁); without it, the name of an operator applied to a bracketed argument."""
@@ -174,6 +174,10 @@ class NodeSpec:
     #: the argument must be a matrix with a positive determinant (inv, det, logdet): numeric
     #: checks draw it positive definite
     definite_argument: bool = False
+    #: the derivative assumes a spread spectrum (full rank, distinct eigenvalues, a simple top
+    #: singular value: pinv, eigvalsh, the singular-value norms): numeric checks draw the
+    #: argument's symbols with well separated singular values and eigenvalues
+    spread_argument: bool = False
     #: a function through which a derivation is best read as its differential, rule by rule
     #: (Magnus–Neudecker), not as a backward pass through gates: tr, det, inv, diag, vec
     matrix_function: bool = False
@@ -181,6 +185,8 @@ class NodeSpec:
     #: other names the text syntax accepts (normF for norm2)
     aliases: tuple[str, ...] = ()
     doc: str = ""
+    #: modules its generated code imports (``scipy.linalg`` for expm)
+    imports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.argument not in ARGUMENTS or self.result not in RESULTS:
@@ -194,4 +200,4 @@ class NodeSpec:
 
 #: the arguments a one-argument node takes, and the shapes of its results ("": not read)
 ARGUMENTS = ("", "any", "square", "vector")
-RESULTS = ("", "scalar", "same", "diagonal", "diagonal part", "vec")
+RESULTS = ("", "scalar", "same", "diagonal", "diagonal part", "vec", "transposed", "kronecker")

@@ -146,8 +146,10 @@ def index_form(f: Any, wrt: Symbol) -> IndexForm:
         kinds = sorted({type(n).__name__ for n in postorder(d.differential)
                         if translator.linear.get(n) and INDEX[type(n)] is index_composite})
         raise UnsupportedError(
-            f"the index form of {' and '.join(kinds)} is not supported: its entries have "
-            "composite indices; use the Kronecker (vec) form (leave out form='index')")
+            f"the index form of {' and '.join(kinds)} is not supported: "
+            + ("a Fréchet derivative L_f(X)[E] has no finite sum of products for its entries"
+               if kinds == ["Frechet"] else "its entries have composite indices")
+            + "; use the Kronecker (vec) form (leave out form='index')")
     dims.update(translator.dims)
     terms = collect([contract(t, {n for n in free if n}, dims) for t in raw])
     return IndexForm(f, x, terms, free, tuple(dims.items()))

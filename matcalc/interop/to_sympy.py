@@ -16,6 +16,7 @@ from sympy.matrices.expressions.special import OneMatrix
 
 from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.nodes import (
     NODE_TYPES, Commutation, Differential, Identity, Kron, Partial, PendingDifferential, Symbol,
     Unary, Zero,
@@ -126,6 +127,7 @@ TO_SYMPY: dict[type, Callable[[Any, list[Any]], sympy.Basic]] = {
     Transpose: lambda node, args: args[0] if node.args[0].is_scalar else sympy.Transpose(args[0]),
     Kron: _kron,
     Commutation: _none,
+    Frechet: _none,
     Differential: _placeholder,
     PendingDifferential: _placeholder,
     Partial: _placeholder,

@@ -24,7 +24,9 @@ from matcalc.core.nodes import (
     PendingDifferential,
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.spec import FUNCTIONS
+from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
 from matcalc.core.shapes import fmt_shape
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
@@ -36,62 +38,10 @@ MAX_NESTING = 40
 #: an unknown dimension counts as this many entries when choosing the order of a product
 _UNKNOWN_SIZE = 1000
 
-#: helper functions the generated code may call: name -> source
-HELPERS = {
-    "_scalar": '''def _scalar(value, name):
-    a = np.asarray(value, dtype=float)
-    if a.size != 1:
-        raise ValueError(f"{name} is a scalar but got an array of shape {a.shape}")
-    return a.reshape(1, 1)''',
-    "_column": '''def _column(value, name, spelled):
-    a = np.asarray(value, dtype=float)
-    if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
-        return a.reshape(-1, 1)
-    raise ValueError(f"{name} is a vector ({spelled}) but got an array of shape {a.shape}")''',
-    "_matrix": '''def _matrix(value, name, spelled):
-    a = np.asarray(value, dtype=float)
-    if a.ndim != 2:
-        raise ValueError(f"{name} is a matrix ({spelled}) but got an array with {a.ndim} "
-                         f"dimensions (shape {a.shape})")
-    return a''',
-    "_expect": '''def _expect(a, name, spelled, shape):
-    if a.shape != shape:
-        raise ValueError(f"{name} must be {spelled} = {shape}, got an array of shape {a.shape}")''',
-    "_kron_matmul": '''def _kron_matmul(A, B, M):
-    """(A ⊗ B) @ M without building A ⊗ B."""
-    k = M.shape[1]
-    Y = np.matmul(B, M.reshape(A.shape[1], B.shape[1], k))
-    return np.tensordot(A, Y, axes=(1, 0)).reshape(A.shape[0] * B.shape[0], k)''',
-    "_matmul_kron": '''def _matmul_kron(M, A, B):
-    """M @ (A ⊗ B) without building A ⊗ B."""
-    k = M.shape[0]
-    Y = np.matmul(M.reshape(k, A.shape[0], B.shape[0]), B)
-    return np.tensordot(Y, A, axes=(1, 0)).transpose(0, 2, 1).reshape(k, A.shape[1] * B.shape[1])''',
-    "_commutation_perm": '''def _commutation_perm(m, n):
-    """The permutation of K(m,n): K(m,n) v = v[perm], and K(m,n) vec(A) = vec(A.T)."""
-    return np.arange(m * n).reshape((m, n), order="F").T.reshape(-1, order="F")''',
-    "_commutation": '''def _commutation(m, n):
-    return np.eye(m * n)[_commutation_perm(m, n)]''',
-    "_softmax": '''def _softmax(z, axis=None):
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)''',
-    "_logsumexp": '''def _logsumexp(z, axis=None):
-    if axis is None:
-        return np.logaddexp.reduce(z, axis=None)
-    top = z.max(axis=axis, keepdims=True)
-    return top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))''',
-    "_log_softmax": '''def _log_softmax(z, axis=None):
-    top = z.max(axis=axis, keepdims=True)
-    shifted = z - top
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))''',
-    "_logdet": '''def _logdet(X):
-    sign, value = np.linalg.slogdet(X)
-    if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
-        raise np.linalg.LinAlgError("log det X needs det X > 0")
-    return value''',
-}
 #: modules the generated code may import for the functions it calls (``import scipy.special``)
-MODULES = sorted({m for fn in FUNCTIONS.values() for m in fn.imports})
+MODULES = sorted({m for fn in FUNCTIONS.values() for m in fn.imports}
+                 | {m for cls in NODE_TYPES if issubclass(cls, Unary) for m in cls.spec.imports}
+                 | set(HELPER_IMPORTS.values()))
 RESERVED = {"np", "float", *HELPERS, *(m.split(".")[0] for m in MODULES)}
 
 
@@ -317,6 +267,7 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Transpose: lambda n, a: f"{a[0]}.T",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
         Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",
+        Frechet: lambda n, a: f"_frechet_{n.function}({a[0]}, {a[1]})",
         # every one-argument node: the numpy code of its spec row
         **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
     }
@@ -555,11 +506,13 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         results.append(f"float(np.asarray({value}).reshape(-1)[0])"
                        if root.is_scalar and scalars_as_floats else value)
     body = header + prep + lines + [f"    return {', '.join(results)}"]
-    used = [h for h, src in HELPERS.items() if any(h + "(" in line for line in body)]
-    if "_commutation" in used and "_commutation_perm" not in used:
-        used.insert(used.index("_commutation"), "_commutation_perm")
+    called = {h for h in HELPERS if any(h + "(" in line for line in body)}
+    called |= {need for h in called for need in HELPER_NEEDS.get(h, ())}
+    used = [h for h in HELPERS if h in called]  # a helper's needs come before it in HELPERS
     helpers = [HELPERS[h] + "\n\n" for h in used]
-    modules = sorted({m for n in order if isinstance(n, Func) for m in n.function.imports})
+    modules = sorted({m for n in order if isinstance(n, Func) for m in n.function.imports}
+                     | {m for n in order if isinstance(n, Unary) for m in n.spec.imports}
+                     | {HELPER_IMPORTS[h] for h in used if h in HELPER_IMPORTS})
     imports = "".join(f"import {m}\n" for m in ["numpy as np", *modules])
     source = imports + "\n\n" + "\n".join(helpers + body) + "\n"
     return Generated(source, name, arguments)

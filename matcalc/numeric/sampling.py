@@ -4,7 +4,9 @@ Sizes are small and distinct (3, 4, 5, …), so a missing transpose cannot hide.
 appears under a function whose domain admits them (log, sqrt, log1p), a negative or fractional
 power or a division is drawn positive; one under a function with a bounded domain (arcsin) is
 drawn inside it (small, if the argument is more than the symbol); a
-square matrix under inv, det or logdet is drawn well conditioned with a positive determinant;
+square matrix under inv, det, logdet, logm or sqrtm is drawn well conditioned with a positive
+determinant (eigenvalues of positive real part); a matrix under pinv, eigvalsh, nuclear_norm or
+spectral_norm with spread singular values and eigenvalues (full rank, distinct, a simple largest);
 declared properties (symmetric, spd, invertible, diagonal) are honoured.
 """
 
@@ -79,9 +81,45 @@ def domain_needs(f: Expr, small: Interval = SMALL
     return positive, definite, inside
 
 
+def spread_needs(f: Expr) -> set[Symbol]:
+    """The matrix symbols under an operation whose derivative assumes a spread spectrum (pinv:
+    full rank; eigvalsh: distinct eigenvalues; nuclear_norm, spectral_norm: full rank, a simple
+    top singular value), read off the spec rows."""
+    return {leaf for node in postorder(f)
+            if isinstance(node, Unary) and node.spec.spread_argument
+            for leaf in postorder(node.args[0])
+            if isinstance(leaf, Symbol) and not (leaf.is_scalar or leaf.cols == 1)}
+
+
+def _spread(symbol: Symbol, rows: int, cols: int, rng: np.random.Generator,
+            definite: bool) -> np.ndarray:
+    """Singular values (and, for a square matrix, the eigenvalues of its symmetric part) 1, 1.5,
+    2, … in random order and directions: full rank, distinct, a simple largest one.  Declared
+    properties hold; a square matrix that is not symmetric gets an antisymmetric part, which
+    leaves its symmetric part alone."""
+    k = min(rows, cols)
+    values = 1 + 0.5 * rng.permutation(k)
+    if symbol.diagonal:
+        signs = 1 if symbol.spd or definite else rng.choice([-1, 1], k)
+        return np.diag(values * signs)
+    Q1 = np.linalg.qr(rng.standard_normal((rows, rows)))[0]
+    if rows != cols:
+        Q2 = np.linalg.qr(rng.standard_normal((cols, cols)))[0]
+        return Q1[:, :k] @ np.diag(values) @ Q2[:, :k].T
+    if symbol.symmetric and not (symbol.spd or definite):
+        values = values * rng.choice([-1, 1], k)  # magnitudes stay distinct
+    A = Q1 @ np.diag(values) @ Q1.T
+    if not symbol.symmetric:
+        B = rng.standard_normal((rows, rows))
+        A = A + 0.25 * (B - B.T) / np.sqrt(rows)
+    return A
+
+
 def sample(symbol: Symbol, sizes: dict, rng: np.random.Generator, positive: bool,
-           definite: bool, inside: Interval | None = None) -> np.ndarray:
+           definite: bool, inside: Interval | None = None, spread: bool = False) -> np.ndarray:
     rows, cols = (int(d.subs(sizes)) for d in symbol.shape)
+    if spread and not positive and inside is None:
+        return _spread(symbol, rows, cols, rng, definite)
     if inside is not None and positive:
         inside = inside.intersect(POSITIVE)  # under log and under arcsin: in (0, 1)
     if inside is not None and not (symbol.props or definite):
@@ -131,9 +169,10 @@ def sample_inputs(f: Expr, symbols: list[Symbol], sizes: dict, seed: int,
     and positive rather than small (a second try, for arguments such as 1 − x)."""
     rng = np.random.default_rng(seed)
     positive, definite, inside = domain_needs(f, SMALL_POSITIVE if shifted else SMALL)
+    spread = spread_needs(f)
     if not constrained:
         positive = set()
     return {
-        s.name: sample(s, sizes, rng, s in positive, s in definite, inside.get(s))
+        s.name: sample(s, sizes, rng, s in positive, s in definite, inside.get(s), s in spread)
         for s in sorted(symbols, key=lambda s: s.name)
     }

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.nodes import (
     Commutation, Differential, Identity, Kron, NODE_TYPES, Partial, PendingDifferential, Symbol,
     Unary, Zero,
@@ -56,7 +57,7 @@ class Printer:
             Ones: self.ones, Zero: self.zero, Add: self.add, Mul: self.mul, MatMul: self.matmul,
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Kron: self.kron,
             Partial: self.partial, Commutation: self.commutation,
-            PendingDifferential: self.pending_differential,
+            PendingDifferential: self.pending_differential, Frechet: self.frechet,
         }  # fmt: skip
 
     def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
@@ -73,6 +74,10 @@ class Printer:
 
     def operation(self, node: Unary, kids: list[Printed]) -> Printed:
         """A one-argument node, as its spec row writes it."""
+        raise NotImplementedError
+
+    def frechet(self, node: Frechet, kids: list[Printed]) -> Printed:
+        """L_f(X)[E], the Fréchet derivative of a matrix function."""
         raise NotImplementedError
 
     def doprint(self, e: Expr) -> str:

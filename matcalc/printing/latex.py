@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy
 
 from matcalc.core.expr import Expr
+from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS
 from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
@@ -73,6 +74,13 @@ class LatexPrinter(MathPrinter):
 
     def transpose_mark(self) -> str:
         return r"\top"
+
+    def pinv_mark(self) -> str:
+        return "+"
+
+    def frechet_text(self, function: str, at: str, direction: str) -> str:
+        name = MATRIX_FUNCTIONS[function].frechet_latex
+        return rf"L_{{{name}}}\left({at}\right)\left[{direction}\right]"
 
     def inverse_transpose_mark(self) -> str:
         return r"-\top"

@@ -11,6 +11,7 @@ import re
 import sympy
 
 from matcalc.core.expr import Const, MatMul, Mul, Pow
+from matcalc.core.matrix_nodes import Pinv
 from matcalc.core.nodes import Identity, Inverse, Kron, Norm2, Vec
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
 
@@ -192,7 +193,22 @@ class MathPrinter(Printer):
         return Printed(self.call(fname, kids[0].text), ATOM)
 
     def special(self):
-        return {**super().special(), Inverse: self.inverse, Norm2: self.norm2, Vec: self.vec}
+        return {**super().special(), Inverse: self.inverse, Norm2: self.norm2, Vec: self.vec,
+                Pinv: self.pinv}
+
+    def pinv(self, node, kids):
+        """A⁺, the pseudo-inverse."""
+        return Printed(self.sup(self.paren(kids[0], POW), self.pinv_mark()), POW)
+
+    def pinv_mark(self) -> str:
+        raise NotImplementedError
+
+    def frechet(self, node, kids):
+        """L_exp(X)[E]."""
+        return Printed(self.frechet_text(node.function, kids[0].text, kids[1].text), ATOM)
+
+    def frechet_text(self, function: str, at: str, direction: str) -> str:
+        raise NotImplementedError
 
     def operation(self, node, kids):
         name = self.operator(node.spec)

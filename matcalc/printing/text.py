@@ -129,6 +129,10 @@ class TextPrinter(Printer):
     def kron(self, node, kids):
         return self._call("kron", kids)
 
+    def frechet(self, node, kids):
+        """expm_frechet(X, E), as scipy.linalg names it; the text syntax reads it back."""
+        return self._call(f"{node.matrix_function.spec.call}_frechet", kids)
+
     def commutation(self, node, kids):
         return Printed(f"commutation({_dim(node.m)}, {_dim(node.n)})", ATOM)
 

@@ -78,6 +78,8 @@ def _gap(left: str, right: str) -> str:
     if left[-1] in "0123456789":  # a number in front: 2Sx, 2λx; two numbers: 2·3
         return "·" if right[0] in "0123456789" else ""
     head, tail = _letters_at_start(right), _letters_at_end(left)
+    if head == 1 and right[1:2] == "_":  # an operator with a written subscript: A L_exp(X)[dX]
+        return " "
     return " " if head > 1 or (tail > 1 and head) else ""
 
 
@@ -144,6 +146,12 @@ class UnicodePrinter(MathPrinter):
 
     def transpose_mark(self) -> str:
         return "ᵀ"
+
+    def pinv_mark(self) -> str:
+        return "⁺"
+
+    def frechet_text(self, function: str, at: str, direction: str) -> str:
+        return f"L_{function}({at})[{direction}]"
 
     def inverse_transpose_mark(self) -> str:
         return "⁻ᵀ"

@@ -12,19 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from matcalc.core.errors import MatcalcError
+from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.shapes import ONE
 from matcalc.core.nodes import (
     Commutation, Det, Diag, DiagPart, Differential, Identity, Inverse, Kron, LogDet, LogSoftmax,
     LogSumExp, Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
+from matcalc.core.matrix_nodes import (
+    DIVIDED_DIFFERENCES, KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Frechet, NuclearNorm, Pinv, Polar, SpectralNorm,
+    TopSingular,
+)  # fmt: skip
 from matcalc.core.rule import Rule
 from matcalc.core.walk import fold
 from matcalc.rules import records
 from matcalc.rules.simplify import (
-    c_add, c_diag, c_diagpart, c_func, c_inverse, c_kron, c_matmul, c_mul, c_pow, c_sum,
-    c_trace, c_transpose, c_vec, const, is_zero, simplify,
+    c_add, c_diag, c_diagpart, c_eigvecsh, c_frechet, c_func, c_inverse, c_kron, c_matmul,
+    c_mul, c_pow, c_singular_factor, c_sum, c_trace, c_transpose, c_vec, const, is_zero,
+    simplify,
 )  # fmt: skip
 
 D = Optional[Expr]  # None stands for a zero differential
@@ -126,6 +131,57 @@ def d_norm2(node: Expr, dX: Expr) -> Expr:
 def d_norm1(node: Expr, dX: Expr) -> Expr:
     """d‖X‖₁ = ⟨sign(X), dX⟩, where no entry of X is 0."""
     return c_sum(c_mul([c_func("sign", node.arg), dX]))
+
+
+def d_pinv(node: Expr, dA: Expr) -> Expr:
+    """dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − AA⁺) + (I − A⁺A) dAᵀ A⁺ᵀ A⁺ (Golub and Pereyra), where
+    A has full column or row rank (one of the last two terms is then 0)."""
+    A, P = node.arg, node
+    Pt, dAt = c_transpose(P), c_transpose(dA)
+    minus = const(-1)
+    left_null = c_add([Identity.new(A.rows), c_mul([minus, c_matmul([A, P])])])
+    right_null = c_add([Identity.new(A.cols), c_mul([minus, c_matmul([P, A])])])
+    return c_add([c_mul([minus, c_matmul([P, dA, P])]),
+                  c_matmul([P, Pt, dAt, left_null]),
+                  c_matmul([right_null, dAt, Pt, P])])
+
+
+def d_matrix_function(node: Expr, dX: Expr) -> Expr:
+    """d f(X) = L_f(X)[dX], the Fréchet derivative of the primary matrix function f."""
+    return c_frechet(node.function, node.arg, dX)
+
+
+def d_eigvalsh(node: Expr, dS: Expr) -> Expr:
+    """dλᵢ = vᵢᵀ dS vᵢ: dλ = diag(Vᵀ dS V), V = eigvecsh(S) (distinct eigenvalues)."""
+    V = c_eigvecsh(node.arg)
+    return c_diagpart(c_matmul([c_transpose(V), dS, V]))
+
+
+def d_singular_norm(node: Expr, dX: Expr) -> Expr:
+    """d‖X‖_* = ⟨U Vᵀ, dX⟩ with the thin SVD X = U Σ Vᵀ (full rank); d‖X‖₂ = u₁ᵀ dX v₁ =
+    ⟨u₁v₁ᵀ, dX⟩ (a simple largest singular value): ⟨the norm's singular-vector factor, dX⟩."""
+    return c_sum(c_mul([c_singular_factor(type(node).factor, node.arg), dX]))
+
+
+def _not_differentiated(node: Expr, d: list[D]) -> D:
+    """The factors that first derivatives of spectral and matrix functions are made of are not
+    differentiated again: a second derivative through them is refused, never guessed."""
+    if all(di is None for di in d):
+        return None
+    what = {Frechet: "the Fréchet derivative L_f(X)[E] (the derivative of expm, logm, sqrtm)",
+            **{cls: f"the Kronecker form K_{f}(X) (the derivative of {cls.spec.call[:-5]})"
+               for f, cls in KRONECKER_FORMS.items()},
+            **{cls: f"the divided differences F⁽¹⁾_{f}(S) (the derivative of "
+                    f"{cls.spec.call[:-8]} at a symmetric matrix)"
+               for f, cls in DIVIDED_DIFFERENCES.items()},
+            Eigvecsh: "the eigenvectors eigvecsh(S) (the derivative of eigvalsh)",
+            Polar: "polar(X) = U Vᵀ (the gradient of the nuclear norm)",
+            TopSingular: "top_singular(X) = u₁v₁ᵀ (the gradient of the spectral norm)",
+            }[type(node)]
+    raise UnsupportedError(
+        f"matcalc does not differentiate {what}: second derivatives (Hessians) of expm, logm, "
+        f"sqrtm, eigvalsh, nuclear_norm and spectral_norm are not supported; {node} depends on "
+        "the variable")
 
 
 def _spread(M: Expr, axis: int) -> Expr:
@@ -245,6 +301,15 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     LogSumExp: DifferentialRule(_chain(d_logsumexp), lambda node, d: records.LOGSUMEXP
                                 if node.axis is None else records.LOGSUMEXP_ALONG_AXIS),
     LogSoftmax: DifferentialRule(_chain(d_log_softmax), _fixed(records.LOG_SOFTMAX)),
+    Pinv: DifferentialRule(_chain(d_pinv), _fixed(records.PINV)),
+    **{cls: DifferentialRule(_chain(d_matrix_function), _fixed(records.FRECHET))
+       for cls in MATRIX_FUNCTIONS.values()},
+    Eigvalsh: DifferentialRule(_chain(d_eigvalsh), _fixed(records.EIGVALSH)),
+    NuclearNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.NUCLEAR_NORM)),
+    SpectralNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.SPECTRAL_NORM)),
+    **{cls: DifferentialRule(_not_differentiated)
+       for cls in (Frechet, Eigvecsh, Polar, TopSingular, *KRONECKER_FORMS.values(),
+                   *DIVIDED_DIFFERENCES.values())},
 }
 
 

@@ -12,13 +12,14 @@ from typing import Callable, Optional
 from matcalc.core.errors import MatcalcError
 from matcalc.core.rule import Rule
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import is_column_shape
 from matcalc.core.walk import postorder
 from matcalc.rules import records
 from matcalc.rules.linear import inner, linear_factor, linear_nodes, the_linear_arg
 from matcalc.rules.simplify import (
-    c_add, c_diag, c_diagpart, c_kron, c_matmul, c_mul, c_transpose, c_vec, const,
+    c_add, c_diag, c_diagpart, c_frechet, c_kron, c_matmul, c_mul, c_transpose, c_vec, const,
 )  # fmt: skip
 from matcalc.rules.simplify.kronecker import kron_shuffle, unvec
 
@@ -123,6 +124,13 @@ def pull_vec(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     return [(A, unvec(G, A.rows, A.cols))]
 
 
+@carries(records.PULL_FRECHET)
+def pull_frechet(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
+    """⟨G, L_f(X)[dE]⟩ = ⟨L_f(Xᵀ)[G], dE⟩: the adjoint of a Fréchet derivative is the Fréchet
+    derivative at the transpose (f has real Taylor coefficients)."""
+    return [(node.direction, c_frechet(node.function, c_transpose(node.at), G))]
+
+
 #: linear node type -> cotangent rule; every node a differential can be linear through
 PULLBACK: dict[type[Expr], Pull] = {
     Add: pull_add,
@@ -135,6 +143,7 @@ PULLBACK: dict[type[Expr], Pull] = {
     DiagPart: pull_diagpart,
     Kron: pull_kron,
     Vec: pull_vec,
+    Frechet: pull_frechet,
 }
 
 

@@ -201,3 +201,18 @@ def combine(records: list[Rule]) -> Rule:
     return Rule(" and ".join(r.name for r in unique),
                 "; ".join(r.formula for r in unique if r.formula),
                 r";\ ".join(r.latex for r in unique if r.latex))
+
+# matrix and spectral functions
+PINV = Rule("pseudo-inverse (Golub–Pereyra)",
+            "dA⁺ = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − AA⁺) + (I − A⁺A) dAᵀ A⁺ᵀ A⁺",
+            r"dA^{+} = -A^{+} dA\, A^{+} + A^{+} A^{+\top} dA^{\top} (I - A A^{+}) + "
+            r"(I - A^{+} A)\, dA^{\top} A^{+\top} A^{+}")
+FRECHET = Rule("Fréchet derivative", "d f(X) = L_f(X)[dX]", r"d f(X) = L_f(X)[dX]")
+PULL_FRECHET = Rule("adjoint of the Fréchet derivative", "⟨G, L_f(X)[dX]⟩ = ⟨L_f(Xᵀ)[G], dX⟩",
+                    r"\langle G, L_f(X)[dX] \rangle = \langle L_f(X^{\top})[G], dX \rangle")
+EIGVALSH = Rule("eigenvalue perturbation", "dλᵢ = vᵢᵀ dS vᵢ: dλ = diag(Vᵀ dS V)",
+                r"d\lambda_i = v_i^{\top} dS\, v_i")
+NUCLEAR_NORM = Rule("nuclear norm", "d‖X‖_* = ⟨U Vᵀ, dX⟩ (thin SVD X = U Σ Vᵀ)",
+                    r"d \lVert X \rVert_* = \langle U V^{\top}, dX \rangle")
+SPECTRAL_NORM = Rule("spectral norm", "d‖X‖₂ = ⟨u₁v₁ᵀ, dX⟩ = u₁ᵀ dX v₁",
+                     r"d \lVert X \rVert_2 = u_1^{\top} dX\, v_1")

@@ -21,6 +21,7 @@ from matcalc.core.gc_pause import gc_paused
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError
 from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg, power
+from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
@@ -31,12 +32,14 @@ from matcalc.faces.parsing.grammar import (
     BinOp, Call, Name, Node, Num, Postfix, Unary, children, names_in, parse_tree,
 )  # fmt: skip
 
+#: the Fréchet derivatives of the matrix functions, as text writes them: expm_frechet(X, E)
+FRECHET_CALLS = {f"{cls.spec.call}_frechet": f for f, cls in MATRIX_FUNCTIONS.items()}
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
 OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
               for name in (cls.spec.public, *cls.spec.aliases)}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
-    "solve",
+    "solve", *FRECHET_CALLS,
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
@@ -306,7 +309,7 @@ class Builder(Operators):
             return self.constant_array(node)
         if name in ("vector", "matrix"):
             return self.filled(node)
-        arity = 2 if name in ("kron", "solve") else None
+        arity = 2 if name in ("kron", "solve", *FRECHET_CALLS) else None
         if name == "hadamard":
             if len(args) < 2:
                 raise self.error("hadamard takes two or more arguments", node.start)
@@ -338,6 +341,13 @@ class Builder(Operators):
                                  f"is {self.fmt(a.shape)} but {self.src(args[1])} is "
                                  f"{self.fmt(b.shape)}", args[1].start)
             return Typed((a.shape[0], b.shape[1]), lambda r: ops.solve(a.build(r), b.build(r)))
+        if name in FRECHET_CALLS:
+            (a, b) = typed
+            self.need_square(name, args[0], a)
+            if not self.unify_shapes(a.shape, b.shape):
+                raise self.error(f"{name}(X, E) needs E of the shape of X", args[1].start)
+            return Typed(a.shape, lambda r: Frechet.new(FRECHET_CALLS[name], a.build(r),
+                                                        b.build(r)))
         if name == "kron":
             (a, b) = typed
             rows = self.dims.new((a.shape[0], b.shape[0]))
@@ -396,6 +406,9 @@ class Builder(Operators):
             "scalar": lambda: self.scalar_shape(),
             "same": lambda: arg.shape,
             "vec": lambda: (self.dims.new((arg.shape[0], arg.shape[1])), self.one()),
+            "transposed": lambda: (arg.shape[1], arg.shape[0]),
+            "kronecker": lambda: (self.dims.new((arg.shape[0], arg.shape[0])),) * 2,
+            "diagonal part": lambda: (arg.shape[0], self.one()),
         }[spec.result]()
         return Typed(shape, lambda r: cls.new(b(r)))
 

@@ -16,6 +16,7 @@ from typing import Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Transpose
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE
 from matcalc.rules.linear import NOT_APPLICABLE, NotApplicable, linear_nodes
@@ -150,7 +151,8 @@ def index_diagpart(tr: Translator, e: Expr, idx):
 
 
 def index_composite(tr: Translator, e: Expr, idx):
-    """vec and Kronecker products have entries with composite indices: no index form."""
+    """vec and Kronecker products have entries with composite indices, and a Fréchet derivative
+    L_f(X)[E] has no finite sum of products for its entries: no index form."""
     return NOT_APPLICABLE
 
 
@@ -167,6 +169,7 @@ INDEX: dict[type[Expr], Callable[..., list[Term] | NotApplicable]] = {
     DiagPart: index_diagpart,
     Kron: index_composite,
     Vec: index_composite,
+    Frechet: index_composite,
 }
 
 

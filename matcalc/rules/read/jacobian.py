@@ -13,6 +13,7 @@ from typing import Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape
 from matcalc.core.walk import postorder
@@ -280,6 +281,7 @@ JACOBIAN: dict[type[Expr], Callable[[Expr, _Reader], Read]] = {
     DiagPart: jac_diagpart,
     Kron: jac_kron,
     Vec: jac_vec,
+    Frechet: lambda e, r: NOT_APPLICABLE,  # no compact Jacobian: the vec reading says why
 }
 
 

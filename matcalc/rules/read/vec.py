@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
+from matcalc.core.matrix_nodes import KRONECKER_FORMS, Frechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
 from matcalc.rules.linear import linear_factor, linear_nodes, the_linear_arg
@@ -118,6 +119,11 @@ def vec_vec(e: Expr, r: _Reading) -> Expr:
     return r.done[e.args[0]]
 
 
+def vec_frechet(e: Expr, r: _Reading) -> Expr:
+    """vec L_f(X)[dE] = K_f(X) vec dE, with the Kronecker form K_f(X) (Higham §3.2)."""
+    return c_matmul([KRONECKER_FORMS[e.function].new(e.at), r.done[e.direction]])
+
+
 def vec_reduction(e: Expr, r: _Reading) -> Expr:
     """A scalar (tr, sum) is read as a gradient: ds = ⟨G, dX⟩ gives vec(G)ᵀ."""
     return c_transpose(c_vec(gradient_of(e, r.dX)))
@@ -157,4 +163,5 @@ VEC: dict[type[Expr], Callable[[Any, _Reading], Expr]] = {
     DiagPart: vec_diagpart,
     Kron: vec_kron,
     Vec: vec_vec,
+    Frechet: vec_frechet,
 }

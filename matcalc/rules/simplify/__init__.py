@@ -34,6 +34,9 @@ from matcalc.rules.simplify.algebra import (
 from matcalc.rules.simplify.base import (
     c_commutation, c_diag, const, is_zero, split_coefficient, split_scalars, zero,
 )  # fmt: skip
+from matcalc.rules.simplify.spectral import (
+    SPECTRAL, c_eigvecsh, c_frechet, c_pinv, c_singular_factor,
+)  # fmt: skip
 from matcalc.rules.simplify.reductions import (
     REDUCTIONS, c_det, c_diagpart, c_logdet, c_norm2, c_sum, c_trace, c_vec,
 )  # fmt: skip
@@ -42,7 +45,8 @@ __all__ = [
     "c_add", "c_commutation", "c_det", "c_diag", "c_diagpart", "c_func", "c_inverse", "c_kron",
     "c_logdet", "c_matmul", "c_mul", "c_norm2", "c_pow", "c_sum", "c_trace", "c_transpose",
     "c_vec", "const", "is_symmetric", "is_zero", "rebuild", "scale", "simplify",
-    "split_coefficient", "split_scalars", "substitute", "zero", "CANONICAL",
+    "split_coefficient", "split_scalars", "substitute", "zero", "CANONICAL", "c_eigvecsh",
+    "c_frechet", "c_pinv", "c_singular_factor",
 ]  # fmt: skip
 
 
@@ -75,6 +79,7 @@ CANONICAL: dict[type[Expr], Callable[[Expr, list[Expr]], Expr]] = {
     Kron: lambda n, a: c_kron(a[0], a[1]),
     Commutation: lambda n, a: c_commutation(n.m, n.n),
     **REDUCTIONS,
+    **SPECTRAL,
 }
 
 

@@ -18,6 +18,7 @@ from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Tr
 from matcalc.core.nodes import (
     Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
 )  # fmt: skip
+from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
 from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, check_size
 from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
@@ -52,8 +53,8 @@ def _symmetric_rule(node: Expr, args: list[bool]) -> bool:
         return True
     if isinstance(node, Commutation):
         return node.m == node.n
-    if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron)):
-        return all(args)
+    if isinstance(node, (Add, Mul, Pow, Func, Inverse, Kron, MatrixFunction)):
+        return all(args)  # f(S)ᵀ = f(Sᵀ) for a primary matrix function f
     if isinstance(node, MatMul):
         f = node.args
         return all(c_transpose(f[i]) is f[-1 - i] for i in range((len(f) + 1) // 2))
@@ -339,10 +340,13 @@ def c_transpose(a: Expr) -> Expr:
 
 
 def _is_inverse_pair(a: Expr, b: Expr) -> bool:
-    """``b`` is ``c_inverse(a)``, decided without building an inverse where the node types
-    rule it out (this runs on every adjacent pair of every product)."""
+    """``b`` is ``c_inverse(a)`` (X X⁻¹), or V Vᵀ, Vᵀ V for the orthogonal eigenvector matrix
+    V = eigvecsh(S); decided without building an inverse where the node types rule it out
+    (this runs on every adjacent pair of every product)."""
     if a.rows != a.cols or b.rows != b.cols:
         return False
+    if isinstance(a, Eigvecsh) or isinstance(b, Eigvecsh):
+        return c_transpose(a) is b
     if isinstance(b, Inverse) and b.arg is a or isinstance(a, Inverse) and a.arg is b:
         return True
     if a.is_scalar or isinstance(a, (Identity, Mul)):
@@ -358,6 +362,7 @@ def _is_inverse_pair(a: Expr, b: Expr) -> bool:
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
     """Flatten; scalars to the front; X(−A − B) = −X(A + B); I A = A; 0 A = 0; X X⁻¹ = I;
+    V Vᵀ = I for eigenvectors;
     diag(u) diag(v) = diag(u ⊙ v);
     diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
     if not factors:

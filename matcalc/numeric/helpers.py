@@ -1,0 +1,141 @@
+"""The helper functions generated code may call, by name, with the helpers each needs and the
+modules they import."""
+
+#: helper functions the generated code may call: name -> source
+HELPERS = {
+    "_scalar": '''def _scalar(value, name):
+    a = np.asarray(value, dtype=float)
+    if a.size != 1:
+        raise ValueError(f"{name} is a scalar but got an array of shape {a.shape}")
+    return a.reshape(1, 1)''',
+    "_column": '''def _column(value, name, spelled):
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1):
+        return a.reshape(-1, 1)
+    raise ValueError(f"{name} is a vector ({spelled}) but got an array of shape {a.shape}")''',
+    "_matrix": '''def _matrix(value, name, spelled):
+    a = np.asarray(value, dtype=float)
+    if a.ndim != 2:
+        raise ValueError(f"{name} is a matrix ({spelled}) but got an array with {a.ndim} "
+                         f"dimensions (shape {a.shape})")
+    return a''',
+    "_expect": '''def _expect(a, name, spelled, shape):
+    if a.shape != shape:
+        raise ValueError(f"{name} must be {spelled} = {shape}, got an array of shape {a.shape}")''',
+    "_kron_matmul": '''def _kron_matmul(A, B, M):
+    """(A ⊗ B) @ M without building A ⊗ B."""
+    k = M.shape[1]
+    Y = np.matmul(B, M.reshape(A.shape[1], B.shape[1], k))
+    return np.tensordot(A, Y, axes=(1, 0)).reshape(A.shape[0] * B.shape[0], k)''',
+    "_matmul_kron": '''def _matmul_kron(M, A, B):
+    """M @ (A ⊗ B) without building A ⊗ B."""
+    k = M.shape[0]
+    Y = np.matmul(M.reshape(k, A.shape[0], B.shape[0]), B)
+    return np.tensordot(Y, A, axes=(1, 0)).transpose(0, 2, 1).reshape(k, A.shape[1] * B.shape[1])''',
+    "_commutation_perm": '''def _commutation_perm(m, n):
+    """The permutation of K(m,n): K(m,n) v = v[perm], and K(m,n) vec(A) = vec(A.T)."""
+    return np.arange(m * n).reshape((m, n), order="F").T.reshape(-1, order="F")''',
+    "_commutation": '''def _commutation(m, n):
+    return np.eye(m * n)[_commutation_perm(m, n)]''',
+    "_softmax": '''def _softmax(z, axis=None):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)''',
+    "_logsumexp": '''def _logsumexp(z, axis=None):
+    if axis is None:
+        return np.logaddexp.reduce(z, axis=None)
+    top = z.max(axis=axis, keepdims=True)
+    return top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))''',
+    "_log_softmax": '''def _log_softmax(z, axis=None):
+    top = z.max(axis=axis, keepdims=True)
+    shifted = z - top
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))''',
+    "_logdet": '''def _logdet(X):
+    sign, value = np.linalg.slogdet(X)
+    if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
+        raise np.linalg.LinAlgError("log det X needs det X > 0")
+    return value''',
+    "_real": '''def _real(R, name):
+    """The principal value of a matrix function, real where no eigenvalue of its argument is on
+    the closed negative real axis; otherwise an error."""
+    if np.iscomplexobj(R):
+        if np.abs(R.imag).max() > 1e-8 * max(1.0, np.abs(R.real).max()):
+            raise np.linalg.LinAlgError(f"{name}(X) needs X with no eigenvalue on the closed "
+                                        "negative real axis (its value is not real)")
+        R = R.real
+    return R''',
+    "_logm": '''def _logm(X):
+    return _real(scipy.linalg.logm(X), "logm")''',
+    "_sqrtm": '''def _sqrtm(X):
+    return _real(scipy.linalg.sqrtm(X), "sqrtm")''',
+    "_frechet_exp": '''def _frechet_exp(X, E):
+    """L_exp(X)[E], the Fréchet derivative of the matrix exponential."""
+    return scipy.linalg.expm_frechet(X, E, compute_expm=False)''',
+    "_frechet_log": '''def _frechet_log(X, E):
+    """L_log(X)[E]: the upper-right block of log([[X, E], [0, X]])."""
+    n = X.shape[0]
+    return _logm(np.block([[X, E], [np.zeros_like(X), X]]))[:n, n:]''',
+    "_frechet_sqrt": '''def _frechet_sqrt(X, E):
+    """L_sqrt(X)[E]: the upper-right block of sqrtm([[X, E], [0, X]])."""
+    n = X.shape[0]
+    return _sqrtm(np.block([[X, E], [np.zeros_like(X), X]]))[:n, n:]''',
+    "_kron_form": '''def _kron_form(frechet, X):
+    """K with vec L(X)[E] = K vec E, column by column: vec L(X)[Eᵢⱼ] (vec stacks columns)."""
+    n = X.shape[0]
+    K = np.empty((n * n, n * n))
+    for k in range(n * n):
+        E = np.zeros(n * n)
+        E[k] = 1.0
+        K[:, k] = frechet(X, E.reshape((n, n), order="F")).reshape(-1, order="F")
+    return K''',
+    "_kron_form_exp": '''def _kron_form_exp(X):
+    return _kron_form(_frechet_exp, X)''',
+    "_kron_form_log": '''def _kron_form_log(X):
+    return _kron_form(_frechet_log, X)''',
+    "_kron_form_sqrt": '''def _kron_form_sqrt(X):
+    return _kron_form(_frechet_sqrt, X)''',
+    "_divdiff_exp": '''def _divdiff_exp(S):
+    """(exp λᵢ − exp λⱼ)/(λᵢ − λⱼ) = exp λⱼ expm1(δ)/δ, δ = λᵢ − λⱼ, at the eigenvalues of S."""
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    delta = lam[:, None] - lam[None, :]
+    safe = np.where(delta == 0, 1.0, delta)
+    return np.exp(lam[None, :]) * np.where(delta == 0, 1.0, np.expm1(delta) / safe)''',
+    "_divdiff_log": '''def _divdiff_log(S):
+    """(log λᵢ − log λⱼ)/(λᵢ − λⱼ) = log1p(δ/λⱼ)/δ, δ = λᵢ − λⱼ, at the eigenvalues of S."""
+    lam = _positive_eigenvalues(S, "logm")
+    delta = lam[:, None] - lam[None, :]
+    safe = np.where(delta == 0, 1.0, delta)
+    return np.where(delta == 0, 1.0 / lam[None, :], np.log1p(delta / lam[None, :]) / safe)''',
+    "_divdiff_sqrt": '''def _divdiff_sqrt(S):
+    """(√λᵢ − √λⱼ)/(λᵢ − λⱼ) = 1/(√λᵢ + √λⱼ) at the eigenvalues of S."""
+    root = np.sqrt(_positive_eigenvalues(S, "sqrtm"))
+    return 1.0 / (root[:, None] + root[None, :])''',
+    "_positive_eigenvalues": '''def _positive_eigenvalues(S, name):
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    if lam.min() <= 0:
+        raise np.linalg.LinAlgError(f"{name}(S) of a symmetric S needs positive eigenvalues")
+    return lam''',
+    "_eigvalsh": '''def _eigvalsh(S):
+    """The eigenvalues of the symmetric part of S, ascending, as a column."""
+    return np.linalg.eigvalsh((S + S.T) / 2)[:, None]''',
+    "_eigvecsh": '''def _eigvecsh(S):
+    """The eigenvectors of the symmetric part of S, in the order of _eigvalsh."""
+    return np.linalg.eigh((S + S.T) / 2)[1]''',
+    "_polar": '''def _polar(X):
+    """U Vᵀ from the thin SVD X = U Σ Vᵀ."""
+    U, _, Vt = np.linalg.svd(X, full_matrices=False)
+    return U @ Vt''',
+    "_top_singular": '''def _top_singular(X):
+    """u₁v₁ᵀ, the top singular vectors' outer product."""
+    U, _, Vt = np.linalg.svd(X, full_matrices=False)
+    return U[:, :1] @ Vt[:1, :]''',
+}
+#: the helpers a helper calls, and the modules helpers import
+HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_sqrtm": ("_real",),
+                "_frechet_log": ("_logm", "_real"), "_frechet_sqrt": ("_sqrtm", "_real"),
+                "_kron_form_exp": ("_kron_form", "_frechet_exp"),
+                "_divdiff_log": ("_positive_eigenvalues",),
+                "_divdiff_sqrt": ("_positive_eigenvalues",),
+                "_kron_form_log": ("_kron_form", "_frechet_log", "_logm", "_real"),
+                "_kron_form_sqrt": ("_kron_form", "_frechet_sqrt", "_sqrtm", "_real")}
+HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",
+                  "_frechet_exp": "scipy.linalg"}
