@@ -77,13 +77,6 @@ def test_gradients_by_several_variables_at_once_equal_the_separate_ones():
 
 # -- issue 15: the cost of each scaling case grows linearly ------------------------------------
 
-#: the cases whose cost is not linear yet, and why (the benchmark reports their exponents)
-NOT_LINEAR = {
-    "reused weight": "d(A⋯A x) has k terms of k factors each: flat products cannot share them",
-    "deep Hessian": "each level's Jacobian chain is a flat product, copied level by level",
-}
-
-
 @contextmanager
 def counting_work():
     """Counts the work of building nodes: one per node made or looked up, plus its arguments
@@ -112,9 +105,7 @@ def work_at(make, k: int) -> int:
     return counter[0]
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=NOT_LINEAR[name]))
-    if name in NOT_LINEAR else name for name in CASES])
+@pytest.mark.parametrize("name", CASES)
 def test_the_work_of_each_scaling_case_grows_linearly(name):
     make, _, (k1, k2) = CASES[name]
     w1, w2 = work_at(make, k1), work_at(make, k2)

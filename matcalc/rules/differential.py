@@ -26,6 +26,7 @@ from matcalc.core.matrix_nodes import (
 from matcalc.core.rule import Rule
 from matcalc.core.walk import fold
 from matcalc.rules import records
+from matcalc.rules.simplify.base import FLAT_LIMIT
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_eigvecsh, c_frechet, c_func, c_inverse, c_kron, c_matmul,
     c_mul, c_pow, c_singular_factor, c_sum, c_trace, c_transpose, c_vec, const, is_zero,
@@ -73,6 +74,28 @@ def _mul_rule(node: Expr, d: list[D]) -> D:
     args = list(node.args)
     terms = [_times(args[:i] + args[i + 1:], di) for i, di in enumerate(d) if di is not None]
     return terms[0] if len(terms) == 1 else _sum([_flat(t) for t in terms])
+
+
+def _matmul_rule(node: Expr, d: list[D]) -> D:
+    """d(A₁⋯Aₖ) = Σᵢ A₁⋯Aᵢ₋₁ dAᵢ Aᵢ₊₁⋯Aₖ.  For a long product the prefixes A₁⋯Aᵢ₋₁ and
+    suffixes are built one factor at a time, each from the one before (a long product enters
+    another as one factor, ``FLAT_LIMIT``), so k varying factors cost O(k), not O(k²)."""
+    args = list(node.args)
+    if len(args) <= FLAT_LIMIT or sum(di is not None for di in d) <= 2:
+        return _product_rule(c_matmul)(node, d)
+    prefix: list[Optional[Expr]] = [None]
+    for a in args[:-1]:
+        prefix.append(a if prefix[-1] is None else c_matmul([prefix[-1], a]))
+    suffix: list[Optional[Expr]] = [None]
+    for a in reversed(args[1:]):
+        suffix.append(a if suffix[-1] is None else c_matmul([a, suffix[-1]]))
+    suffix.reverse()  # suffix[i] is the product of args[i + 1:]
+    terms = []
+    for i, di in enumerate(d):
+        if di is not None:
+            parts = [p for p in (prefix[i], di, suffix[i]) if p is not None]
+            terms.append(c_matmul(parts))
+    return _sum(terms)
 
 
 def _product_rule(build: Callable[[list[Expr]], Expr]) -> RuleFunction:
@@ -276,7 +299,7 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Commutation: _leaf_rule(),
     Add: DifferentialRule(lambda node, d: _sum(d), _fixed(records.LINEARITY)),
     Mul: DifferentialRule(_mul_rule, _mul_record),
-    MatMul: DifferentialRule(_product_rule(c_matmul),
+    MatMul: DifferentialRule(_matmul_rule,
                              lambda node, d: records.matmul_record(node.args, _varying(d))),
     Kron: DifferentialRule(_product_rule(lambda a: c_kron(a[0], a[1])),
                            _fixed(records.KRON_PRODUCT)),

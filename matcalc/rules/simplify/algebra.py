@@ -24,7 +24,7 @@ from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shap
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.base import (
-    c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
+    FLAT_LIMIT, c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
     split_coefficient, split_scalars, transpose_goes_outside, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.order import factor_key, key, term_key
@@ -388,7 +388,7 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
             # X(−A − B) = −X(A + B): the sign of an all-negative sum goes to the front
             scalars.append(const(-1))
             core = c_add([c_mul([const(-1), t]) for t in core.args])
-        if isinstance(core, MatMul):
+        if isinstance(core, MatMul) and len(core.args) <= FLAT_LIMIT:
             chain.extend(core.args)
         elif not isinstance(core, Identity):
             chain.append(core)
