@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -243,6 +244,18 @@ def test_a_name_that_is_a_symbol_and_a_dimension_is_a_parse_error_that_says_so()
 def test_digits_int_refuses_are_parse_errors(text, message):
     with pytest.raises(mc.ParseError, match=message):
         mc.parse(text)
+
+
+# regression (found by tests/test_fuzz.py): b^1e9991 made the exponent 10**9991, which the
+# printers could not write (ValueError over 4,300 digits); 1e99999999 would take all memory
+@pytest.mark.parametrize("text", ["(b)^1e9991", "b^1e99999999", "b^1e-20", "vector(1e999) + x",
+                                  "b^1234567890123456"])
+def test_exponents_and_fill_values_beyond_15_digits_are_parse_errors(text):
+    with pytest.raises(mc.ParseError, match="too large or too fine"):
+        mc.parse(text)
+    b = mc.scalar("b")
+    assert mc.parse("b^123456789012345 + b^2.5e1 + b^0.5") is \
+        b ** 123456789012345 + b ** 25 + b ** sympy.Rational(1, 2)
 
 
 def test_sums_and_means_along_an_axis_read_as_numpy_writes_them():

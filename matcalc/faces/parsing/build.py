@@ -47,6 +47,8 @@ ALTERNATIVES = {"lambda": "lam"}
 ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
            "log_det": "logdet", "determinant": "det", "frobenius": "norm2", "norm": "norm2"}
 MAX_MATRIX_POWER = 64
+#: exponents are written with at most 15 digits either side of the point (10**9991 would not print)
+MAX_EXPONENT = 10**15
 MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
 
@@ -315,8 +317,20 @@ class Builder:
             "an elementwise product fits these shapes", node.pos)
 
     def exponent(self, node: Node) -> Fraction:
+        """An exact number: an exponent, or the value of vector(c) and matrix(c)."""
+        value = self.number(node)
+        if max(abs(value.numerator), value.denominator) >= MAX_EXPONENT:
+            raise self.error(f"the number {self.src(node)} is too large or too fine here (at "
+                             "most 15 digits above and below the point)", node.start)
+        return value
+
+    def number(self, node: Node) -> Fraction:
         if isinstance(node, Num):
-            return Fraction(node.value) if any(c in node.value for c in ".eE") else Fraction(int(node.value))
+            mantissa, _, power10 = node.value.lower().partition("e")
+            if len(mantissa) > 40 or abs(int(power10 or 0)) > 40:  # before Fraction makes 10**k
+                raise self.error(f"the number {node.value} is too large or too fine here (at "
+                                 "most 15 digits above and below the point)", node.start)
+            return Fraction(node.value)
         if isinstance(node, Unary):
             value = self.exponent(node.operand)
             return -value if node.op == "-" else value
