@@ -324,3 +324,60 @@ def test_a_printed_hadamard_product_of_square_matrices_parses_back_as_one():
               A * B + A @ B):
         assert mc.parse(str(e), symbols) is e, str(e)
     assert str(A * B) == "hadamard(A, B)" and str(A * B + A @ B) == "A * B + A @ B"
+
+
+# issue 15: a product written without its sign (2x, x' A x) got no hint
+@pytest.mark.parametrize("text,hint", [
+    ("2x", "did you mean 2*x?"),
+    ("x' A x", "did you mean x'*A*x?"),
+    ("x'A x", "did you mean x'*A*x?"),
+    ("x.T A x", "did you mean x.T@A@x?"),
+    ("2 (x+1)", "did you mean 2*(x+1)?"),
+    ("(a+b)(c+d)", "did you mean (a+b)*(c+d)?"),
+    ("tr(2A)", "did you mean tr(2*A)?"),
+    ("x'*A*x + 2b +", "did you mean 2*b?"),  # the whole text would not parse: the spot only
+    ("x'*A*x + " * 8 + "2b", "did you mean 2*b?"),  # nor would it be short
+])
+def test_operands_side_by_side_get_a_hint_with_the_product_sign(text, hint):
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse(text)
+    assert err.value.message.endswith(hint)
+
+
+def test_a_call_is_not_taken_for_a_product_in_hints():
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse("f(x)")
+    assert "did you mean" not in str(err.value)
+
+
+# issue 15: messages showed sizes the parser makes up (len(x)×1, rows(A)), not the user's words
+@pytest.mark.parametrize("text,message", [
+    ("x^3", "^ of x (a vector) is a matrix power"),
+    ("tr(x)", "tr needs a square matrix, got x (a vector)"),
+    ("A*x + x'", "shape conflict: A*x is a vector but x' is a row vector"),
+    ("x'*x'", "the inner dimensions differ (the length of x against 1)"),
+    ("eye*x'", "the inner dimensions differ (the size of eye against 1)"),
+    ("vector(2)'*x'", "differ (the length of vector(2) against 1)"),
+    ("hadamard(A, x)", "hadamard needs equal shapes: A is a matrix but x is a vector"),
+    ("softmax(A)", "A is a matrix"),
+    ("ones(n)'*ones(m)", "cannot multiply ones(n)' (1×n) by ones(m) (m×1)"),  # sizes given: kept
+])
+def test_shapes_in_messages_are_in_the_users_terms(text, message):
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse(text)
+    assert message in err.value.message
+    assert not any(made_up in err.value.message for made_up in ("len(", "rows(", "cols(", "?"))
+
+
+def test_an_undeclared_name_is_declared_in_symbols_in_the_api():
+    with pytest.raises(mc.ParseError, match=r"cannot tell the kind of 'α' .*; pass it in "
+                                            r"symbols=") as err:
+        mc.parse("α*x")
+    assert err.value.name == "α" and err.value.caret == "^"
+    assert mc.parse("α*x", {"α": mc.scalar("α")}).shape == mc.parse("x").shape
+
+
+def test_the_caret_meets_its_spot_after_tabs_and_wide_characters():
+    assert mc.ParseError("m", "\tx y", 3).caret == "\t  ^"
+    assert mc.ParseError("m", "中文 x", 3).caret == "     ^"  # two columns each
+    assert mc.ParseError("m", "e\u0301 x", 3).caret == "  ^"  # a combining accent takes none

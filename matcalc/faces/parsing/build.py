@@ -19,7 +19,7 @@ from typing import Any, Optional
 import sympy
 
 from matcalc.core import builders as ops
-from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.core.expr import Const, Expr, Func, as_expr, div, matmul, mul, neg, power
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
@@ -27,7 +27,7 @@ from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
 from matcalc.faces.parsing.grammar import (
-    BinOp, Call, Name, Node, Num, Postfix, Unary, children, names_in, parse_tree,
+    BinOp, Call, Name, Node, Num, Postfix, Unary, children, detect_syntax, names_in, parse_tree,
 )  # fmt: skip
 
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
@@ -39,7 +39,6 @@ KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
-PYTHON_MARKS = ("@", ".T", "**")
 #: the calls whose arguments are dimensions
 DIMENSION_CALLS = ("ones", "zeros", "eye", "commutation")
 PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
@@ -49,7 +48,6 @@ ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
 MAX_MATRIX_POWER = 64
 #: exponents are written with at most 15 digits either side of the point (10**9991 would not print)
 MAX_EXPONENT = 10**15
-MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
 
 
@@ -83,7 +81,7 @@ class Builder:
         return self.text[node.start:node.end].strip() or "?"
 
     def fmt(self, shape: Shape) -> str:
-        return f"{self.dims.describe(shape[0])}×{self.dims.describe(shape[1])}"
+        return self.dims.words(shape)
 
     def one(self) -> int:
         return self.dims.new(ONE)
@@ -131,7 +129,7 @@ class Builder:
             given = self.symbols.get(name)
             if isinstance(given, Symbol):
                 raise self.error(
-                    f"{name} is both a {_kind(given)} ({name} in symbols) and a dimension (the "
+                    f"{name} is both a {_kind(given)} (as declared) and a dimension (the "
                     f"size in {self.src_of_call(position)}); rename one of them", position)
 
     def src_of_call(self, position: int) -> str:
@@ -148,7 +146,7 @@ class Builder:
         if isinstance(given, sympy.Symbol):  # a dimension used as a number (tr(I_n) = n)
             return Typed(self.scalar_shape(), lambda r, g=given: Const.new(g))
         if name == "eye" and given is None:
-            v = self.dims.new(label="n", not_one=True)
+            v = self.dims.new(label="the size of eye", not_one=True)
             return Typed((v, v), lambda r: ops.eye(r(v)))
         if name in KNOWN and given is None and name not in self.names:
             raise self.error(f"{name} is a function; call it as {name}(...)", node.start)
@@ -185,13 +183,11 @@ class Builder:
         if "a" <= first <= "g":
             return self.scalar_shape()
         if "h" <= first <= "z":
-            return (self.dims.new(label=f"len({name})", not_one=True), self.one())
+            return (self.dims.new(label=f"the length of {name}", not_one=True), self.one())
         if "A" <= first <= "Z":
-            return (self.dims.new(label=f"rows({name})", not_one=True),
-                    self.dims.new(label=f"cols({name})", not_one=True))
-        raise self.error(
-            f"cannot tell the kind of {name!r} (a–g: scalar, h–z: vector, A–Z: matrix); "
-            "pass it in symbols=", node.start)
+            return (self.dims.new(label=f"the rows of {name}", not_one=True),
+                    self.dims.new(label=f"the columns of {name}", not_one=True))
+        raise UndeclaredNameError(name, self.text, node.start)
 
     def dimension(self, node: Node) -> int:
         """An argument of ones/zeros/eye: a dimension name, a positive integer, or a product
@@ -284,9 +280,9 @@ class Builder:
             if not self.dims.unify(left.shape[1], right.shape[0]):
                 raise self.error(
                     f"cannot multiply {self.src(node.left)} ({self.fmt(left.shape)}) by "
-                    f"{self.src(node.right)} ({self.fmt(right.shape)}): inner dimensions "
-                    f"{self.dims.describe(left.shape[1])} and "
-                    f"{self.dims.describe(right.shape[0])} differ", node.pos)
+                    f"{self.src(node.right)} ({self.fmt(right.shape)}): the inner dimensions "
+                    f"differ ({self.dims.describe(left.shape[1])} against "
+                    f"{self.dims.describe(right.shape[0])})", node.pos)
             return Typed((left.shape[0], right.shape[1]), lambda r: matmul(lb(r), rb(r)))
         if op == "/" and self.syntax == "matcalc":
             raise self.error(f"{self.src(node.right)} is not a scalar; use ./ for an "
@@ -515,8 +511,11 @@ class Builder:
         if len(node.args) != 1:
             raise self.error(f"{node.name} takes one number, e.g. {node.name}(1)", node.start)
         value = self.exponent(node.args[0])
-        rows = self.dims.new(label="n", not_one=True)
-        cols = self.one() if node.name == "vector" else self.dims.new(label="m", not_one=True)
+        what = f"{node.name}({self.src(node.args[0])})"
+        rows = self.dims.new(label=f"the {'length' if node.name == 'vector' else 'rows'} of "
+                             f"{what}", not_one=True)
+        cols = self.one() if node.name == "vector" else self.dims.new(
+            label=f"the columns of {what}", not_one=True)
 
         def build(r):
             shape = (r(rows), r(cols))
@@ -559,14 +558,6 @@ def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
 
 def _kind(symbol: Symbol) -> str:
     return "scalar" if symbol.is_scalar else "vector" if symbol.cols == ONE else "matrix"
-
-
-def detect_syntax(text: str) -> str:
-    python = any(mark in text for mark in PYTHON_MARKS)
-    matcalc = any(mark in text for mark in MATCALC_MARKS)
-    if python and matcalc:
-        return "python" if "@" in text else "matcalc"
-    return "python" if python else "matcalc" if matcalc else "auto"
 
 
 def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") -> Expr:
