@@ -209,6 +209,12 @@ def test_hessian_command():
     assert run("hessian", "W*x", "--wrt", "x", check_exit=2).stderr.startswith("matcalc: error")
 
 
+# issue 15: the Hessian 2I of x'x no longer shows x, and its code took the size n instead
+def test_generated_hessian_code_takes_the_variable_it_lost():
+    out = run("hessian", "x'*x", "--wrt", "x", "--code", check_exit=0)
+    assert "def hessian(x):" in out.stdout and "n = x.shape[0]" in out.stdout
+
+
 def test_generated_logistic_hessian_applies_the_diagonal_by_broadcasting():
     from matcalc.numeric.codegen import source as codegen
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr, describe
+from matcalc.core.variables import remembers
 from matcalc.engine.differentiation import (
     check_wrt, differentiate, gradients_at_once, hessian_as_derivative, plain_variables,
     upstream_scalar,
@@ -15,6 +16,7 @@ from matcalc.engine.layout import Layout
 from matcalc.rules.simplify import c_transpose, c_vec, simplify, substitute
 
 
+@remembers  # the variables, whose sizes a result such as ∂tr(X)/∂X = I needs (lambdify)
 def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
          structure: str = "unstructured", form: str = "matrix") -> Any:
     """∂f/∂wrt in compact canonical form, in the given layout ("denominator", "numerator" or
@@ -68,6 +70,7 @@ def jacobian(y: Any, x: Any) -> Expr:
     return diff(y, x, Layout.NUMERATOR)
 
 
+@remembers
 def hessian(f: Any, x: Any, y: Any = None) -> Expr:
     """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the
     mixed second derivative ∂²f/∂x∂yᵀ: rows by x, columns by y.  By matrices, in the vec
