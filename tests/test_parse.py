@@ -258,6 +258,18 @@ def test_exponents_and_fill_values_beyond_15_digits_are_parse_errors(text):
         b ** 123456789012345 + b ** 25 + b ** sympy.Rational(1, 2)
 
 
+# regression (found by the fuzzer): 2^100000*x made a 30,103-digit constant that ended in
+# Python's ValueError, and 2^123456789012345*x never finished; a power of a number beyond
+# floating point is refused where it is written
+@pytest.mark.parametrize("text,decades", [("2^123456789012345*x", "1e37164196661075"),
+                                          ("2^100000*x", "1e30103"), ("(1/3)^123456", "1e-58903"),
+                                          ("(2)^-2000", "1e-602"), ("1.5e308**22*x", "1e6780")])
+def test_a_power_of_a_number_beyond_floating_point_is_a_parse_error(text, decades):
+    with pytest.raises(mc.ParseError, match=f"the power is about {decades}, beyond floating"):
+        mc.parse(text)
+    assert mc.parse("2^1000*x + c^123456789012345").shape == mc.parse("x").shape
+
+
 def test_sums_and_means_along_an_axis_read_as_numpy_writes_them():
     m_, n_ = mc.dims("m n")
     X = mc.matrix("X", m_, n_)

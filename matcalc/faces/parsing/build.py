@@ -20,12 +20,13 @@ import sympy
 
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
-from matcalc.core.expr import Const, Expr, Func, as_expr, div, matmul, mul, neg, power
+from matcalc.core.expr import Const, Expr, Func, as_expr, div, matmul, mul, neg
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
+from matcalc.faces.parsing.numbers import number_power, scalar_product
 from matcalc.faces.parsing.grammar import (
     BinOp, Call, Name, Node, Num, Postfix, Unary, children, detect_syntax, names_in, parse_tree,
 )  # fmt: skip
@@ -268,12 +269,12 @@ class Builder:
         if op in ("*", ".*", "/", "./") and (ls or rs):
             shape = right.shape if ls else left.shape
             if op in ("*", ".*"):
-                return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "*"))
+                return Typed(shape, lambda r: scalar_product(lb(r), rb(r), "*"))
             if not rs and op == "/" and self.syntax == "matcalc":
                 raise self.error(
                     f"cannot divide the scalar {self.src(node.left)} by the array "
                     f"{self.src(node.right)}; use ./ for an elementwise division", node.pos)
-            return Typed(shape, lambda r: _scalar_product(lb(r), rb(r), "/"))
+            return Typed(shape, lambda r: scalar_product(lb(r), rb(r), "/"))
         if op == "*":
             op = self.resolve_star(node, left, right)
         if op == "@":
@@ -345,7 +346,7 @@ class Builder:
         k = self.exponent(node.right)
         b = base.build
         if node.op in ("**", ".^") or self.is_scalar(base.shape):
-            return Typed(base.shape, lambda r: power(b(r), Const.new(k)))
+            return Typed(base.shape, lambda r: number_power(b(r), k))
         # matrixcalculus.org's ^ on a matrix: the matrix power
         if self.dims.is_one(base.shape[1]) or not self.dims.unify(base.shape[0], base.shape[1]):
             raise self.error(
@@ -545,15 +546,6 @@ class Builder:
             return out
 
         return resolve
-
-
-def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
-    """a * b or a / b, where one is a scalar.  Numbers of which one is a size (1/(m*n), as
-    printed results write a mean) make one number, so printed text parses back the same."""
-    if isinstance(a, Const) and isinstance(b, Const) and (
-            a.value.free_symbols or b.value.free_symbols) and not (op == "/" and b.value == 0):
-        return Const.new(a.value * b.value if op == "*" else a.value / b.value)
-    return mul(a, b) if op == "*" else div(a, b)
 
 
 def _kind(symbol: Symbol) -> str:
