@@ -269,3 +269,13 @@ def test_an_axis_of_length_one_sums_to_the_array_and_numpy_integers_are_axes():
     v, M = mc.vector("v", n), mc.matrix("M", n, m)
     assert mc.sum(v, axis=1) is v and mc.sum(v.T, axis=0) is v.T
     assert mc.softmax(M, axis=np.int64(1)) is mc.softmax(M, axis=1)
+
+
+# regression (found by the fuzzer): a constant folded to thousands of digits (norm2(1.5e308)^22)
+# ended in Python's ValueError (integers over 4,300 digits do not print)
+def test_a_constant_of_thousands_of_digits_is_a_matcalc_error():
+    with pytest.raises(mc.MatcalcError, match="a constant of about 6,780 digits is too large"):
+        mc.diff(mc.parse("norm2(1.5e308)^22*x"), mc.parse("x"))
+    with pytest.raises(mc.MatcalcError, match="too large to work with"):
+        mc.scalar("c") * 10**5000
+    assert (mc.scalar("c") * 10**300).shape == (1, 1)

@@ -11,16 +11,32 @@ import sympy
 from matcalc.core.errors import MatcalcError
 
 
+#: the most digits an exact constant may have: Python refuses to print an integer over 4,300
+#: digits (the interning key is printed), and a float holds at most 309 anyway
+MAX_DIGITS = 4000
+
+
+def _bounded(value: sympy.Expr) -> sympy.Expr:
+    """The number, refused when it is an integer or fraction of over MAX_DIGITS digits (2^100000,
+    (1/3)^123456, folded from text, would otherwise end in Python's ValueError)."""
+    for r in (value,) if value.is_Rational else value.atoms(sympy.Rational):
+        bits = max(abs(int(r.p)), int(r.q)).bit_length()
+        if bits > MAX_DIGITS * 3.33:
+            raise MatcalcError(f"a constant of about {int(bits / 3.3219):,} digits is too large "
+                               f"to work with (at most {MAX_DIGITS:,} digits)")
+    return value
+
+
 def as_number(value: Any) -> sympy.Expr:
     """A finite real number as an exact SymPy number: 0.1 is 1/10, 1/3 is 1/3."""
     if isinstance(value, bool):
         raise MatcalcError(f"expected a number, got {value!r}")
     if isinstance(value, sympy.Expr):
-        return value
+        return _bounded(value)
     if isinstance(value, int):
-        return sympy.Integer(value)
+        return _bounded(sympy.Integer(value))
     if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
+        return _bounded(sympy.Rational(value.numerator, value.denominator))
     if isinstance(value, float):  # numpy's float64 too
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):
