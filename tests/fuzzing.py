@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import random
 import re
+import signal
 import sys
 import time
 import traceback
@@ -26,6 +27,9 @@ from matcalc.core.errors import MatcalcError
 
 #: CPU seconds one input may take: a hang detector, not a benchmark
 LIMIT = 1.0
+#: CPU seconds after which an input is stopped, so that a hang fails the run instead of
+#: holding it
+WATCHDOG = 10.0
 
 SCALARS = "abcdg"
 VECTORS = "xyzuv"
@@ -190,9 +194,31 @@ def inputs(seed: int, count: int, kinds: str = "gmr") -> Iterator[str]:
         yield mutate(rng, text) if kind == "m" else text
 
 
+class Hang(BaseException):
+    """Raised by the watchdog in an input that runs on (a BaseException, so that no
+    ``except Exception`` in matcalc takes it)."""
+
+
+def _stop(signum, frame):
+    raise Hang
+
+
+def _watchdog(seconds: float) -> bool:
+    """Stop the input after ``seconds`` of CPU (SIGPROF), where signals can be set (the main
+    thread); a computation inside one C call (a huge integer power) ends before it is stopped."""
+    try:
+        signal.signal(signal.SIGPROF, _stop if seconds else signal.SIG_DFL)
+    except (ValueError, AttributeError):  # not the main thread, or no SIGPROF (Windows)
+        return False
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    return True
+
+
 def run_once(text: str, do_diff: bool = True) -> Optional[str]:
     """Parse, differentiate by each free symbol, print: the exception that is not a
-    MatcalcError, or None."""
+    MatcalcError, or None; an input still running after ``WATCHDOG`` seconds of CPU is
+    stopped and reported."""
+    watched = _watchdog(WATCHDOG)
     try:
         f = mc.parse(text)
         results = [f]
@@ -203,10 +229,15 @@ def run_once(text: str, do_diff: bool = True) -> Optional[str]:
             str(e), mc.latex(e), mc.unicode(e)
     except MatcalcError:
         pass
+    except Hang:
+        return f"stopped after {WATCHDOG} s of CPU (a hang) for {text[:300]!r}"
     except Exception as e:  # noqa: BLE001 - the point is to catch what is not a MatcalcError
         where = traceback.extract_tb(e.__traceback__)[-1]
         return (f"{type(e).__name__}: {str(e)[:200]} (at {where.filename}:{where.lineno}) "
                 f"for {text!r}")
+    finally:
+        if watched:
+            _watchdog(0)
     return None
 
 

@@ -46,6 +46,16 @@ def test_the_fuzzer_reports_what_is_not_a_matcalc_error_and_what_hangs(monkeypat
     assert "s of CPU" in exercise("c")
 
 
+def test_the_watchdog_stops_an_input_that_runs_on(monkeypatch):
+    def forever(text):
+        while True:
+            pass
+
+    monkeypatch.setattr(fuzzing, "WATCHDOG", 0.2)
+    monkeypatch.setattr(mc, "parse", forever)
+    assert "stopped after 0.2 s of CPU (a hang)" in exercise("x")
+
+
 def test_the_fuzzer_writes_both_syntaxes_and_keyword_calls():
     texts = list(inputs(SEEDS["g"], 400, kinds="g"))
     assert any("'" in t and "*" in t for t in texts)  # x'*A*x
