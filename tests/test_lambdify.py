@@ -157,8 +157,10 @@ def test_variables_name_the_sizes_of_an_expression_built_by_hand():
 
 
 def test_generated_code_of_a_derivative_takes_the_variable_not_its_size():
-    X = mc.matrix("X", n)
+    X, B = mc.matrix("X", n), mc.matrix("B", n)
+    earlier = mc.diff(mc.tr(B), B)  # the same I(n), by another variable: not in X's code
     source = mc.codegen(mc.diff(mc.tr(X), X))
+    assert mc.diff(mc.tr(X), X) is earlier
     assert "def f(X):" in source and "n = X.shape[0]" in source
     namespace: dict = {}
     exec(compile(source, "<generated>", "exec"), namespace)  # our own generated code

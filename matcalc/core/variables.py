@@ -3,8 +3,9 @@
 ∂tr(X)/∂X = I has lost X, yet its size is X's.  ``diff`` and ``hessian`` record with each result
 the variables of f and the symbols they differentiated by (``remembers``); ``lambdify`` and
 ``codegen`` read sizes from them (``variables_of``, ``sources_of_sizes``).  Nodes are interned,
-so one result may come from several derivatives (and be built by hand too): its variables are
-all of theirs, which only widens the arrays it accepts for sizes.
+so one result may come from several derivatives (and be built by hand too): lambdify accepts
+the variables of all of them, which only widens the arrays it takes for sizes; generated code
+takes those of the latest, so that codegen(diff(tr(X), X)) is def f(X) whatever came before.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from typing import Any, Callable, Iterable
 from matcalc.core.expr import Expr, as_expr
 from matcalc.core.nodes import Symbol
 
-_VARIABLES: "weakref.WeakKeyDictionary[Expr, frozenset]" = weakref.WeakKeyDictionary()
+#: each result's variables: all that were recorded with it, and the latest record
+_VARIABLES: "weakref.WeakKeyDictionary[Expr, tuple[frozenset, frozenset]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def remember(result: Any, variables: Iterable[Symbol]) -> None:
     """Record ``variables`` with a result (an expression, or a tuple of them)."""
+    latest = frozenset(variables)
     for r in result if isinstance(result, tuple) else (result,):
         if isinstance(r, Expr):
-            _VARIABLES[r] = _VARIABLES.get(r, frozenset()) | frozenset(variables)
+            every, _ = _VARIABLES.get(r, (frozenset(), frozenset()))
+            _VARIABLES[r] = (every | latest, latest)
 
 
 def remembers(front: Callable) -> Callable:
@@ -46,21 +51,23 @@ def remembers(front: Callable) -> Callable:
     return taking_note
 
 
-def variables_of(expr: Any) -> list[Symbol]:
-    """The variables recorded with ``expr``, by name; none for an expression no derivative
-    gave."""
-    return sorted(_VARIABLES.get(expr, ()) if isinstance(expr, Expr) else (),
-                  key=lambda s: s.name)
+def variables_of(expr: Any, latest: bool = False) -> list[Symbol]:
+    """The variables recorded with ``expr`` (with ``latest``, those of the latest derivative
+    that gave it), by name; none for an expression no derivative gave."""
+    records = _VARIABLES.get(expr) if isinstance(expr, Expr) else None
+    return sorted(records[latest] if records else (), key=lambda s: s.name)
 
 
 def sources_of_sizes(roots: Iterable[Expr], dims: set) -> list[Symbol]:
-    """The recorded variables that carry a size in ``dims`` which the roots' own symbols do
-    not show (X for ∂tr(X)/∂X = I of size n), one for each such size."""
+    """The variables of the latest derivatives that gave the roots which carry a size in
+    ``dims`` that the roots' own symbols do not show (X for ∂tr(X)/∂X = I of size n), one for
+    each such size."""
     roots = list(roots)
     shown = {d for r in roots for s in r.free_symbols() for d in s.shape if d.is_Symbol}
     names = {s.name for r in roots for s in r.free_symbols()}
     out: list[Symbol] = []
-    for v in sorted({v for r in roots for v in variables_of(r)}, key=lambda s: s.name):
+    for v in sorted({v for r in roots for v in variables_of(r, latest=True)},
+                    key=lambda s: s.name):
         carries = {d for d in v.shape if d.is_Symbol}
         if v.name not in names and carries & (set(dims) - shown):
             out.append(v)
