@@ -393,3 +393,12 @@ def test_the_caret_meets_its_spot_after_tabs_and_wide_characters():
     assert mc.ParseError("m", "\tx y", 3).caret == "\t  ^"
     assert mc.ParseError("m", "中文 x", 3).caret == "     ^"  # two columns each
     assert mc.ParseError("m", "e\u0301 x", 3).caret == "  ^"  # a combining accent takes none
+
+
+# a parenthesized operand was quoted without its opening parenthesis: "cannot multiply v).T'"
+def test_messages_quote_a_parenthesized_operand_whole():
+    with pytest.raises(mc.ParseError, match=r"cannot multiply \(v\)\.T' \(a vector\) by eye\(n\)"):
+        mc.parse("((v).T'*eye(n)*x).^2")
+    with pytest.raises(mc.ParseError, match=r"got \(x\) \(a vector\)"):
+        mc.parse("tr((x))")
+    assert mc.parse("sum(X, axis=(1))") is mc.parse("sum(X, axis=1)")

@@ -447,7 +447,7 @@ class Builder:
         for key, value in node.keywords:
             if key.name != "axis":
                 raise self.error(f"{name} takes only the keyword axis, got {key.name}", key.start)
-            text = self.src(value)
+            text = self.src(value).strip("() ")  # axis=(1) too
             if text not in ("0", "1", "None"):
                 raise self.error(f"{name} takes axis=None, 0 or 1, got axis={text}", value.start)
             axis = None if text == "None" else int(text)

@@ -6,7 +6,7 @@ associative, so ``-x^2`` is ``-(x^2)``); postfix ``'`` and ``.T``; calls and ato
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 from matcalc.core.errors import ParseError
@@ -179,8 +179,9 @@ class Parser:
         if tok.kind == "op" and tok.text == "(":
             self.advance()
             inner = self.expression(0)
-            self.expect(")")
-            return inner
+            close = self.expect(")")
+            # the span takes the parentheses, so that messages quote (v).T', not v).T'
+            return replace(inner, start=tok.pos, end=close.pos + 1)
         if tok.kind == "end":
             raise self.error("the expression ends too early")
         raise self.error(f"unexpected {tok.text!r}")
