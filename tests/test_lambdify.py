@@ -123,3 +123,47 @@ def test_ragged_lists_are_refused_and_exact_numbers_evaluate():
     c = mc.scalar("c")
     for value in (Fraction(1, 2), Decimal("0.5"), sympy.Rational(1, 2)):
         assert mc.lambdify(4 * c)(c=value) == 2.0
+
+
+# issue 15: ∂tr(X)/∂X = I no longer contains X, so lambdify asked the user for n; a derivative
+# knows the variables it was taken from, and its sizes are read from their arrays
+def test_a_derivative_reads_its_sizes_from_the_variables_it_was_taken_by():
+    # a size of its own: results are interned, and I(n) takes the variables of every
+    # derivative that gave it in this process (tr(A) by A too), which only widens what it takes
+    k = mc.dims("k_lambdify")
+    X = mc.matrix("X", k)
+    grad = mc.lambdify(mc.diff(mc.tr(X), X))
+    np.testing.assert_allclose(grad(X=Av), np.eye(3))
+    np.testing.assert_allclose(grad(k_lambdify=2), np.eye(2))  # the size by name still works
+    with pytest.raises(mc.NumericError, match=r"X must have 3 columns|X has 4 columns"):
+        grad(X=np.ones((3, 4)))  # a variable's array is checked like any other
+    with pytest.raises(mc.NumericError, match=r"pass it, e.g. k_lambdify=3, or the array X it "
+                                              r"is a size of"):
+        grad()
+    f = mc.lambdify(mc.diff(c * x, x))  # c I
+    np.testing.assert_allclose(f(c=2.0, x=xv), 2 * np.eye(3))
+    hess = mc.lambdify(mc.hessian(x.T @ x, x))  # 2 I
+    np.testing.assert_allclose(hess(x=xv[:2]), 2 * np.eye(2))
+    grads = [mc.lambdify(g) for g in mc.diff(a.T @ x + mc.sum(W), [x, W])]  # a, 𝟏𝟏ᵀ
+    np.testing.assert_allclose(grads[1](W=Wv, a=xv, x=xv), np.ones((4, 3)))
+
+
+def test_variables_name_the_sizes_of_an_expression_built_by_hand():
+    X = mc.matrix("X", n)
+    f = mc.lambdify(mc.eye(n) + mc.ones(n, n), variables=[X])
+    np.testing.assert_allclose(f(X=Av), np.eye(3) + 1)
+    with pytest.raises(mc.MatcalcError, match="variables= takes matcalc symbols"):
+        mc.lambdify(mc.eye(n), variables=["X"])
+
+
+def test_generated_code_of_a_derivative_takes_the_variable_not_its_size():
+    X, B = mc.matrix("X", n), mc.matrix("B", n)
+    earlier = mc.diff(mc.tr(B), B)  # the same I(n), by another variable: not in X's code
+    source = mc.codegen(mc.diff(mc.tr(X), X))
+    assert mc.diff(mc.tr(X), X) is earlier
+    assert "def f(X):" in source and "n = X.shape[0]" in source
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)  # our own generated code
+    np.testing.assert_allclose(namespace["f"](Av), np.eye(3))
+    k = mc.dims("k_unseen")  # a size no derivative in this process was taken over
+    assert "def f(k_unseen):" in mc.codegen(mc.ones(k))  # nothing to read it from: the size

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -245,6 +246,30 @@ def test_digits_int_refuses_are_parse_errors(text, message):
         mc.parse(text)
 
 
+# regression (found by tests/test_fuzz.py): b^1e9991 made the exponent 10**9991, which the
+# printers could not write (ValueError over 4,300 digits); 1e99999999 would take all memory
+@pytest.mark.parametrize("text", ["(b)^1e9991", "b^1e99999999", "b^1e-20", "vector(1e999) + x",
+                                  "b^1234567890123456"])
+def test_exponents_and_fill_values_beyond_15_digits_are_parse_errors(text):
+    with pytest.raises(mc.ParseError, match="too large or too fine"):
+        mc.parse(text)
+    b = mc.scalar("b")
+    assert mc.parse("b^123456789012345 + b^2.5e1 + b^0.5") is \
+        b ** 123456789012345 + b ** 25 + b ** sympy.Rational(1, 2)
+
+
+# regression (found by the fuzzer): 2^100000*x made a 30,103-digit constant that ended in
+# Python's ValueError, and 2^123456789012345*x never finished; a power of a number beyond
+# floating point is refused where it is written
+@pytest.mark.parametrize("text,decades", [("2^123456789012345*x", "1e37164196661075"),
+                                          ("2^100000*x", "1e30103"), ("(1/3)^123456", "1e-58903"),
+                                          ("(2)^-2000", "1e-602"), ("1.5e308**22*x", "1e6780")])
+def test_a_power_of_a_number_beyond_floating_point_is_a_parse_error(text, decades):
+    with pytest.raises(mc.ParseError, match=f"the power is about {decades}, beyond floating"):
+        mc.parse(text)
+    assert mc.parse("2^1000*x + c^123456789012345").shape == mc.parse("x").shape
+
+
 def test_sums_and_means_along_an_axis_read_as_numpy_writes_them():
     m_, n_ = mc.dims("m n")
     X = mc.matrix("X", m_, n_)
@@ -311,3 +336,69 @@ def test_a_printed_hadamard_product_of_square_matrices_parses_back_as_one():
               A * B + A @ B):
         assert mc.parse(str(e), symbols) is e, str(e)
     assert str(A * B) == "hadamard(A, B)" and str(A * B + A @ B) == "A * B + A @ B"
+
+
+# issue 15: a product written without its sign (2x, x' A x) got no hint
+@pytest.mark.parametrize("text,hint", [
+    ("2x", "did you mean 2*x?"),
+    ("x' A x", "did you mean x'*A*x?"),
+    ("x'A x", "did you mean x'*A*x?"),
+    ("x.T A x", "did you mean x.T@A@x?"),
+    ("2 (x+1)", "did you mean 2*(x+1)?"),
+    ("(a+b)(c+d)", "did you mean (a+b)*(c+d)?"),
+    ("tr(2A)", "did you mean tr(2*A)?"),
+    ("x'*A*x + 2b +", "did you mean 2*b?"),  # the whole text would not parse: the spot only
+    ("x'*A*x + " * 8 + "2b", "did you mean 2*b?"),  # nor would it be short
+])
+def test_operands_side_by_side_get_a_hint_with_the_product_sign(text, hint):
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse(text)
+    assert err.value.message.endswith(hint)
+
+
+def test_a_call_is_not_taken_for_a_product_in_hints():
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse("f(x)")
+    assert "did you mean" not in str(err.value)
+
+
+# issue 15: messages showed sizes the parser makes up (len(x)×1, rows(A)), not the user's words
+@pytest.mark.parametrize("text,message", [
+    ("x^3", "^ of x (a vector) is a matrix power"),
+    ("tr(x)", "tr needs a square matrix, got x (a vector)"),
+    ("A*x + x'", "shape conflict: A*x is a vector but x' is a row vector"),
+    ("x'*x'", "the inner dimensions differ (the length of x against 1)"),
+    ("eye*x'", "the inner dimensions differ (the size of eye against 1)"),
+    ("vector(2)'*x'", "differ (the length of vector(2) against 1)"),
+    ("hadamard(A, x)", "hadamard needs equal shapes: A is a matrix but x is a vector"),
+    ("softmax(A)", "A is a matrix"),
+    ("ones(n)'*ones(m)", "cannot multiply ones(n)' (1×n) by ones(m) (m×1)"),  # sizes given: kept
+])
+def test_shapes_in_messages_are_in_the_users_terms(text, message):
+    with pytest.raises(mc.ParseError) as err:
+        mc.parse(text)
+    assert message in err.value.message
+    assert not any(made_up in err.value.message for made_up in ("len(", "rows(", "cols(", "?"))
+
+
+def test_an_undeclared_name_is_declared_in_symbols_in_the_api():
+    with pytest.raises(mc.ParseError, match=r"cannot tell the kind of 'α' .*; pass it in "
+                                            r"symbols=") as err:
+        mc.parse("α*x")
+    assert err.value.name == "α" and err.value.caret == "^"
+    assert mc.parse("α*x", {"α": mc.scalar("α")}).shape == mc.parse("x").shape
+
+
+def test_the_caret_meets_its_spot_after_tabs_and_wide_characters():
+    assert mc.ParseError("m", "\tx y", 3).caret == "\t  ^"
+    assert mc.ParseError("m", "中文 x", 3).caret == "     ^"  # two columns each
+    assert mc.ParseError("m", "e\u0301 x", 3).caret == "  ^"  # a combining accent takes none
+
+
+# a parenthesized operand was quoted without its opening parenthesis: "cannot multiply v).T'"
+def test_messages_quote_a_parenthesized_operand_whole():
+    with pytest.raises(mc.ParseError, match=r"cannot multiply \(v\)\.T' \(a vector\) by eye\(n\)"):
+        mc.parse("((v).T'*eye(n)*x).^2")
+    with pytest.raises(mc.ParseError, match=r"got \(x\) \(a vector\)"):
+        mc.parse("tr((x))")
+    assert mc.parse("sum(X, axis=(1))") is mc.parse("sum(X, axis=1)")

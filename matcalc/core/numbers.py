@@ -11,17 +11,25 @@ import sympy
 from matcalc.core.errors import MatcalcError
 
 
-#: exact numbers are kept to this many bits (about 4,000 digits) in numerator and denominator;
-#: beyond it a number is refused (Python cannot even print integers past 4,300 digits)
-MAX_NUMBER_BITS = 13287
+#: the most digits an exact constant may have: Python refuses to print an integer over 4,300
+#: digits (the interning key is printed), and a float holds at most 309 anyway
+MAX_DIGITS = 4000
+MAX_NUMBER_BITS = int(MAX_DIGITS * 3.33)
+
+
+def too_large(bits: float) -> MatcalcError:
+    """The error for a constant of ``bits`` bits, past MAX_NUMBER_BITS."""
+    return MatcalcError(f"a constant of about {int(bits / 3.3219):,} digits is too large "
+                        f"to work with (at most {MAX_DIGITS:,} digits)")
 
 
 def check_size(value: sympy.Expr) -> sympy.Expr:
-    """``value``, or a MatcalcError if it is a rational with more than about 4,000 digits."""
-    if isinstance(value, sympy.Rational) and max(
-            abs(int(value.p)).bit_length(), int(value.q).bit_length()) > MAX_NUMBER_BITS:
-        raise MatcalcError("a number with more than 4,000 digits arose (a power or product of "
-                           "constants); matcalc keeps numbers exact and refuses ones this large")
+    """The number, refused when it is an integer or fraction of over MAX_DIGITS digits (2^100000,
+    (1/3)^123456, folded from text, would otherwise end in Python's ValueError)."""
+    for r in (value,) if value.is_Rational else value.atoms(sympy.Rational):
+        bits = max(abs(int(r.p)), int(r.q)).bit_length()
+        if bits > MAX_NUMBER_BITS:
+            raise too_large(bits)
     return value
 
 
@@ -34,7 +42,7 @@ def as_number(value: Any) -> sympy.Expr:
     if isinstance(value, int):
         return check_size(sympy.Integer(value))
     if isinstance(value, Fraction):
-        return sympy.Rational(value.numerator, value.denominator)
+        return check_size(sympy.Rational(value.numerator, value.denominator))
     if isinstance(value, float):  # numpy's float64 too
         value = float(value)
         if value != value or value in (float("inf"), float("-inf")):

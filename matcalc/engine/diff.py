@@ -7,6 +7,7 @@ from typing import Any
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr, describe
+from matcalc.core.variables import remembers
 from matcalc.engine.differentiation import (
     check_wrt, differentiate, gradients_at_once, hessian_as_derivative, plain_variables,
     upstream_scalar,
@@ -16,6 +17,7 @@ from matcalc.engine.layout import Layout
 from matcalc.rules.simplify import c_transpose, c_vec, simplify, substitute
 
 
+@remembers  # the variables, whose sizes a result such as ∂tr(X)/∂X = I needs (lambdify)
 @gc_paused
 def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
          structure: str = "unstructured", form: str = "matrix") -> Any:
@@ -70,6 +72,7 @@ def jacobian(y: Any, x: Any) -> Expr:
     return diff(y, x, Layout.NUMERATOR)
 
 
+@remembers
 @gc_paused
 def hessian(f: Any, x: Any, y: Any = None) -> Expr:
     """The Hessian ∂²f/∂x∂xᵀ of a scalar f by a vector x (n×n, symmetric), or with ``y`` the

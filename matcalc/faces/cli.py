@@ -8,7 +8,7 @@ import sys
 
 from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
-from matcalc.faces.report import can_show, run
+from matcalc.faces.report import can_show, refuse, run
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -26,13 +26,23 @@ overrides one. Exit codes: 0 success, 1 a numeric check failed, 2 bad input.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class JsonErrorParser(argparse.ArgumentParser):
+    """An argument parser for a command line with --json: a usage error is a JSON object on
+    stdout ({"error": {"type": "UsageError", "message": ...}}), exit code 2 as ever."""
+
+    def error(self, message: str):
+        sys.exit(refuse(message, True, sys.stdout, sys.stderr))
+
+
+def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    kind = JsonErrorParser if json_errors else argparse.ArgumentParser
+    parser = kind(
         prog="matcalc", description="Symbolic matrix calculus: derivatives in the layout you "
         "ask for, compact, explained and checked numerically.", epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"matcalc {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{diff,check,hessian,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{diff,check,hessian,demo}",
+                                     parser_class=kind)
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("expr", help="the expression, e.g. \"x'*A*x\" or \"x.T @ A @ x\"")
@@ -84,8 +94,8 @@ def _all_actions(parser: argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(json_errors="--json" in argv)
     options = {o for action in _all_actions(parser) for o in action.option_strings}
     # "-sum(y.*log(p))" is an expression, not an option: a leading space keeps argparse off it
     argv = [f" {a}" if a.startswith("-") and a.split("=")[0] not in options

@@ -18,7 +18,7 @@ from matcalc.engine.diff import diff, hessian
 from matcalc.engine.differentiation import differentiate
 from matcalc.faces.demo import main as demo
 from matcalc.engine.layout import TRANSPOSED, Case
-from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.explain import derive
 from matcalc.core.nodes import Symbol
 from matcalc.numeric.check import check, check_hessian
@@ -29,7 +29,7 @@ from matcalc.rules.simplify import simplify
 from matcalc.core.shapes import dims, fmt_shape
 
 _VAR = re.compile(
-    r"^\s*(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
+    r"^\s*(?P<name>[^\W\d]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
     r"(?:\((?P<dims>[^)]*)\))?\s*(?P<props>(?:[A-Za-z_]+\s*)*)$"
 )
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
@@ -68,10 +68,51 @@ def _check_json(r) -> dict:
             "points": r.points, "structure": r.structure, "detail": r.detail}
 
 
-def one_line(error: MatcalcError) -> str:
+def in_the_commands_words(error: MatcalcError) -> MatcalcError:
+    """The API's advice in the command's terms: a name is declared with --var, not symbols=."""
+    if isinstance(error, UndeclaredNameError):
+        return error.declared_with(f'declare it with --var "{error.name}: scalar" (or '
+                                   'vector(n), matrix(m, n))')
+    return error
+
+
+def shown(error: MatcalcError) -> str:
+    """What the command says: a parse error as the API shows it (the message, the line, a caret
+    under the spot), any other error on one line."""
     if isinstance(error, ParseError):
-        return f"{error.message} (column {error.column + 1} of {error.line!r})"
+        return str(error)
     return " ".join(str(error).split())
+
+
+def error_json(error: MatcalcError | str) -> dict:
+    """{"error": {...}}: the message and the kind of error; for a parse error also where, as
+    the offset in the expression (position, from 0), the line, its column (from 1) and the
+    caret line."""
+    if isinstance(error, str):  # a usage error, from the argument parser
+        return {"error": {"type": "UsageError", "message": error}}
+    body: dict[str, Any] = {"type": type(error).__name__,
+                            "message": error.message if isinstance(error, ParseError)
+                            else " ".join(str(error).split())}
+    if isinstance(error, ParseError):
+        body.update(position=error.position, line=error.line, column=error.column + 1,
+                    caret=error.caret)
+    return {"error": body}
+
+
+def refuse(error: MatcalcError | str, as_json: bool, out: Any, err: Any) -> int:
+    """Bad input: exit code 2, the error on stderr, or with --json as a JSON object on stdout."""
+    if not isinstance(error, str):
+        error = in_the_commands_words(error)
+    try:
+        if as_json:
+            print(json.dumps(error_json(error), indent=2, ensure_ascii=not can_show(out)),
+                  file=out)
+        else:
+            print(f"matcalc: error: {error if isinstance(error, str) else shown(error)}",
+                  file=err)
+    except OSError:  # the stream cannot take it (2>/dev/full): the exit code says it
+        pass
+    return 2
 
 
 def can_show(stream: Any) -> bool:
@@ -93,15 +134,10 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
             return _hessian(args, out)
         return _run(args, out)
     except MatcalcError as e:
-        try:
-            print(f"matcalc: error: {one_line(e)}", file=err)
-        except OSError:  # stderr cannot take it either (2>/dev/full): the exit code says it
-            pass
-        return 2
+        return refuse(e, getattr(args, "json", False), out, err)
     except (RecursionError, MemoryError) as e:
-        print(f"matcalc: error: the expression is too large or too deeply nested "
-              f"({type(e).__name__})", file=err)
-        return 2
+        return refuse(MatcalcError(f"the expression is too large or too deeply nested "
+                                   f"({type(e).__name__})"), getattr(args, "json", False), out, err)
 
 
 def _variables(args: Any):

@@ -28,6 +28,7 @@ from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.spec import FUNCTIONS
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
 from matcalc.core.shapes import fmt_shape
+from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
 from matcalc.rules.simplify import c_transpose, simplify
@@ -519,8 +520,12 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
 
 
 def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()) -> str:
-    """The source of ``def name(<symbols>): ... return <outputs>`` using numpy."""
-    return generate(outputs, name, labels).source
+    """The source of ``def name(<symbols>): ... return <outputs>`` using numpy; a derivative
+    that no longer shows a variable it takes its size from takes that variable (def f(X) for
+    ∂tr(X)/∂X = I, not def f(n); see ``core.variables``)."""
+    roots = [as_expr(o) for o in outputs]
+    dims = dimension_symbols([n for r in roots for n in postorder(r)])
+    return generate(roots, name, labels, arguments=sources_of_sizes(roots, dims)).source
 
 
 def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None

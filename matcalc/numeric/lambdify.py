@@ -8,6 +8,7 @@ name and checks them for consistency, with messages that name the symbol.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from matcalc.core.errors import MatcalcError, NumericError
 from matcalc.core.expr import Expr, as_expr
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import fmt_shape
+from matcalc.core.variables import variables_of
 from matcalc.core.walk import postorder
 from matcalc.engine.index_form import IndexForm
 from matcalc.numeric.codegen import dimension_symbols, generate
@@ -134,43 +136,67 @@ def bind_dimensions(symbols: list[Symbol], arrays: dict[str, np.ndarray], given:
 
 
 def bind_arguments(symbols: list[Symbol], dimensions: list[sympy.Symbol],
-                   kwargs: dict[str, Any]) -> tuple[dict[str, np.ndarray], Env]:
+                   kwargs: dict[str, Any], optional: list[Symbol] = ()
+                   ) -> tuple[dict[str, np.ndarray], Env]:
     """The arrays by symbol name and every dimension's size, from keyword arguments: arrays
-    by symbol name, sizes by dimension name (for those no array shows); errors name both."""
+    by symbol name, sizes by dimension name (for those no array shows); errors name both.
+    ``optional``: symbols whose arrays may be passed for the sizes they carry (the variables
+    of a derivative that no longer shows them).  Any other name is refused, with the list."""
     dim_names = {str(d): d for d in dimensions}
     given: Env = {}
     arrays: dict[str, np.ndarray] = {}
-    by_name = {s.name: s for s in symbols}
+    by_name = {s.name: s for s in [*optional, *symbols]}
     for key, value in kwargs.items():
         if key in by_name:
             arrays[key] = _as_array(by_name[key], value)
         elif key in dim_names:
             given[dim_names[key]] = _size(key, value)
-        # other names are ignored, so f and ∂f can be called with the same arrays; a
-        # misspelt name still fails below as a missing array
+        else:
+            raise NumericError(f"unknown argument {key!r}{_did_you_mean(key, [*by_name, *dim_names])}"
+                               f"; {_expected(symbols, optional, dimensions)}")
     missing = [s for s in symbols if s.name not in arrays]
     if missing:
         raise NumericError(
             "missing array for " + ", ".join(f"{s.name} ({fmt_shape(s.shape)})" for s in missing)
         )
-    env = bind_dimensions(symbols, arrays, given)
+    env = bind_dimensions([*symbols, *(v for v in optional if v.name in arrays
+                                       and by_name[v.name] is v)], arrays, given)
     unbound = [d for d in dimensions if d not in env]
     if unbound:
-        raise NumericError(
-            f"dimension {unbound[0]} cannot be read from the arrays; pass it, e.g. {unbound[0]}=3"
-        )
+        carriers = [v.name for v in optional if unbound[0] in v.shape]
+        also = f", or the array {carriers[0]} it is a size of" if carriers else ""
+        raise NumericError(f"dimension {unbound[0]} cannot be read from the arrays; pass it, "
+                           f"e.g. {unbound[0]}=3{also}")
     return arrays, env
 
 
-class NumpyFunction:
-    """A compiled expression: call it with arrays by symbol name (or a dict)."""
+def _did_you_mean(key: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
 
-    def __init__(self, expr: Expr):
+
+def _expected(symbols: list[Symbol], optional: list[Symbol], dimensions: list) -> str:
+    """What a function takes: its arrays, the arrays it takes for their sizes, its sizes."""
+    names = [*(s.name for s in symbols), *(f"{s.name} (for its sizes)" for s in optional),
+             *(f"{d} (a size)" for d in dimensions)]
+    return f"expected {', '.join(names) or 'no arguments'}"
+
+
+class NumpyFunction:
+    """A compiled expression: call it with arrays by symbol name (or a dict).  ``variables``:
+    symbols it also takes, for their sizes only (see ``lambdify``)."""
+
+    def __init__(self, expr: Expr, variables: Any = ()):
         self.expr = as_expr(expr)
         order = postorder(self.expr)
         self.generated = generate([self.expr], None)
         self.symbols = sorted((n for n in order if isinstance(n, Symbol)), key=lambda s: s.name)
         self.names = [s.name for s in self.symbols]
+        for v in variables:
+            if not isinstance(v, Symbol):
+                raise MatcalcError(f"variables= takes matcalc symbols, got {v!r}")
+        self.variables = sorted({v for v in [*variables_of(self.expr), *variables]
+                                 if v.name not in self.names}, key=lambda s: s.name)
         self.dimensions = sorted(dimension_symbols(order), key=str)
         self._function = self.generated.compile()
 
@@ -187,7 +213,7 @@ class NumpyFunction:
                 raise MatcalcError(
                     f"pass arrays by symbol name, e.g. f({', '.join(f'{n}=...' for n in self.names)})"
                 )
-        arrays, env = bind_arguments(self.symbols, self.dimensions, kwargs)
+        arrays, env = bind_arguments(self.symbols, self.dimensions, kwargs, self.variables)
         by_argument = {**arrays, **{str(d): env[d] for d in self.dimensions}}
         with np.errstate(all="ignore"):
             try:
@@ -200,14 +226,17 @@ class NumpyFunction:
         return f"<numpy function of {', '.join(self.names)}: {self.expr}>"
 
 
-def lambdify(expr: Any) -> Any:
+def lambdify(expr: Any, variables: Any = ()) -> Any:
     """A numpy function of ``expr``: call it with arrays by symbol name; vectors may be 1-D or
-    n×1.  A scalar comes back as a float, anything else as a 2-D array of the expression's
+    n×1.  A size no array shows is passed by its name (n=3), or read from a variable: a
+    derivative knows the variables it was taken from, so ``lambdify(diff(tr(X), X))(X=x0)``
+    reads n from X although ∂tr(X)/∂X = I shows no X (and ∂f/∂x takes f's arrays); for an
+    expression built by hand, ``variables=[X]`` says the same.  Unknown names are refused.  A scalar comes back as a float, anything else as a 2-D array of the expression's
     shape (an n×1 column, a 1×n row).  An index form (``diff(..., form="index")``) gives the
     4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum."""
     if isinstance(expr, IndexForm):
         return IndexFunction(expr)
-    return NumpyFunction(as_expr(expr))
+    return NumpyFunction(as_expr(expr), variables)
 
 
 def _einsum_args(operands: list, subscripts: list[tuple[str, ...]], out: list[str]) -> list:

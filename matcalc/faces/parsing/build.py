@@ -19,17 +19,18 @@ import sympy
 
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core import builders as ops
-from matcalc.core.errors import MatcalcError, ParseError
-from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg, power
+from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
+from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
+from matcalc.faces.parsing.numbers import number_power
 from matcalc.faces.parsing.operators import Operators, Typed
 from matcalc.faces.parsing.grammar import (
-    BinOp, Call, Name, Node, Num, Postfix, Unary, children, names_in, parse_tree,
+    BinOp, Call, Name, Node, Num, Postfix, Unary, children, detect_syntax, names_in, parse_tree,
 )  # fmt: skip
 
 #: the Fréchet derivatives of the matrix functions, as text writes them: expm_frechet(X, E)
@@ -43,7 +44,6 @@ KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
-PYTHON_MARKS = ("@", ".T", "**")
 #: the calls whose arguments are dimensions
 DIMENSION_CALLS = ("ones", "zeros", "eye", "commutation")
 PYTHON_KEYWORDS = set(__import__("keyword").kwlist)
@@ -51,7 +51,8 @@ ALTERNATIVES = {"lambda": "lam"}
 ALIASES = {"trace": "tr", "transpose": "the postfix ' or .T", "inverse": "inv",
            "log_det": "logdet", "determinant": "det", "frobenius": "norm2", "norm": "norm2"}
 MAX_MATRIX_POWER = 64
-MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
+#: exponents are written with at most 15 digits either side of the point (10**9991 would not print)
+MAX_EXPONENT = 10**15
 DIM_NAMES = ("n", "m", "p", "q", "r", "k", "l", "d", "s", "t")
 
 
@@ -77,7 +78,7 @@ class Builder(Operators):
         return self.text[node.start:node.end].strip() or "?"
 
     def fmt(self, shape: Shape) -> str:
-        return f"{self.dims.describe(shape[0])}×{self.dims.describe(shape[1])}"
+        return self.dims.words(shape)
 
     def one(self) -> int:
         return self.dims.new(ONE)
@@ -125,7 +126,7 @@ class Builder(Operators):
             given = self.symbols.get(name)
             if isinstance(given, Symbol):
                 raise self.error(
-                    f"{name} is both a {_kind(given)} ({name} in symbols) and a dimension (the "
+                    f"{name} is both a {_kind(given)} (as declared) and a dimension (the "
                     f"size in {self.src_of_call(position)}); rename one of them", position)
 
     def src_of_call(self, position: int) -> str:
@@ -142,7 +143,7 @@ class Builder(Operators):
         if isinstance(given, sympy.Symbol):  # a dimension used as a number (tr(I_n) = n)
             return Typed(self.scalar_shape(), lambda r, g=given: Const.new(g))
         if name == "eye" and given is None:
-            v = self.dims.new(label="n", not_one=True)
+            v = self.dims.new(label="the size of eye", not_one=True)
             return Typed((v, v), lambda r: ops.eye(r(v)))
         if name in KNOWN and given is None and name not in self.names:
             raise self.error(f"{name} is a function; call it as {name}(...)", node.start)
@@ -179,13 +180,11 @@ class Builder(Operators):
         if "a" <= first <= "g":
             return self.scalar_shape()
         if "h" <= first <= "z":
-            return (self.dims.new(label=f"len({name})", not_one=True), self.one())
+            return (self.dims.new(label=f"the length of {name}", not_one=True), self.one())
         if "A" <= first <= "Z":
-            return (self.dims.new(label=f"rows({name})", not_one=True),
-                    self.dims.new(label=f"cols({name})", not_one=True))
-        raise self.error(
-            f"cannot tell the kind of {name!r} (a–g: scalar, h–z: vector, A–Z: matrix); "
-            "pass it in symbols=", node.start)
+            return (self.dims.new(label=f"the rows of {name}", not_one=True),
+                    self.dims.new(label=f"the columns of {name}", not_one=True))
+        raise UndeclaredNameError(name, self.text, node.start)
 
     def dimension(self, node: Node) -> int:
         """An argument of ones/zeros/eye: a dimension name, a positive integer, or a product
@@ -248,8 +247,20 @@ class Builder(Operators):
         raise AssertionError(node)  # pragma: no cover
 
     def exponent(self, node: Node) -> Fraction:
+        """An exact number: an exponent, or the value of vector(c) and matrix(c)."""
+        value = self.number(node)
+        if max(abs(value.numerator), value.denominator) >= MAX_EXPONENT:
+            raise self.error(f"the number {self.src(node)} is too large or too fine here (at "
+                             "most 15 digits above and below the point)", node.start)
+        return value
+
+    def number(self, node: Node) -> Fraction:
         if isinstance(node, Num):
-            return Fraction(node.value) if any(c in node.value for c in ".eE") else Fraction(int(node.value))
+            mantissa, _, power10 = node.value.lower().partition("e")
+            if len(mantissa) > 40 or abs(int(power10 or 0)) > 40:  # before Fraction makes 10**k
+                raise self.error(f"the number {node.value} is too large or too fine here (at "
+                                 "most 15 digits above and below the point)", node.start)
+            return Fraction(node.value)
         if isinstance(node, Unary):
             value = self.exponent(node.operand)
             return -value if node.op == "-" else value
@@ -268,7 +279,7 @@ class Builder(Operators):
         k = self.exponent(node.right)
         b = base.build
         if node.op in ("**", ".^") or self.is_scalar(base.shape):
-            return Typed(base.shape, lambda r: power(b(r), Const.new(k)))
+            return Typed(base.shape, lambda r: number_power(b(r), k))
         # matrixcalculus.org's ^ on a matrix: the matrix power
         if self.dims.is_one(base.shape[1]) or not self.dims.unify(base.shape[0], base.shape[1]):
             raise self.error(
@@ -376,7 +387,7 @@ class Builder(Operators):
         for key, value in node.keywords:
             if key.name != "axis":
                 raise self.error(f"{name} takes only the keyword axis, got {key.name}", key.start)
-            text = self.src(value)
+            text = self.src(value).strip("() ")  # axis=(1) too
             if text not in ("0", "1", "None"):
                 raise self.error(f"{name} takes axis=None, 0 or 1, got axis={text}", value.start)
             axis = None if text == "None" else int(text)
@@ -444,8 +455,11 @@ class Builder(Operators):
         if len(node.args) != 1:
             raise self.error(f"{node.name} takes one number, e.g. {node.name}(1)", node.start)
         value = self.exponent(node.args[0])
-        rows = self.dims.new(label="n", not_one=True)
-        cols = self.one() if node.name == "vector" else self.dims.new(label="m", not_one=True)
+        what = f"{node.name}({self.src(node.args[0])})"
+        rows = self.dims.new(label=f"the {'length' if node.name == 'vector' else 'rows'} of "
+                             f"{what}", not_one=True)
+        cols = self.one() if node.name == "vector" else self.dims.new(
+            label=f"the columns of {what}", not_one=True)
 
         def build(r):
             shape = (r(rows), r(cols))
@@ -479,14 +493,6 @@ class Builder(Operators):
 
 def _kind(symbol: Symbol) -> str:
     return "scalar" if symbol.is_scalar else "vector" if symbol.cols == ONE else "matrix"
-
-
-def detect_syntax(text: str) -> str:
-    python = any(mark in text for mark in PYTHON_MARKS)
-    matcalc = any(mark in text for mark in MATCALC_MARKS)
-    if python and matcalc:
-        return "python" if "@" in text else "matcalc"
-    return "python" if python else "matcalc" if matcalc else "auto"
 
 
 @gc_paused

@@ -104,6 +104,23 @@ class Dims:
         self.label[a] = self.label[a] or self.label[b]
         return True
 
+    def known(self, i: int) -> bool:
+        """Whether the size is known (a value, or a product of known sizes), not left open."""
+        v = self.value[self.find(i)]
+        return v is not None and (not isinstance(v, tuple) or self.product_value(v) is not None)
+
+    def words(self, shape: tuple[int, int]) -> str:
+        """A shape in the user's terms: m×n where both sizes are known (given, or read from a
+        call such as ones(n)), otherwise its kind; sizes the text leaves open have no name a
+        user wrote, so none is made up for them."""
+        rows, cols = shape
+        if self.is_one(rows) and self.is_one(cols):
+            return "a scalar"
+        if self.known(rows) and self.known(cols):
+            return f"{self.describe(rows)}×{self.describe(cols)}"
+        return ("a vector" if self.is_one(cols) else "a row vector" if self.is_one(rows)
+                else "a matrix")
+
     def describe(self, i: int) -> str:
         a = self.find(i)
         v = self.value[a]

@@ -6,7 +6,7 @@ associative, so ``-x^2`` is ``-(x^2)``); postfix ``'`` and ``.T``; calls and ato
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Union
 
 from matcalc.core.errors import ParseError
@@ -76,8 +76,9 @@ MAX_DEPTH = 200  # nesting beyond this is refused with a clear error, not a Recu
 
 
 class Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, hints: bool = True):
         self.text = text
+        self.hints = hints  # off while a hint's own suggestion is tried
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
@@ -92,6 +93,8 @@ class Parser:
         return tok
 
     def error(self, message: str, pos: int | None = None) -> ParseError:
+        if self.hints and pos is None and self.i > 0 and side_by_side(self.tokens[self.i - 1], self.tok):
+            message += implicit_product_hint(self.text, self.tokens, self.i)
         return ParseError(message, self.text, self.tok.pos if pos is None else pos)
 
     def expect(self, text: str) -> Token:
@@ -176,11 +179,63 @@ class Parser:
         if tok.kind == "op" and tok.text == "(":
             self.advance()
             inner = self.expression(0)
-            self.expect(")")
-            return inner
+            close = self.expect(")")
+            # the span takes the parentheses, so that messages quote (v).T', not v).T'
+            return replace(inner, start=tok.pos, end=close.pos + 1)
         if tok.kind == "end":
             raise self.error("the expression ends too early")
         raise self.error(f"unexpected {tok.text!r}")
+
+
+PYTHON_MARKS = ("@", ".T", "**")
+MATCALC_MARKS = ("'", "^", ".*", "./", ".^")
+
+
+def detect_syntax(text: str) -> str:
+    python = any(mark in text for mark in PYTHON_MARKS)
+    matcalc = any(mark in text for mark in MATCALC_MARKS)
+    if python and matcalc:
+        return "python" if "@" in text else "matcalc"
+    return "python" if python else "matcalc" if matcalc else "auto"
+
+
+def side_by_side(a: Token, b: Token) -> bool:
+    """Two operands with no operator between them (2x, x' A, (a)(b)): a product was meant.
+    A name before "(" is a call, not a product."""
+    ends = a.kind in ("number", "name") or (a.kind == "op" and a.text in (")", "'", ".T"))
+    starts = b.kind in ("number", "name") or (b.kind == "op" and b.text == "(")
+    return ends and starts and not (a.kind == "name" and b.text == "(")
+
+
+#: a suggestion longer than this shows only the spot, not the whole text
+HINT_LENGTH = 60
+
+
+def implicit_product_hint(text: str, tokens: list[Token], i: int) -> str:
+    """"; did you mean x'*A*x?": the text with a product sign wherever two operands stand side
+    by side (@ in Python's syntax, * in matrixcalculus.org's or next to a number), or only the
+    spot at token i when the whole text would be long or still not parse."""
+
+    def sign(a: Token, b: Token) -> str:
+        python = detect_syntax(text) == "python"
+        return "@" if python and "number" not in (a.kind, b.kind) else "*"
+
+    def joined(a: Token, b: Token) -> str:
+        return a.text + sign(a, b) + b.text
+
+    whole, last = [], 0
+    for a, b in zip(tokens, tokens[1:]):
+        if side_by_side(a, b):
+            whole += [text[last:a.pos + len(a.text)], sign(a, b)]
+            last = b.pos
+    fixed = "".join(whole) + text[last:]
+    try:
+        Parser(fixed, hints=False).parse()
+        parses = True
+    except ParseError:
+        parses = False
+    suggestion = fixed if parses and len(fixed) <= HINT_LENGTH else joined(tokens[i - 1], tokens[i])
+    return f"; did you mean {suggestion}?"
 
 
 def parse_tree(text: str) -> Node:

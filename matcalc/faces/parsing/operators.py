@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from matcalc.core.errors import MatcalcError, ParseError
-from matcalc.core.expr import Const, Expr, add_all, div, matmul_all, mul, mul_all, neg
+from matcalc.core.expr import Expr, add_all, div, matmul_all, mul_all, neg
 from matcalc.faces.parsing.dims import Shape
 from matcalc.faces.parsing.grammar import BinOp
+from matcalc.faces.parsing.numbers import scalar_product
 
 ADDITIVE = ("+", "-")
 MULTIPLICATIVE = ("*", ".*", "/", "./", "@")
@@ -78,9 +79,9 @@ class Operators:
             if not self.dims.unify(left[1], right[0]):
                 raise self.error(
                     f"cannot multiply {self.src(node.left)} ({self.fmt(left)}) by "
-                    f"{self.src(node.right)} ({self.fmt(right)}): inner dimensions "
-                    f"{self.dims.describe(left[1])} and "
-                    f"{self.dims.describe(right[0])} differ", node.pos)
+                    f"{self.src(node.right)} ({self.fmt(right)}): the inner dimensions "
+                    f"differ ({self.dims.describe(left[1])} against "
+                    f"{self.dims.describe(right[0])})", node.pos)
             return (left[0], right[1]), "@"
         if op == "/" and self.syntax == "matcalc":
             raise self.error(f"{self.src(node.right)} is not a scalar; use ./ for an "
@@ -111,7 +112,7 @@ class Operators:
                         continue
                     value = self.flush(kind, parts, value, at)
                     kind, parts = None, []
-                    value = (_scalar_product(value, right, step[1]) if step[0] == "s"
+                    value = (scalar_product(value, right, step[1]) if step[0] == "s"
                              else div(value, right))
                 except ParseError:
                     raise
@@ -145,12 +146,3 @@ class Operators:
             f"cannot multiply {self.src(node.left)} ({self.fmt(left)}) by "
             f"{self.src(node.right)} ({self.fmt(right)}): neither a matrix product nor "
             "an elementwise product fits these shapes", node.pos)
-
-
-def _scalar_product(a: Expr, b: Expr, op: str) -> Expr:
-    """a * b or a / b, where one is a scalar.  Numbers of which one is a size (1/(m*n), as
-    printed results write a mean) make one number, so printed text parses back the same."""
-    if isinstance(a, Const) and isinstance(b, Const) and (
-            a.value.free_symbols or b.value.free_symbols) and not (op == "/" and b.value == 0):
-        return Const.new(a.value * b.value if op == "*" else a.value / b.value)
-    return mul(a, b) if op == "*" else div(a, b)

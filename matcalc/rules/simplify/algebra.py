@@ -19,7 +19,7 @@ from matcalc.core.nodes import (
     Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
-from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, check_size
+from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, too_large
 from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import cached_fold
@@ -260,7 +260,7 @@ def c_pow(base: Expr, k) -> Expr:
         bits = (max(abs(int(base.value.p)).bit_length(), int(base.value.q).bit_length())
                 if isinstance(base.value, sympy.Rational) else 0)
         if bits > 1 and isinstance(k, sympy.Rational) and abs(k) * bits > MAX_NUMBER_BITS:
-            check_size(sympy.Integer(2) ** (MAX_NUMBER_BITS + 1))  # refused before computing it
+            raise too_large(abs(k) * bits)  # refused before it is computed
         value = base.value**k
         if value.is_real and value.is_finite:
             return const(value)
