@@ -65,9 +65,9 @@ def deep_hessian(k: int) -> Callable[[], object]:
 #: name -> (make, sizes the benchmark times, sizes the node-count test uses)
 CASES = {
     "parse a flat sum": (flat_sum, (2500, 5000, 10000, 20000), (500, 1000)),
-    "parse a long product": (long_product, (500, 1000, 2000, 4000), (200, 400)),
+    "parse a long product": (long_product, (1000, 2000, 4000, 8000), (200, 400)),
     "nested elementwise chain": (elementwise_chain, (250, 500, 1000, 2000), (100, 200)),
-    "reused weight": (reused_weight, (20, 40, 80, 160), (20, 40)),
+    "reused weight": (reused_weight, (80, 160, 320, 640, 1280), (20, 40)),
     "derive a sum of terms": (many_terms, (625, 1250, 2500, 5000), (100, 200)),
     "deep Hessian": (deep_hessian, (10, 20, 40, 80), (10, 20)),
 }

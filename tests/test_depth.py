@@ -79,3 +79,15 @@ def test_a_sum_and_a_product_of_ten_thousand_terms():
 def test_text_nested_past_the_parsers_limit_is_a_clear_error():
     with pytest.raises(mc.ParseError, match="nests deeper"):
         mc.parse("(" * DEEP + "x" + ")" * DEEP)
+
+
+def test_a_product_nested_past_the_recursion_limit_is_a_matcalc_error():
+    # A(B(A(B⋯))) built node by node, not flat: transposing it recursed out (RecursionError)
+    from matcalc.core.expr import MatMul
+
+    B = mc.matrix("B", n)
+    e = X
+    for i in range(20_000):
+        e = MatMul.new(B if i % 2 else X, e)
+    with pytest.raises(mc.MatcalcError, match="nests too deeply"):
+        mc.diff(mc.tr(e.T), X)

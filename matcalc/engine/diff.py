@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr, describe
@@ -17,6 +18,7 @@ from matcalc.engine.layout import Layout
 from matcalc.rules.simplify import c_transpose, c_vec, simplify, substitute
 
 
+@recursion_guarded
 @remembers  # the variables, whose sizes a result such as ∂tr(X)/∂X = I needs (lambdify)
 @gc_paused
 def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
@@ -72,6 +74,7 @@ def jacobian(y: Any, x: Any) -> Expr:
     return diff(y, x, Layout.NUMERATOR)
 
 
+@recursion_guarded
 @remembers
 @gc_paused
 def hessian(f: Any, x: Any, y: Any = None) -> Expr:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
@@ -56,6 +57,7 @@ def _second_order(f: Any, wrt: Any) -> Derivation:
     return Derivation(as_expr(f), x, Layout.NUMERATOR, steps, H)
 
 
+@recursion_guarded
 @gc_paused
 def derive(f: Any, wrt: Any, layout: str | None = None, *,
            upstream: Optional[Any] = None, order: int = 1, _prefix: str = "h") -> Derivation:

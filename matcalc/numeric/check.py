@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.engine.diff import diff
 from matcalc.engine.differentiation import differentiate, hessian_as_derivative, plain_variables
 from matcalc.core.errors import MatcalcError, NumericError
@@ -82,6 +83,7 @@ def evaluate(fn, inputs: dict[str, np.ndarray], sizes: dict) -> np.ndarray:
     return np.atleast_2d(np.asarray(fn(**args), dtype=float))
 
 
+@recursion_guarded
 def check(
     f: Any,
     wrt: Any,

@@ -17,6 +17,7 @@ import re
 
 import sympy
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
 from matcalc.core.nodes import (
@@ -528,6 +529,7 @@ def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ())
     return generate(roots, name, labels, arguments=sources_of_sizes(roots, dims)).source
 
 
+@recursion_guarded
 def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None
             ) -> str:
     """The Python source of a readable numpy function of f's symbols (alphabetical), with

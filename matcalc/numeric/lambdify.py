@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.errors import MatcalcError, NumericError
 from matcalc.core.expr import Expr, as_expr
 from matcalc.core.nodes import Symbol
@@ -226,6 +227,7 @@ class NumpyFunction:
         return f"<numpy function of {', '.join(self.names)}: {self.expr}>"
 
 
+@recursion_guarded
 def lambdify(expr: Any, variables: Any = ()) -> Any:
     """A numpy function of ``expr``: call it with arrays by symbol name; vectors may be 1-D or
     n×1.  A size no array shows is passed by its name (n=3), or read from a variable: a

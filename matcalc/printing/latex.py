@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.expr import Expr
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS
 from matcalc.core.spec import FUNCTIONS
@@ -112,6 +113,7 @@ class LatexPrinter(MathPrinter):
 _PRINTER = LatexPrinter()
 
 
+@recursion_guarded
 def to_latex(e: Expr) -> str:
     if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
         return e.latex()

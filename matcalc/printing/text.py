@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sympy
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.expr import Const, Expr, Mul, Pow
 from matcalc.core.shapes import ONE
 from matcalc.core.walk import postorder
@@ -148,6 +149,7 @@ _MARKED = MarkedTextPrinter()
 _PYTHON_MARKS = ("@", ".T", "**")
 
 
+@recursion_guarded
 def to_text(e: Expr) -> str:
     """Python syntax that parses back to e (``mc.parse``); a Hadamard product of square
     matrices is written hadamard(A, B) where nothing else marks the text as Python."""

@@ -8,6 +8,7 @@ import sympy
 
 from rich.text import Text
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.expr import Expr
 from matcalc.core.shapes import fmt_dim
 from matcalc.core.spec import FUNCTIONS
@@ -189,6 +190,7 @@ class UnicodePrinter(MathPrinter):
 _PRINTER = UnicodePrinter()
 
 
+@recursion_guarded
 def to_unicode(e: Expr) -> str:
     if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
         return str(e)

@@ -17,6 +17,7 @@ from typing import Optional
 
 import sympy
 
+from matcalc.core.guards import recursion_guarded
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
@@ -495,6 +496,7 @@ def _kind(symbol: Symbol) -> str:
     return "scalar" if symbol.is_scalar else "vector" if symbol.cols == ONE else "matrix"
 
 
+@recursion_guarded
 @gc_paused
 def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") -> Expr:
     """Parse matrixcalculus.org or Python-style text into a matcalc expression.
