@@ -216,7 +216,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     out: list[Expr] = []
     for base, k in bases.items():
         p = c_pow(base, k)
-        for part in p.args if isinstance(p, Mul) else (p,):
+        for part in p.args if isinstance(p, Mul) and len(p.args) <= FLAT_LIMIT else (p,):
             if isinstance(part, Const):
                 coef *= part.value
             elif not isinstance(part, Ones):
