@@ -392,3 +392,26 @@ def test_closed_stdout_unwritable_stderr_and_ascii_json():
                           "--json"], capture_output=True, text=True, cwd=ROOT, timeout=120,
                          env=ascii_env)
     assert out.returncode == 0 and json.loads(out.stdout)["derivatives"][0]["unicode"] == "(A + Aᵀ)x"
+
+
+def test_an_ascii_terminal_gets_the_symbols_spelled_in_ascii_not_question_marks():
+    command = [sys.executable, "-m", "matcalc", "diff", "norm2(W*x - t)^2", "--wrt", "W",
+               "--steps", "--check"]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env=dict(os.environ, PYTHONIOENCODING="ascii"))
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    out = done.stdout
+    assert out.isascii() and "?" not in out
+    assert "f = ||Wx - t||_2^2" in out and "W in R^(nxm)" in out
+    assert "dL/dh_1" in out and "df/dW = 2(Wx - t)x'" in out
+    # the table is measured after spelling: every row of its frame is equally wide
+    frame = [line for line in out.splitlines() if line.startswith(("|", "+"))]
+    assert frame and len({len(line) for line in frame}) == 1
+
+
+def test_asciify_spells_each_symbol_the_way_one_types_it():
+    from matcalc.faces.ascii import asciify
+
+    assert asciify("∂L/∂W = (A + Aᵀ)x ⊙ σ(z)⁻¹, X ∈ ℝ^(n×m), ‖x‖₂²") == \
+        "dL/dW = (A + A')x .* sigma(z)^-1, X in R^(nxm), ||x||_2^2"
+    assert asciify("α 𝟏 W₁₂ S⁺ é") == "alpha 1 W_12 S^+ e"

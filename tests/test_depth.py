@@ -91,3 +91,39 @@ def test_a_product_nested_past_the_recursion_limit_is_a_matcalc_error():
         e = MatMul.new(B if i % 2 else X, e)
     with pytest.raises(mc.MatcalcError, match="nests too deeply"):
         mc.diff(mc.tr(e.T), X)
+
+
+def _long_cases():
+    """Expressions past FLAT_LIMIT (24 factors), where long products nest instead of flattening
+    and the product rule builds prefixes and suffixes: each is checked against differences."""
+    A, B = mc.matrix("A", n), mc.matrix("B", n)
+    e = x
+    for i in range(30):  # one weight used 30 times, and another between
+        e = (A if i % 3 else B) @ e
+    yield "a weight used 30 times", mc.norm2(e) ** 2, A
+    h = x
+    for i in range(30):
+        h = mc.tanh(mc.matrix(f"W{i}", n) @ h)
+    yield "30 tanh layers by their input", mc.sum(h), x
+    s = X
+    for _ in range(30):
+        s = mc.logdet(s) * X + X
+    yield "logdet nested 30 deep", mc.sum(s), X
+    p = x
+    for i in range(40):
+        p = p * mc.sin(mc.vector(f"v{i}", n) + x)
+    yield "a product of 40 elementwise factors", mc.sum(p), x
+
+
+@pytest.mark.parametrize("name, f, wrt", list(_long_cases()),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_long_and_deep_expressions_agree_with_finite_differences_in_every_layout(name, f, wrt):
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, wrt, layout).ok, (name, layout)
+
+
+def test_the_hessian_of_a_30_layer_network_agrees_with_second_differences():
+    h = x
+    for i in range(30):
+        h = mc.tanh(mc.matrix(f"W{i}", n) @ h)
+    assert mc.check_hessian(mc.sum(h), x).ok

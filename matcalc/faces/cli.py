@@ -8,6 +8,7 @@ import sys
 
 from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
+from matcalc.faces.ascii import AsciiStream
 from matcalc.faces.report import can_show, refuse, run
 
 EXAMPLES = """examples:
@@ -107,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with stdout closed (>&-)
         _say("cannot write the output: standard output is closed")
         return 2
-    _ascii_fallback(sys.stdout)
+    stdout = sys.stdout
+    _ascii_fallback(stdout)
     try:
         code = run(args)
         sys.stdout.flush()
@@ -132,10 +134,13 @@ def _say(message: str) -> None:
 
 
 def _ascii_fallback(stream) -> None:
-    """A terminal that cannot show ∂, ᵀ and ⊙ gets '?' for them rather than a traceback
-    (JSON output stays lossless: it escapes them, see ``report.can_show``)."""
-    if not can_show(stream) and hasattr(stream, "reconfigure"):
-        stream.reconfigure(errors="replace")
+    """A terminal that cannot show ∂, ᵀ and ⊙ gets them spelled in ASCII (d, ', .*; see
+    ``faces.ascii``) rather than a traceback, and '?' for anything with no spelling (JSON output
+    stays lossless: it escapes them, see ``report.can_show``)."""
+    if not can_show(stream):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+        sys.stdout = AsciiStream(stream)
 
 
 def _quiet(stream) -> None:

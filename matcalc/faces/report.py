@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from matcalc.faces.ascii import asciify
+from matcalc.printing.derivation import derivation_table
 from matcalc.core import builders as ops
 from matcalc.engine.diff import diff, hessian
 from matcalc.engine.differentiation import differentiate
@@ -305,8 +307,9 @@ def _run(args: Any, out: Any) -> int:
     console.print(Text(f"f = {to_unicode(f)}", style="bold") + Text(f"    ({kind})", style="dim"))
     console.print(Text(f"    {shapes}", style="dim"))
     for i, d in enumerate(results):
-        if derivations:
-            console.print(derivations[i])
+        if derivations:  # an ASCII terminal gets the table spelled before it is measured
+            console.print(derivations[i] if can_show(out)
+                          else derivation_table(derivations[i], spell=asciify))
         console.print(Text(f"{_lhs(d)} = {to_unicode(d.result)}", style="bold")
                       + Text(f"    [{_convention(d)}, {fmt_shape(d.result.shape)}]", style="dim"))
         if reports:

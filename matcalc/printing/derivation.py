@@ -6,7 +6,7 @@ A derivation here is any value with ``steps`` (each with ``rule``, ``lhs`` and `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from rich.table import Table
 
@@ -50,14 +50,16 @@ def derivation_text(d: Any) -> str:
     return "\n".join(f"{lhs:>{width}} = {rhs}    [{rule}]" for lhs, rhs, rule in rows)
 
 
-def derivation_table(d: Any) -> Table:
-    table = Table(title=f"∂ by {to_unicode(d.wrt)}, {d.layout} layout", show_lines=False)
+def derivation_table(d: Any, spell: Callable[[str], str] = str) -> Table:
+    """The steps as a rich table; ``spell`` rewrites each cell's text (an ASCII terminal gets
+    it spelled in ASCII before the table measures its columns)."""
+    table = Table(title=spell(f"∂ by {to_unicode(d.wrt)}, {d.layout} layout"), show_lines=False)
     table.add_column("", justify="right", style="bold")
     table.add_column("", justify="left")
     table.add_column("rule", style="dim")
     previous = None
     for step in d.steps:
         lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs)
-        table.add_row(lhs, f"= {to_unicode(step.after)}", str(step.rule))
+        table.add_row(spell(lhs), spell(f"= {to_unicode(step.after)}"), spell(str(step.rule)))
         previous = step
     return table
