@@ -47,17 +47,17 @@ def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
     return [], e
 
 
-#: a product of more factors than this enters another product as one factor, not flattened:
-#: a product grown one factor per level of a deep expression would otherwise be copied at
-#: every level (quadratic); nested, each level shares the one below.  Only very long products
-#: are affected, and their value is the same either way.
+#: a sum or product of more terms than this enters another as one term, not flattened: one
+#: grown a term per level of a deep expression would otherwise be copied at every level
+#: (quadratic); nested, each level shares the one below.  Only very long sums and products are
+#: affected, and their value is the same either way.
 FLAT_LIMIT = 24
 
 
 def flatten(items: Sequence[Expr], cls: type) -> list[Expr]:
     out: list[Expr] = []
     for it in items:
-        if isinstance(it, cls) and (cls is Add or len(it.args) <= FLAT_LIMIT):
+        if isinstance(it, cls) and len(it.args) <= FLAT_LIMIT:
             out.extend(it.args)
         else:
             out.append(it)
