@@ -390,16 +390,6 @@ def broadcast(s: Expr, shape: Shape) -> Expr:
     return Mul.new(*(s.args if isinstance(s, Mul) else (s,)), ones)
 
 
-def add(a: Any, b: Any) -> Expr:
-    a, b = as_expr(a), as_expr(b)
-    if a.is_scalar and not b.is_scalar:
-        a = broadcast(a, b.shape)
-    elif b.is_scalar and not a.is_scalar:
-        b = broadcast(b, a.shape)
-    terms = [*(a.args if isinstance(a, Add) else (a,)), *(b.args if isinstance(b, Add) else (b,))]
-    return Add.new(*terms)
-
-
 def add_all(terms: list[Any]) -> Expr:
     """``terms[0] + terms[1] + …`` as one sum, scalars spread over the arrays' shape: linear
     in the number of terms, where adding them pairwise copies the terms so far each time."""
@@ -431,6 +421,10 @@ def _n_ary(cls: type, items: list[Any]) -> Expr:
     return flat[0] if len(flat) == 1 else cls.new(*flat)
 
 
+def add(a: Any, b: Any) -> Expr:
+    return add_all([a, b])
+
+
 def neg(a: Expr) -> Expr:
     if isinstance(a, Const):
         return Const.new(-a.value)
@@ -444,18 +438,11 @@ def neg(a: Expr) -> Expr:
 
 
 def mul(a: Any, b: Any) -> Expr:
-    a, b = as_expr(a), as_expr(b)
-    factors = [*(a.args if isinstance(a, Mul) else (a,)), *(b.args if isinstance(b, Mul) else (b,))]
-    return Mul.new(*factors)
+    return _n_ary(Mul, [a, b])
 
 
 def matmul(a: Any, b: Any) -> Expr:
-    a, b = as_expr(a), as_expr(b)
-    factors = [
-        *(a.args if isinstance(a, MatMul) else (a,)),
-        *(b.args if isinstance(b, MatMul) else (b,)),
-    ]
-    return MatMul.new(*factors)
+    return _n_ary(MatMul, [a, b])
 
 
 def div(a: Any, b: Any) -> Expr:

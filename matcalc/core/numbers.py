@@ -23,11 +23,16 @@ def too_large(bits: float) -> MatcalcError:
                         f"to work with (at most {MAX_DIGITS:,} digits)")
 
 
+def bits_of(r: sympy.Rational) -> int:
+    """The bits of the larger of a rational's numerator and denominator."""
+    return max(abs(int(r.p)), int(r.q)).bit_length()
+
+
 def check_size(value: sympy.Expr) -> sympy.Expr:
     """The number, refused when it is an integer or fraction of over MAX_DIGITS digits (2^100000,
     (1/3)^123456, folded from text, would otherwise end in Python's ValueError)."""
     for r in (value,) if value.is_Rational else value.atoms(sympy.Rational):
-        bits = max(abs(int(r.p)), int(r.q)).bit_length()
+        bits = bits_of(r)
         if bits > MAX_NUMBER_BITS:
             raise too_large(bits)
     return value

@@ -23,12 +23,12 @@ from matcalc.core.nodes import (
 from matcalc.engine.differentiation import differentiate
 from matcalc.engine.layout import TRANSPOSED, Case, Layout, arrange
 from matcalc.rules import records
-from matcalc.rules.differential import differential, slope
+from matcalc.rules.differential import add_differentials, differential, slope
 from matcalc.rules.records import combine
 from matcalc.rules.linear import inner
 from matcalc.rules.pullback import gradient_of
 from matcalc.rules.simplify import (
-    c_add, c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
+    c_transpose, const, is_zero, rebuild, simplify, substitute, zero,
 )
 from matcalc.core.walk import cached_fold
 from matcalc.core.shapes import ONE
@@ -146,11 +146,6 @@ def _terms_using(sum_: Expr) -> dict[Symbol, list[Expr]]:
     return _TERMS[sum_]
 
 
-def _sum_differential(parts: list) -> Optional[Expr]:
-    parts = [p for p in parts if p is not None]
-    return None if not parts else parts[0] if len(parts) == 1 else c_add(parts)
-
-
 def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
     """⟨G, d g⟩ pulled back to ds: the contribution of one use to ∂L/∂s, and the record of the
     differential rules that fired on the way from g down to s (in backward-pass words)."""
@@ -159,7 +154,7 @@ def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
         # an add gate: only the terms that use s have a differential; taking it of them alone
         # keeps a sum of k names linear (each of its k names would walk all k terms)
         terms = _terms_using(definition).get(s, [])
-        dg = _sum_differential([differential(t, [s], fired) for t in terms])
+        dg = add_differentials([differential(t, [s], fired) for t in terms])
         if dg is not None:
             fired.append((definition, records.LINEARITY))
     else:

@@ -20,8 +20,8 @@ from matcalc.core.nodes import (
     LogSumExp, Norm1, Norm2, Partial, PendingDifferential, Softmax, Sum, Symbol, Trace, Vec, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import (
-    DIVIDED_DIFFERENCES, KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Frechet, NuclearNorm, Pinv, Polar, SpectralNorm,
-    TopSingular,
+    DIVIDED_DIFFERENCES, KRONECKER_FORMS, MATRIX_FUNCTIONS, Eigvalsh, Eigvecsh, Frechet,
+    NuclearNorm, Pinv, Polar, SpectralNorm, TopSingular,
 )  # fmt: skip
 from matcalc.core.rule import Rule
 from matcalc.core.walk import fold
@@ -37,7 +37,8 @@ D = Optional[Expr]  # None stands for a zero differential
 RuleFunction = Callable[[Expr, list[D]], D]
 
 
-def _sum(parts: list[D]) -> D:
+def add_differentials(parts: list[D]) -> D:
+    """The sum of differentials, None (zero) ones left out."""
     parts = [p for p in parts if p is not None]
     return c_add(parts) if parts else None
 
@@ -73,7 +74,7 @@ def _mul_rule(node: Expr, d: list[D]) -> D:
     """d(u ⊙ v) = du ⊙ v + u ⊙ dv."""
     args = list(node.args)
     terms = [_times(args[:i] + args[i + 1:], di) for i, di in enumerate(d) if di is not None]
-    return terms[0] if len(terms) == 1 else _sum([_flat(t) for t in terms])
+    return terms[0] if len(terms) == 1 else add_differentials([_flat(t) for t in terms])
 
 
 def _matmul_rule(node: Expr, d: list[D]) -> D:
@@ -82,7 +83,7 @@ def _matmul_rule(node: Expr, d: list[D]) -> D:
     another as one factor, ``FLAT_LIMIT``), so k varying factors cost O(k), not O(k²)."""
     args = list(node.args)
     if len(args) <= FLAT_LIMIT or sum(di is not None for di in d) <= 2:
-        return _product_rule(c_matmul)(node, d)
+        return _plain_matmul_rule(node, d)
     prefix: list[Optional[Expr]] = [None]
     for a in args[:-1]:
         prefix.append(a if prefix[-1] is None else c_matmul([prefix[-1], a]))
@@ -95,15 +96,19 @@ def _matmul_rule(node: Expr, d: list[D]) -> D:
         if di is not None:
             parts = [p for p in (prefix[i], di, suffix[i]) if p is not None]
             terms.append(c_matmul(parts))
-    return _sum(terms)
+    return add_differentials(terms)
 
 
 def _product_rule(build: Callable[[list[Expr]], Expr]) -> RuleFunction:
     def rule(node: Expr, d: list[D]) -> D:
         args = list(node.args)
-        return _sum([build(args[:i] + [di] + args[i + 1:]) for i, di in enumerate(d) if di is not None])
+        return add_differentials([build(args[:i] + [di] + args[i + 1:])
+                                  for i, di in enumerate(d) if di is not None])
 
     return rule
+
+
+_plain_matmul_rule = _product_rule(c_matmul)
 
 
 def _linear(build: Callable[[Expr], Expr]) -> RuleFunction:
@@ -297,7 +302,7 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Zero: _leaf_rule(),
     Partial: _leaf_rule(),
     Commutation: _leaf_rule(),
-    Add: DifferentialRule(lambda node, d: _sum(d), _fixed(records.LINEARITY)),
+    Add: DifferentialRule(lambda node, d: add_differentials(d), _fixed(records.LINEARITY)),
     Mul: DifferentialRule(_mul_rule, _mul_record),
     MatMul: DifferentialRule(_matmul_rule,
                              lambda node, d: records.matmul_record(node.args, _varying(d))),

@@ -19,12 +19,12 @@ from matcalc.core.nodes import (
     Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
-from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, too_large
+from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, bits_of, too_large
 from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shape, is_scalar_shape
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.base import (
-    FLAT_LIMIT, c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
+    c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
     split_coefficient, split_scalars, transpose_goes_outside, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.order import factor_key, key, term_key
@@ -216,7 +216,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     out: list[Expr] = []
     for base, k in bases.items():
         p = c_pow(base, k)
-        for part in p.args if isinstance(p, Mul) and len(p.args) <= FLAT_LIMIT else (p,):
+        for part in flatten([p], Mul):
             if isinstance(part, Const):
                 coef *= part.value
             elif not isinstance(part, Ones):
@@ -257,8 +257,7 @@ def c_pow(base: Expr, k) -> Expr:
     if k == 1:
         return base
     if isinstance(base, Const):
-        bits = (max(abs(int(base.value.p)).bit_length(), int(base.value.q).bit_length())
-                if isinstance(base.value, sympy.Rational) else 0)
+        bits = bits_of(base.value) if isinstance(base.value, sympy.Rational) else 0
         if bits > 1 and isinstance(k, sympy.Rational) and abs(k) * bits > MAX_NUMBER_BITS:
             raise too_large(abs(k) * bits)  # refused before it is computed
         value = base.value**k
@@ -388,10 +387,8 @@ def _matmul(factors: list[Expr], orient: bool) -> Expr:
             # X(−A − B) = −X(A + B): the sign of an all-negative sum goes to the front
             scalars.append(const(-1))
             core = c_add([c_mul([const(-1), t]) for t in core.args])
-        if isinstance(core, MatMul) and len(core.args) <= FLAT_LIMIT:
-            chain.extend(core.args)
-        elif not isinstance(core, Identity):
-            chain.append(core)
+        if not isinstance(core, Identity):
+            chain.extend(flatten([core], MatMul))
     with_identity = [i for i, f in enumerate(chain)
                      if isinstance(f, Add) and any(is_scaled_identity(t) for t in f.args)]
     if len(with_identity) == 1:
