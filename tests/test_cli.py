@@ -31,7 +31,8 @@ def test_main_job_derives_step_by_step_and_checks():
     assert "∂L/∂h₁ = W₂ᵀ ∂L/∂h₂" in out.stdout.replace("│ = ", " = ").replace("│", "") or \
         "W₂ᵀ ∂L/∂h₂" in out.stdout
     assert "diagonal matrix to Hadamard" in out.stdout and "check ok" in out.stdout
-    assert "∂f/∂W₁ = 2((1 − tanh(W₁x)²) ⊙ (W₂ᵀ(W₂ tanh(W₁x) − t)))xᵀ" in out.stdout
+    assert "∂f/∂W₁ = 2((1 − u₁²) ⊙ (W₂ᵀ(W₂u₁ − t)))xᵀ" in out.stdout
+    assert "where\n  u₁ = tanh(W₁x)\n" in out.stdout
 
 
 def test_plain_diff_and_several_variables():

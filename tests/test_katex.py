@@ -53,6 +53,12 @@ def all_latex() -> list[str]:
     texts += [mc.derive(f, a, order=2).latex() for _, f, a, b in BY_MATRICES if a is b]
     texts += [mc.diff(F, w, form="index").latex() for _, F, w in INDEX_CASES]
     texts += [p.read_text() for p in (Path(__file__).parent / "golden").glob("*.tex")]
+    from tests.networks import mlp
+
+    L, weights = mlp(4)  # where-blocks, also as the CLI writes them after "lhs ="
+    where_blocks = [mc.latex(mc.diff(L, w)) for w in weights]
+    assert all(r"\text{where}" in b for b in where_blocks[:-1])
+    texts += where_blocks + [rf"\frac{{\partial f}}{{\partial W}} = {b}" for b in where_blocks]
     return texts
 
 

@@ -52,7 +52,8 @@ class IndexForm:
         return self._render(latex=False)
 
     def _render(self, latex: bool) -> str:
-        show = to_latex if latex else to_unicode
+        def show(e):
+            return (to_latex if latex else to_unicode)(e, where=False)
 
         def indexed(name: str, idx) -> str:
             sub = "".join(i for i in idx if i)

@@ -26,7 +26,7 @@ from matcalc.core.nodes import Symbol
 from matcalc.numeric.check import check, check_hessian
 from matcalc.numeric.codegen import source as codegen_source
 from matcalc.faces.parsing import parse
-from matcalc.printing import to_latex, to_unicode
+from matcalc.printing import to_latex, to_unicode, where_json
 from matcalc.rules.simplify import simplify
 from matcalc.core.shapes import dims, fmt_shape
 
@@ -173,7 +173,7 @@ def _hessian(args: Any, out: Any) -> int:
     label = f"∂²f/∂{vec}{to_unicode(x)}∂{vec}{to_unicode(y)}ᵀ"
     if args.json:
         payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
-                   "latex": to_latex(H), "unicode": to_unicode(H),
+                   "latex": to_latex(H), "unicode": to_unicode(H), "where": where_json(H),
                    "shape": [str(s) for s in H.shape]}
         if report is not None:
             payload["check"] = _check_json(report)
@@ -189,13 +189,21 @@ def _hessian(args: Any, out: Any) -> int:
     else:
         console = Console(file=out, highlight=False)
         console.print(Text(f"f = {to_unicode(f)}", style="bold"))
-        console.print(Text(f"{label} = {to_unicode(H)}", style="bold")
-                      + Text(f"    [{fmt_shape(H.shape)}]", style="dim"))
+        console.print(_result_lines(label, H, fmt_shape(H.shape)))
         for r in reports:
             console.print(r)
     if args.code:
         out.write(codegen_source([H], "hessian", [label]))
     return 0 if ok else 1
+
+
+def _result_lines(lhs: str, result: Any, note: str) -> Text:
+    """``lhs = result    [note]``, then the result's where block, if it names shared parts."""
+    first, *where = to_unicode(result).split("\n")
+    text = Text(f"{lhs} = {first}", style="bold") + Text(f"    [{note}]", style="dim")
+    for line in where:
+        text += Text("\n" + line, style="bold")
+    return text
 
 
 def _lhs(d: Any) -> str:
@@ -267,7 +275,8 @@ def _run(args: Any, out: Any) -> int:
         for i, d in enumerate(results):
             entry = {"wrt": d.wrt.name, "layout": d.layout, "convention": _convention(d),
                      "result": str(d.result), "latex": to_latex(d.result),
-                     "unicode": to_unicode(d.result), "shape": [str(x) for x in d.result.shape]}
+                     "unicode": to_unicode(d.result), "where": where_json(d.result),
+                     "shape": [str(x) for x in d.result.shape]}
             if derivations:
                 entry["steps"] = [{"rule": s.rule.name, "lhs": to_unicode(s.lhs),
                                    "rhs": to_unicode(s.after), "latex": to_latex(s.after)}
@@ -310,8 +319,8 @@ def _run(args: Any, out: Any) -> int:
         if derivations:  # an ASCII terminal gets the table spelled before it is measured
             console.print(derivations[i] if can_show(out)
                           else derivation_table(derivations[i], spell=asciify))
-        console.print(Text(f"{_lhs(d)} = {to_unicode(d.result)}", style="bold")
-                      + Text(f"    [{_convention(d)}, {fmt_shape(d.result.shape)}]", style="dim"))
+        console.print(_result_lines(_lhs(d), d.result,
+                                    f"{_convention(d)}, {fmt_shape(d.result.shape)}"))
         if reports:
             console.print(reports[i])
     if code is not None:

@@ -5,12 +5,19 @@ expression's ``str``, ``_repr_latex_`` and ``__rich__`` reach them without impor
 """
 
 from matcalc.core.render import register
-from matcalc.printing.latex import to_latex
+from matcalc.printing.latex import named_latex, to_latex
 from matcalc.printing.text import to_text
-from matcalc.printing.unicode import to_rich, to_unicode
+from matcalc.printing.unicode import named_unicode, to_rich, to_unicode
 
 register("text", to_text)
 register("latex", to_latex)
 register("rich", to_rich)
 
-__all__ = ["to_latex", "to_text", "to_unicode", "to_rich"]
+
+def where_json(e) -> list[dict[str, str]]:
+    """The named parts of ``e`` for JSON: each name and definition in unicode and LaTeX."""
+    plain, typeset = named_unicode(e), named_latex(e)
+    return [{"name": name, "unicode": text, "latex_name": lname, "latex": ltext}
+            for (name, text), (lname, ltext) in zip(plain.definitions, typeset.definitions)]
+
+__all__ = ["to_latex", "to_text", "to_unicode", "to_rich", "where_json"]

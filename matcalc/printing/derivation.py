@@ -32,8 +32,8 @@ def derivation_latex(d: Any) -> str:
     lines = []
     previous = None
     for step in d.steps:
-        lhs = "" if previous is not None and _same_lhs(previous, step) else to_latex(step.lhs)
-        lines.append(rf"{lhs} &= {to_latex(step.after)} && {_latex_rule(step.rule)}")
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_latex(step.lhs, where=False)
+        lines.append(rf"{lhs} &= {to_latex(step.after, where=False)} && {_latex_rule(step.rule)}")
         previous = step
     body = " \\\\\n".join(lines)
     return "\\begin{aligned}\n" + body + "\n\\end{aligned}"
@@ -43,8 +43,8 @@ def derivation_text(d: Any) -> str:
     rows = []
     previous = None
     for step in d.steps:
-        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs)
-        rows.append((lhs, to_unicode(step.after), str(step.rule)))
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs, where=False)
+        rows.append((lhs, to_unicode(step.after, where=False), str(step.rule)))
         previous = step
     width = max((len(r[0]) for r in rows), default=0)
     return "\n".join(f"{lhs:>{width}} = {rhs}    [{rule}]" for lhs, rhs, rule in rows)
@@ -53,13 +53,13 @@ def derivation_text(d: Any) -> str:
 def derivation_table(d: Any, spell: Callable[[str], str] = str) -> Table:
     """The steps as a rich table; ``spell`` rewrites each cell's text (an ASCII terminal gets
     it spelled in ASCII before the table measures its columns)."""
-    table = Table(title=spell(f"∂ by {to_unicode(d.wrt)}, {d.layout} layout"), show_lines=False)
+    table = Table(title=spell(f"∂ by {to_unicode(d.wrt, where=False)}, {d.layout} layout"), show_lines=False)
     table.add_column("", justify="right", style="bold")
     table.add_column("", justify="left")
     table.add_column("rule", style="dim")
     previous = None
     for step in d.steps:
-        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs)
-        table.add_row(spell(lhs), spell(f"= {to_unicode(step.after)}"), spell(str(step.rule)))
+        lhs = "" if previous is not None and _same_lhs(previous, step) else to_unicode(step.lhs, where=False)
+        table.add_row(spell(lhs), spell(f"= {to_unicode(step.after, where=False)}"), spell(str(step.rule)))
         previous = step
     return table

@@ -9,6 +9,8 @@ from matcalc.core.expr import Expr
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS
 from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.unicode import UnicodePrinter
+from matcalc.printing.where import Named, print_named, where_latex
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
 ACCENTS = {"hat": r"\hat", "bar": r"\bar", "tilde": r"\tilde", "dot": r"\dot", "vec": r"\vec"}
@@ -111,10 +113,21 @@ class LatexPrinter(MathPrinter):
 
 
 _PRINTER = LatexPrinter()
+#: the parts a LaTeX result names are the ones its unicode names
+UNICODE = UnicodePrinter()
 
 
 @recursion_guarded
-def to_latex(e: Expr) -> str:
+def to_latex(e: Expr, where: bool = True) -> str:
+    """``e`` in latex; with ``where``, each repeated part named once in a where block
+    (:mod:`matcalc.printing.where`); ``where=False`` writes everything out."""
     if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
         return e.latex()
+    if where:
+        return where_latex(named_latex(e))
     return _PRINTER.doprint(e)
+
+
+def named_latex(e: Expr) -> Named:
+    """``e`` in LaTeX with its shared parts named: the same parts as its unicode names."""
+    return print_named(_PRINTER, e, UNICODE.doprint)

@@ -13,6 +13,7 @@ from matcalc.core.expr import Expr
 from matcalc.core.shapes import fmt_dim
 from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.where import Named, print_named, where_unicode
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
 _ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
@@ -191,12 +192,21 @@ _PRINTER = UnicodePrinter()
 
 
 @recursion_guarded
-def to_unicode(e: Expr) -> str:
+def to_unicode(e: Expr, where: bool = True) -> str:
+    """``e`` in unicode; with ``where``, each repeated part named once in a where block
+    (:mod:`matcalc.printing.where`); ``where=False`` writes everything out."""
     if hasattr(e, "latex") and not isinstance(e, Expr):  # an index form prints itself
         return str(e)
+    if where:
+        return where_unicode(named_unicode(e))
     return _PRINTER.doprint(e)
 
 
-def to_rich(e: Expr) -> Text:
-    return Text(to_unicode(e))
+def named_unicode(e: Expr) -> Named:
+    """``e`` in unicode with its shared parts named (the pieces of the where block)."""
+    return print_named(_PRINTER, e, _PRINTER.doprint)
+
+
+def to_rich(e: Expr, where: bool = True) -> Text:
+    return Text(to_unicode(e, where=where))
 
