@@ -11,7 +11,10 @@ This module is the public API, re-exported from the layers below; it defines not
 
 from matcalc.core import builders
 from matcalc.core.builders import *  # noqa: F403 - the builders made from the tables
-from matcalc.core.errors import MatcalcError, NumericError, ParseError, ShapeError, UnsupportedError
+from matcalc.core.errors import (
+    BroadcastWarning, MatcalcError, MatcalcWarning, NumericError, ParseError, ShapeError,
+    UnsupportedError,
+)  # fmt: skip
 from matcalc.core.expr import Expr
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import dims
@@ -32,7 +35,7 @@ from matcalc.printing import to_unicode as unicode
 from matcalc.rules.simplify import simplify
 
 __all__ = [
-    "CheckReport", "Derivation", "Differentiation", "Expr", "LAYOUTS", "Layout", "MatcalcError",
+    "BroadcastWarning", "CheckReport", "Derivation", "Differentiation", "Expr", "LAYOUTS", "Layout", "MatcalcError", "MatcalcWarning",
     "NumericError", "ParseError", "ShapeError", "Step", "Symbol", "UnsupportedError", "check",
     "check_hessian", "codegen", "derive", "diff", "differentiate", "dims", "from_sympy",
     "gradient", "hessian", "jacobian", "lambdify", "latex", "parse", "simplify", "text",

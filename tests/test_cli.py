@@ -416,3 +416,10 @@ def test_asciify_spells_each_symbol_the_way_one_types_it():
     assert asciify("∂L/∂W = (A + Aᵀ)x ⊙ σ(z)⁻¹, X ∈ ℝ^(n×m), ‖x‖₂²") == \
         "dL/dW = (A + A')x .* sigma(z)^-1, X in R^(nxm), ||x||_2^2"
     assert asciify("α 𝟏 W₁₂ S⁺ é") == "alpha 1 W_12 S^+ e"
+
+
+def test_a_broadcast_warning_goes_to_stderr_and_stdout_stays_the_result():
+    out = run("diff", "x'*A*x + x", "--wrt", "x", "--json", check_exit=0)
+    assert json.loads(out.stdout)["derivatives"][0]["wrt"] == "x"
+    assert out.stderr.startswith("matcalc: warning: the scalar x'*A*x is added to a vector")
+    assert "(x'*A*x)*ones(n)" in out.stderr

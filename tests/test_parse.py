@@ -1,6 +1,7 @@
 """mc.parse: matrixcalculus.org's syntax and Python's, a real parser, clear errors."""
 
 import os
+import warnings
 
 import pytest
 import sympy
@@ -402,3 +403,28 @@ def test_messages_quote_a_parenthesized_operand_whole():
     with pytest.raises(mc.ParseError, match=r"got \(x\) \(a vector\)"):
         mc.parse("tr((x))")
     assert mc.parse("sum(X, axis=(1))") is mc.parse("sum(X, axis=1)")
+
+
+@pytest.mark.parametrize("text, scalar, explicit, rewritten", [
+    ("x'*A*x + x", "x'*A*x", "(x'*A*x)*ones(n)", "(x'*A*x)*ones(n) + x"),
+    ("X*w + b", "b", "b*ones(n)", "X*w + b*ones(n)"),
+    ("c + X", "c", "c*ones(n, m)", "c*ones(n, m) + X"),
+])
+def test_a_variable_scalar_added_to_an_array_parses_with_a_warning(text, scalar, explicit,
+                                                                   rewritten):
+    with pytest.warns(mc.BroadcastWarning) as caught:
+        e = mc.parse(text)
+    message = str(caught[0].message)
+    assert f"the scalar {scalar} is added to a" in message and explicit in message
+    assert caught[0].filename == __file__  # it points at the caller, not at matcalc
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert str(mc.parse(rewritten)) == str(e)  # the explicit form means the same, silently
+
+
+@pytest.mark.parametrize("text", ["1 - y", "x + 2*n", "a*b + c", "2 + X", "x + y",
+                                  "sum(x)/n + x"])
+def test_numbers_and_scalar_sums_parse_without_a_warning(text):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mc.parse(text, {"n": mc.dims("n")} if "2*n" in text else None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import unicodedata
+import warnings
 
 
 class MatcalcError(Exception):
@@ -19,6 +21,23 @@ class UnsupportedError(MatcalcError, NotImplementedError):
 
 class NumericError(MatcalcError, ValueError):
     """Numeric evaluation got missing, mis-sized or out-of-domain arrays."""
+
+
+class MatcalcWarning(UserWarning):
+    """Base class of matcalc's warnings: text that parses but may not mean what it says."""
+
+
+class BroadcastWarning(MatcalcWarning):
+    """A non-constant scalar added to an array in text (``x'*A*x + x``): numpy spreads it over
+    every entry, but it is more often a typo; the message shows how to write it explicitly."""
+
+
+def warn(warning: MatcalcWarning) -> None:
+    """Issue ``warning`` at the caller's line outside matcalc (not at matcalc's own)."""
+    frame, level = sys._getframe(1), 2  # stacklevel 1 is this function
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("matcalc."):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(warning, stacklevel=level)
 
 
 class ParseError(MatcalcError, ValueError):

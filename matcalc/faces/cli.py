@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
+from matcalc.core.errors import MatcalcWarning
 from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.ascii import AsciiStream
@@ -111,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     stdout = sys.stdout
     _ascii_fallback(stdout)
     try:
-        code = run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", MatcalcWarning)
+            warnings.showwarning = _warn_on_stderr
+            code = run(args)
         sys.stdout.flush()
         return code
     except (BrokenPipeError, SystemExit):
@@ -123,6 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         _quiet(sys.stdout)
         _say(f"cannot write the output: {e.strerror or e}")
         return 2
+
+
+def _warn_on_stderr(message, category, *rest) -> None:
+    """A matcalc warning as one line on stderr (stdout stays the result alone)."""
+    try:
+        print(f"matcalc: warning: {message}", file=sys.stderr)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _say(message: str) -> None:

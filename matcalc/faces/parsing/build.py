@@ -70,6 +70,8 @@ class Builder(Operators):
         #: names that are dimensions (of the given symbols, or used as one in the text)
         self.dimension_names: dict[str, sympy.Symbol] = {}
         self.dimension_uses: dict[str, int] = {}
+        #: every sum's operator and operand shapes, to tell broadcasts once shapes are known
+        self.sums: list = []
 
     # -- errors and shapes ------------------------------------------------------------------------
     def error(self, message: str, pos: int) -> ParseError:
@@ -108,7 +110,9 @@ class Builder(Operators):
     def declare_dimensions(self, tree: Node) -> None:
         """The names that are dimensions: those of the given symbols' shapes, and those the text
         uses as one (ones(N), eye(m*n)).  Used as a value, such a name is its size."""
-        for given in self.symbols.values():
+        for name, given in self.symbols.items():
+            if isinstance(given, sympy.Symbol):  # given as a dimension: parse("x/n", {"n": n})
+                self.dimension_names.setdefault(name, given)
             if isinstance(given, Symbol):
                 for d in given.shape:
                     for s in d.free_symbols:
@@ -523,6 +527,9 @@ def parse(text: str, symbols: Optional[dict] = None, *, syntax: str = "detect") 
     try:
         typed = builder.visit(tree)
         taken = set(builder.names) | {str(d) for d in builder.dim_of_sympy}
-        return as_expr(typed.build(builder.resolver(taken)))
+        resolve = builder.resolver(taken)
+        expr = as_expr(typed.build(resolve))
+        builder.warn_broadcasts(resolve)
+        return expr
     finally:
         sys.setrecursionlimit(limit)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.errors import BroadcastWarning, MatcalcError, ParseError, warn
+from matcalc.core.shapes import fmt_shape
 from matcalc.core.expr import Expr, add_all, div, matmul_all, mul_all, neg
 from matcalc.faces.parsing.dims import Shape
-from matcalc.faces.parsing.grammar import BinOp
+from matcalc.faces.parsing.grammar import BinOp, Call, Name, names_in
 from matcalc.faces.parsing.numbers import scalar_product
 
 ADDITIVE = ("+", "-")
@@ -63,6 +64,7 @@ class Operators:
                 raise self.error(
                     f"shape conflict: {self.src(node.left)} is {self.fmt(left)} but "
                     f"{self.src(node.right)} is {self.fmt(right)}", node.pos)
+            self.sums.append((node, left, right))  # a broadcast is told once shapes are known
             return (left if rs else right if ls else left), op
         if op in ("*", ".*", "/", "./") and (ls or rs):
             shape = right if ls else left
@@ -92,6 +94,27 @@ class Operators:
                 f"{self.fmt(left)} but {self.src(node.right)} is {self.fmt(right)}",
                 node.pos)
         return left, (".*" if op in ("*", ".*") else "/")
+
+    def warn_broadcasts(self, resolve: Callable[[int], Any]) -> None:
+        """A BroadcastWarning for each scalar with a name that is not a dimension added to an
+        array, with the explicit form: numbers spread over an array (``1 - y``) are idiom, a
+        variable spread over one (``x'*A*x + x``) is more often a typo."""
+        for at, left, right in self.sums:
+            dims = [[resolve(d) for d in shape] for shape in (left, right)]
+            scalar = [d == [1, 1] for d in dims]
+            if scalar[0] == scalar[1]:
+                continue
+            node, array = (at.left, dims[1]) if scalar[0] else (at.right, dims[0])
+            if all(n.name in self.dimension_names for n in names_in(node)):
+                continue
+            what = self.src(node)
+            spread = what if isinstance(node, (Name, Call)) else f"({what})"
+            kind = "vector" if 1 in array else "matrix"
+            size = ", ".join(str(d) for d in array if d != 1)
+            warn(BroadcastWarning(
+                f"the scalar {what} is added to a {kind} ({fmt_shape(tuple(array))}) at "
+                f"position {at.pos}: it is spread over every entry; if that is meant, write "
+                f"{spread}*ones({size}), otherwise check the expression for a typo"))
 
     def chain(self, first: Any, steps: list) -> Callable:
         """Build a chain left to right, a run of sums, matrix or elementwise products as one
