@@ -14,7 +14,7 @@ from matcalc.faces import cli, report
 from tests.test_katex import SCRIPT, _katex_env
 
 ROOT = Path(__file__).resolve().parent.parent
-MAIN_JOB = ["diff", "norm2(W2*tanh(W1*x) - t)^2", "--wrt", "W1", "--steps", "--check"]
+from matcalc.faces.demo import MAIN_JOB  # noqa: E402 - README's main job
 
 
 def run(*args, check_exit=None):
@@ -31,7 +31,7 @@ def test_main_job_derives_step_by_step_and_checks():
     assert "∂L/∂h₁ = W₂ᵀ ∂L/∂h₂" in out.stdout.replace("│ = ", " = ").replace("│", "") or \
         "W₂ᵀ ∂L/∂h₂" in out.stdout
     assert "diagonal matrix to Hadamard" in out.stdout and "check ok" in out.stdout
-    assert "∂f/∂W₁ = 2((1 − u₁²) ⊙ (W₂ᵀ(W₂u₁ − t)))xᵀ" in out.stdout
+    assert "∂L/∂W₁ = 2((1 − u₁²) ⊙ (W₂ᵀ(W₂u₁ − t)))xᵀ" in out.stdout
     assert "where\n  u₁ = tanh(W₁x)\n" in out.stdout
 
 
@@ -186,8 +186,28 @@ def test_help_shows_examples_and_version_works():
     assert run("--version", check_exit=0).stdout.strip() == f"matcalc {mc.__version__}"
 
 
-def test_demo_still_runs():
-    assert run("demo", check_exit=0).stdout.count("check ok") == 3
+def test_demo_shows_the_main_jobs_derivation_then_every_layout():
+    demo, job = run("demo", check_exit=0).stdout, run(*MAIN_JOB, check_exit=0).stdout
+    assert demo.startswith(job)
+    assert demo.count("check ok") == 4  # the main job's, then one per layout
+
+
+def test_hessian_steps_derive_the_gradient_then_its_jacobian():
+    out = run("hessian", "x'*A*x", "--wrt", "x", "--steps", check_exit=0).stdout
+    assert out.startswith("L = xᵀAx")
+    assert "the gradient, to be differentiated again" in out
+    assert "∂²L/∂x∂xᵀ = A + Aᵀ" in out
+    steps = json.loads(run("hessian", "x'*A*x", "--wrt", "x", "--steps", "--json",
+                           check_exit=0).stdout)["steps"]
+    assert steps[-1]["rhs"] == "A + Aᵀ"
+    assert "mixed Hessian" in run("hessian", "x'*A*y", "--wrt", "x", "--wrt", "y", "--steps",
+                                  check_exit=2).stderr
+
+
+def test_the_function_keeps_the_name_its_derivation_gives_it():
+    out = run(*MAIN_JOB, check_exit=0).stdout
+    assert out.startswith("L = ‖W₂ tanh(W₁x) − t‖₂²")
+    assert "∂L/∂W₁ = 2((1 − u₁²)" in out and "∂f/∂W₁" not in out
 
 
 def test_python_code_in_the_expression_does_nothing(tmp_path):
@@ -403,8 +423,8 @@ def test_an_ascii_terminal_gets_the_symbols_spelled_in_ascii_not_question_marks(
     assert done.returncode == 0 and "Traceback" not in done.stderr
     out = done.stdout
     assert out.isascii() and "?" not in out
-    assert "f = ||Wx - t||_2^2" in out and "W in R^(nxm)" in out
-    assert "dL/dh_1" in out and "df/dW = 2(Wx - t)x'" in out
+    assert "L = ||Wx - t||_2^2" in out and "W in R^(nxm)" in out
+    assert "dL/dh_1" in out and "dL/dW = 2(Wx - t)x'" in out
     # the table is measured after spelling: every row of its frame is equally wide
     frame = [line for line in out.splitlines() if line.startswith(("|", "+"))]
     assert frame and len({len(line) for line in frame}) == 1

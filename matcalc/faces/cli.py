@@ -11,6 +11,7 @@ from matcalc.core.errors import MatcalcWarning
 from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.ascii import AsciiStream
+from matcalc.faces.demo import MAIN_JOB
 from matcalc.faces.report import can_show, refuse, run
 
 EXAMPLES = """examples:
@@ -80,7 +81,8 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                          help="the vector (a second --wrt gives ∂²f/∂x∂yᵀ)")
     hessian.add_argument("--var", action="append", default=[], metavar="SPEC",
                          help='declare a symbol: "S: matrix(n, n) symmetric"')
-    for flag, text in (("--latex", "print only LaTeX"), ("--json", "print JSON"),
+    for flag, text in (("--steps", "show the derivation step by step: the gradient, then "
+                        "its Jacobian"), ("--latex", "print only LaTeX"), ("--json", "print JSON"),
                        ("--code", "print a numpy function"),
                        ("--check", "check against finite differences of the gradient")):
         hessian.add_argument(flag, action="store_true", help=text)
@@ -116,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always", MatcalcWarning)
             warnings.showwarning = _warn_on_stderr
-            code = run(args)
+            if args.command == "demo":  # README's main job, then the same in every layout
+                code = run(build_parser().parse_args(MAIN_JOB)) | run(args)
+            else:
+                code = run(args)
         sys.stdout.flush()
         return code
     except (BrokenPipeError, SystemExit):

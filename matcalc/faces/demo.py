@@ -1,51 +1,31 @@
-"""The quick-start derivation: backprop through a 2-layer network, every stage, in every layout,
-checked against finite differences.  Run it with ``python -m matcalc demo``."""
+"""The quick-start derivation: README's main job (backprop through a 2-layer network, step by
+step, checked against finite differences), then the same gradient in every layout, in LaTeX and
+in Python.  Run it with ``matcalc demo``."""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
 from matcalc.core import builders as mc
 from matcalc.core.shapes import dims
 from matcalc.engine.diff import diff
-from matcalc.engine.differentiation import Differentiation, differentiate
 from matcalc.engine.layout import LAYOUTS
 from matcalc.numeric.check import check
 from matcalc.printing import to_latex, to_unicode
 
 
-def stages_table(d: Differentiation) -> Table:
-    """The stages of one derivative as a table: expression, differential, identification."""
-    x = to_unicode(d.wrt)
-    table = Table(title=f"∂L/∂{x}, {d.layout} layout", show_lines=True)
-    table.add_column("step", style="bold")
-    table.add_column("rule")
-    table.add_column("result")
-    rows = [("the function", f"L = {to_unicode(d.f)}")]
-    if d.canonical is not d.f:
-        rows.append(("canonical form", f"L = {to_unicode(d.canonical)}"))
-    rows += [
-        ("differential (product, chain and elementwise rules)",
-         f"dL = {to_unicode(d.differential)}"),
-        (f"identification: dL = ⟨G, d{x}⟩ = tr(Gᵀ d{x})", f"G = {to_unicode(d.natural)}"),
-        (f"{d.layout} layout ({d.case.value})", f"∂L/∂{x} = {to_unicode(d.result)}"),
-    ]
-    for i, (rule, result) in enumerate(rows, 1):
-        table.add_row(str(i), rule, result)
-    return table
+#: README's main job: ``matcalc demo`` runs it first, so both tell the same derivation
+MAIN_JOB = ["diff", "norm2(W2*tanh(W1*x) - t)^2", "--wrt", "W1", "--steps", "--check"]
 
 
 def main(console: Console | None = None) -> int:
+    """The main job's gradient in every layout, each checked, then its LaTeX and Python."""
     console = console or Console()
     n, m, p = dims("n m p")
     x, t = mc.vector("x", n), mc.vector("t", p)
     W1, W2 = mc.matrix("W1", m, n), mc.matrix("W2", p, m)
     L = mc.norm2(W2 @ mc.tanh(W1 @ x) - t) ** 2
 
-    console.print("[bold]matcalc[/bold]: the gradient of a 2-layer network's squared error\n")
-    console.print(f"  L = {to_unicode(L)}    x ∈ ℝⁿ, W₁ ∈ ℝ^(m×n), W₂ ∈ ℝ^(p×m), t ∈ ℝᵖ\n")
-    console.print(stages_table(differentiate(L, W1)))
     console.print("\n[bold]In every layout[/bold]")
     ok = True
     for layout in LAYOUTS:

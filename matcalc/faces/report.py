@@ -165,36 +165,67 @@ def _hessian(args: Any, out: Any) -> int:
     f, wrts = _variables(args)
     x, y = wrts[0], wrts[-1]
     H = hessian(f, x, y)
+    derivation = None
+    if getattr(args, "steps", False):
+        if x is not y:
+            raise MatcalcError("--steps derives the Hessian by one variable: give one --wrt "
+                               "(the mixed Hessian has no derivation yet)")
+        derivation = derive(f, x, order=2)
+    name = function_name(derivation) if derivation else "f"
     # the gradient against f, then the Hessian as the Jacobian of the gradient
     reports = [check(f, x), check_hessian(f, x, y)] if args.check else []
     report = next((r for r in reports if not r.ok), reports[-1] if reports else None)
     ok = all(r.ok for r in reports)
     vec = "vec " if (x.cols != 1 or y.cols != 1) else ""  # the vec convention for matrices
-    label = f"∂²f/∂{vec}{to_unicode(x)}∂{vec}{to_unicode(y)}ᵀ"
+    label = f"∂²{name}/∂{vec}{to_unicode(x)}∂{vec}{to_unicode(y)}ᵀ"
     if args.json:
         payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
                    "latex": to_latex(H), "unicode": to_unicode(H), "where": where_json(H),
                    "shape": [str(s) for s in H.shape]}
+        if derivation is not None:
+            payload["steps"] = _steps_json(derivation)
         if report is not None:
             payload["check"] = _check_json(report)
         if args.code:
             payload["code"] = codegen_source([H], "hessian", [label])
         print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if ok else 1
-    if args.latex:
+    if args.latex and derivation is not None:
+        print(derivation.latex(), file=out)
+    elif args.latex:
         v = r"\operatorname{vec} " if vec else ""
         lhs = (rf"\frac{{\partial^2 f}}{{\partial {v}{to_latex(x)}\, "
                rf"\partial {v}{to_latex(y)}^{{\top}}}}")
         print(f"{lhs} = {to_latex(H)}", file=out)
     else:
         console = Console(file=out, highlight=False)
-        console.print(Text(f"f = {to_unicode(f)}", style="bold"))
+        console.print(Text(f"{name} = {to_unicode(f)}", style="bold"))
+        if derivation is not None:
+            _print_derivation(console, derivation, out)
         console.print(_result_lines(label, H, fmt_shape(H.shape)))
         for r in reports:
             console.print(r)
     if args.code:
         out.write(codegen_source([H], "hessian", [label]))
     return 0 if ok else 1
+
+
+def _steps_json(derivation: Any) -> list[dict[str, str]]:
+    return [{"rule": s.rule.name, "lhs": to_unicode(s.lhs, where=False),
+             "rhs": to_unicode(s.after, where=False), "latex": to_latex(s.after, where=False)}
+            for s in derivation]
+
+
+def _print_derivation(console: Console, derivation: Any, out: Any) -> None:
+    """The derivation's table; an ASCII terminal gets it spelled before it is measured."""
+    console.print(derivation if can_show(out)
+                  else derivation_table(derivation, spell=asciify))
+
+
+def function_name(derivation: Any) -> str:
+    """The name a derivation gives the function in its first step (L or f)."""
+    first = derivation.steps[0].lhs if derivation.steps else None
+    return getattr(first, "name", "f")
 
 
 def _result_lines(lhs: str, result: Any, note: str) -> Text:
@@ -206,11 +237,11 @@ def _result_lines(lhs: str, result: Any, note: str) -> Text:
     return text
 
 
-def _lhs(d: Any) -> str:
+def _lhs(d: Any, name: str = "f") -> str:
     """∂f/∂x, or for the vec convention ∂vec f/∂vec Xᵀ (transposed in denominator layout)."""
     if d.case is not Case.VEC:
-        return f"∂f/∂{to_unicode(d.wrt)}"
-    lhs = f"∂vec f/∂vec {to_unicode(d.wrt)}ᵀ"
+        return f"∂{name}/∂{to_unicode(d.wrt)}"
+    lhs = f"∂vec {name}/∂vec {to_unicode(d.wrt)}ᵀ"
     return f"({lhs})ᵀ" if TRANSPOSED[d.case][d.layout] else lhs
 
 
@@ -278,9 +309,7 @@ def _run(args: Any, out: Any) -> int:
                      "unicode": to_unicode(d.result), "where": where_json(d.result),
                      "shape": [str(x) for x in d.result.shape]}
             if derivations:
-                entry["steps"] = [{"rule": s.rule.name, "lhs": to_unicode(s.lhs),
-                                   "rhs": to_unicode(s.after), "latex": to_latex(s.after)}
-                                  for s in derivations[i]]
+                entry["steps"] = _steps_json(derivations[i])
             if reports:
                 entry["check"] = _check_json(reports[i])
             payload["derivatives"].append(entry)
@@ -313,13 +342,15 @@ def _run(args: Any, out: Any) -> int:
                        sorted(f.free_symbols(), key=lambda s: s.name))
     kind = ("a scalar" if f.is_scalar else f"a vector ({fmt_shape(f.shape)})" if f.cols == 1
             else f"a matrix ({fmt_shape(f.shape)})")
-    console.print(Text(f"f = {to_unicode(f)}", style="bold") + Text(f"    ({kind})", style="dim"))
+    # the function keeps the name its derivation gives it (L in backpropagation, f otherwise)
+    name = function_name(derivations[0]) if derivations else "f"
+    console.print(Text(f"{name} = {to_unicode(f)}", style="bold")
+                  + Text(f"    ({kind})", style="dim"))
     console.print(Text(f"    {shapes}", style="dim"))
     for i, d in enumerate(results):
-        if derivations:  # an ASCII terminal gets the table spelled before it is measured
-            console.print(derivations[i] if can_show(out)
-                          else derivation_table(derivations[i], spell=asciify))
-        console.print(_result_lines(_lhs(d), d.result,
+        if derivations:
+            _print_derivation(console, derivations[i], out)
+        console.print(_result_lines(_lhs(d, name), d.result,
                                     f"{_convention(d)}, {fmt_shape(d.result.shape)}"))
         if reports:
             console.print(reports[i])

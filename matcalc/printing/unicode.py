@@ -108,7 +108,8 @@ class UnicodePrinter(MathPrinter):
 
     def number(self, value: sympy.Expr) -> Printed:
         text = _IRRATIONAL_NAMES.sub(lambda m: _IRRATIONAL[m.group(0)], str(value))
-        text = _ROOT_OF_ONE.sub(r"√\1", text).replace("-", "−").replace("*", "·")
+        text = _ROOT_OF_ONE.sub(r"√\1", text).replace("-", "−").replace("**", "^")
+        text = text.replace("*", "·")
         if value.is_number and value.is_negative:
             return Printed(text, NEG, neg=self.number(-value))
         if value.is_Integer or value.is_Atom:
@@ -138,9 +139,10 @@ class UnicodePrinter(MathPrinter):
         return f"{num}/{den}"
 
     def juxtapose(self, parts: list[str]) -> str:
-        out = ""
-        for p in parts:
-            out += _gap(out, p) + p
+        out, previous = "", ""
+        for p in parts:  # the gap depends on the neighbour, not on all before it: AXB, not AX B
+            out += _gap(previous, p) + p
+            previous = p
         return out
 
     def differential(self, name: str) -> str:

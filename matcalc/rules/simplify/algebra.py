@@ -16,7 +16,7 @@ import sympy
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.nodes import (
-    Commutation, Diag, Identity, Inverse, Kron, Symbol, Zero,
+    Commutation, Diag, Identity, Inverse, Kron, LogSoftmax, Softmax, Symbol, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
 from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, bits_of, too_large
@@ -213,6 +213,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     if coef == 0:
         return zero(shape)
     _recognise_sigmoid(bases)
+    _recognise_abs(bases)
     out: list[Expr] = []
     for base, k in bases.items():
         p = c_pow(base, k)
@@ -249,6 +250,22 @@ def _recognise_sigmoid(bases: dict[Expr, sympy.Expr]) -> None:
         bases[s] = bases.get(s, sympy.Integer(0)) + 1
 
 
+def _recognise_abs(bases: dict[Expr, sympy.Expr]) -> None:
+    """u ⊙ sign(u) = |u| (at 0 too), in place: the derivative of |u| times u, and of
+    log|det X|, come out as |u| and cancel (|x| + x ⊙ sign(x) = 2|x|)."""
+    for base, k in list(bases.items()):
+        if not (isinstance(base, Func) and base.name == "sign" and k == 1):
+            continue
+        u = base.arg
+        if bases.get(u) != 1:
+            continue
+        del bases[base], bases[u]
+        a = c_func("abs", u)
+        bases[a] = bases.get(a, sympy.Integer(0)) + 1
+        if bases[a] == 0:
+            del bases[a]
+
+
 def c_pow(base: Expr, k) -> Expr:
     """u⁰ = 1, u¹ = u, (uᵃ)ᵇ = uᵃᵇ for integer b, (u ⊙ v)ᵏ = uᵏ ⊙ vᵏ for integer k."""
     k = as_number(k)
@@ -280,11 +297,15 @@ def c_pow(base: Expr, k) -> Expr:
 
 
 def c_func(name: str, u: Expr) -> Expr:
-    """f applied elementwise; log(exp(u)) = u and exp(log(u)) = u; rational values folded."""
+    """f applied elementwise; log(exp(u)) = u and exp(log(u)) = u; log(softmax(z)) =
+    log_softmax(z) (whose Jacobian is I − 𝟏 softmax(z)ᵀ, and whose value does not underflow);
+    rational values folded."""
     if transpose_goes_outside(u):
         return c_transpose(c_func(name, c_transpose(u)))  # f(Aᵀ) = f(A)ᵀ
     if isinstance(u, Func) and {name, u.name} == {"exp", "log"}:
         return u.arg
+    if name == "log" and isinstance(u, Softmax):  # log(softmax(z)) = log_softmax(z)
+        return LogSoftmax.new(u.args[0], u.axis)
     if isinstance(u, (Const, Zero)):
         value = FUNCTIONS[name].sympy(u.value if isinstance(u, Const) else sympy.Integer(0))
         if value.is_Rational:
@@ -361,7 +382,7 @@ def _is_inverse_pair(a: Expr, b: Expr) -> bool:
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
     """Flatten; scalars to the front; X(−A − B) = −X(A + B); I A = A; 0 A = 0; X X⁻¹ = I;
-    V Vᵀ = I for eigenvectors;
+    V Vᵀ = I for eigenvectors; (AB)(AB)⁻¹ = I;
     diag(u) diag(v) = diag(u ⊙ v);
     diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
     if not factors:
@@ -430,6 +451,10 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
                 and out[-1].cols == ONE):  # 𝟏ₘ 𝟏ₙᵀ is the m×n all-ones matrix
             out[-1] = Ones.new((out[-1].rows, f.cols))
             continue
+        if _rows_sum_to_one(out[-1] if out else None, f):
+            # softmax(Z, axis=1) 𝟏 = 𝟏 and 𝟏ᵀ softmax(Z, axis=0) = 𝟏ᵀ: each softmax sums to 1
+            out[-1] = Ones.new((out[-1].rows, f.cols))
+            continue
         if out and isinstance(out[-1], Diag) and isinstance(f, Diag):
             out[-1] = c_diag(c_mul([out[-1].arg, f.arg]))
             continue
@@ -442,7 +467,35 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
             out.extend(merged.args if isinstance(merged, MatMul) else (merged,))
             continue
         out.append(f)
+        _cancel_inverse_of_product(out)
     return out
+
+
+def _rows_sum_to_one(a: Expr | None, b: Expr) -> bool:
+    """``a b`` is softmax(Z, axis=1) 𝟏 or 𝟏ᵀ softmax(Z, axis=0)."""
+    return (isinstance(a, Softmax) and a.axis == 1 and isinstance(b, Ones) and b.cols == ONE
+            or isinstance(a, Ones) and a.rows == ONE and isinstance(b, Softmax) and b.axis == 0)
+
+
+#: an inverse of a product is looked for this far back in a chain (the cost stays linear)
+_INVERSE_REACH = 16
+
+
+def _cancel_inverse_of_product(out: list[Expr]) -> None:
+    """(AB⋯)(AB⋯)⁻¹ = I and (AB⋯)⁻¹(AB⋯) = I, in place, where the product's factors stand
+    next to its inverse in the chain."""
+    last = out[-1]
+    if isinstance(last, Inverse) and isinstance(last.arg, MatMul):
+        k = len(last.arg.args)
+        if len(out) > k and tuple(out[-k - 1:-1]) == last.arg.args:
+            del out[-k - 1:]
+        return
+    for j in range(len(out) - 2, max(-1, len(out) - 2 - _INVERSE_REACH), -1):
+        f = out[j]
+        if isinstance(f, Inverse) and isinstance(f.arg, MatMul):
+            if len(f.arg.args) == len(out) - 1 - j and tuple(out[j + 1:]) == f.arg.args:
+                del out[j:]
+                return
 
 
 def _pull_scalar_segments(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
@@ -486,7 +539,8 @@ def _diag_to_hadamard(chain: list[Expr], scalars: list[Expr]) -> list[Expr]:
 
 def c_inverse(a: Expr) -> Expr:
     """(A⁻¹)⁻¹ = A; I⁻¹ = I; (Aᵀ)⁻¹ = (A⁻¹)ᵀ; (cA)⁻¹ = c⁻¹A⁻¹; diag(v)⁻¹ = diag(v^-1);
-    a 1×1 inverse is a reciprocal."""
+    (AB)⁻¹ = B⁻¹A⁻¹ for square A and B (Matrix Cookbook eq. 145); a 1×1 inverse is a
+    reciprocal."""
     if a.is_scalar:
         return c_pow(a, -1)
     if isinstance(a, Inverse):
@@ -500,6 +554,10 @@ def c_inverse(a: Expr) -> Expr:
     scalars, core = split_scalars(a)
     if scalars:
         return c_mul([c_pow(c_mul(scalars), -1), c_inverse(core)])
+    if isinstance(a, MatMul) and all(f.rows == f.cols for f in a.args):
+        # (AB)⁻¹ = B⁻¹A⁻¹ when every factor is square (each is then invertible, as
+        # det(AB) = det A det B ≠ 0): the factors can then cancel with their neighbours
+        return c_matmul([c_inverse(f) for f in reversed(a.args)])
     return Inverse.new(a)
 
 

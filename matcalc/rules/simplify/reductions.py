@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from matcalc.core.expr import Add, Expr, Func, MatMul, Mul, Ones, Transpose
 from matcalc.core.nodes import (
-    Det, Diag, DiagPart, Identity, Inverse, LogDet, LogSoftmax, LogSumExp, Norm1, Norm2, Softmax, Sum, Trace,
+    Det, Diag, DiagPart, Identity, Inverse, Kron, LogDet, LogSoftmax, LogSumExp, Norm1, Norm2, Softmax, Sum, Trace,
     Vec, Zero,
 )  # fmt: skip
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
@@ -18,7 +18,7 @@ from matcalc.rules.simplify.order import key
 
 def c_trace(a: Expr) -> Expr:
     """tr(s) = s; tr(I_n) = n; tr(A + B) = tr A + tr B; tr(cA) = c tr A; tr(Aᵀ) = tr A;
-    tr(diag v) = sum(v); tr(AB) = tr(BA), written as a 1×1 product where a rotation allows
+    tr(diag v) = sum(v); tr(A ⊗ B) = tr A tr B for square A, B; tr(AB) = tr(BA), written as a 1×1 product where a rotation allows
     (tr(x yᵀ) = yᵀx) and otherwise in the rotation that sorts first."""
     if a.is_scalar:
         return a
@@ -34,6 +34,8 @@ def c_trace(a: Expr) -> Expr:
         return c_trace(a.args[0])
     if isinstance(a, Diag):
         return c_sum(a.arg)
+    if isinstance(a, Kron) and all(f.rows == f.cols for f in a.args):
+        return c_mul([c_trace(f) for f in a.args])  # tr(A ⊗ B) = tr A tr B (Cookbook eq. 513)
     scalars, core = split_scalars(a)
     if scalars:
         return c_mul([*scalars, c_trace(core)])
@@ -56,7 +58,7 @@ def c_trace(a: Expr) -> Expr:
 
 
 def c_sum(a: Expr) -> Expr:
-    """sum(s) = s; sum(|X|) = ‖X‖₁; sum(1_{m×n}) = mn; sum(cA) = c sum(A); sum(u ⊙ v) = uᵀv for vectors;
+    """sum(s) = s; sum(|X|) = ‖X‖₁; sum(softmax(x)) = 1 (m for a row-wise softmax of m rows); sum(1_{m×n}) = mn; sum(cA) = c sum(A); sum(u ⊙ v) = uᵀv for vectors;
     sum(diag v) = sum(Aᵀ) = sum of the argument."""
     if a.is_scalar:
         return a
@@ -70,6 +72,9 @@ def c_sum(a: Expr) -> Expr:
         return const(0)
     if isinstance(a, (Transpose, Diag)):
         return c_sum(a.args[0])
+    if isinstance(a, Softmax):  # each softmax sums to 1: the vector's, or one per row / column
+        arg = a.args[0]
+        return const(1 if a.axis is None else arg.rows if a.axis == 1 else arg.cols)
     scalars, core = split_scalars(a)
     if scalars:
         return c_mul([*scalars, c_sum(core)])
@@ -79,7 +84,10 @@ def c_sum(a: Expr) -> Expr:
 
 
 def c_det(a: Expr) -> Expr:
-    """det I = 1; det Aᵀ = det A; det A⁻¹ = 1/det A; det of a 1×1 is the scalar."""
+    """det I = 1; det Aᵀ = det A; det A⁻¹ = 1/det A; det of a 1×1 is the scalar;
+    det(cA) = cⁿ det A for a number c and A n×n; det(AB⋯) = det A det B ⋯ when every factor
+    is square (Matrix Cookbook eq. 18) and one repeats, so det(XX) = det(X)² and det(XᵀX) =
+    det(X)², while det(AXB) stays as the Cookbook writes its derivative, det(AXB)X⁻ᵀ."""
     if a.is_scalar:
         return a
     if isinstance(a, Identity):
@@ -88,7 +96,18 @@ def c_det(a: Expr) -> Expr:
         return c_det(a.args[0])
     if isinstance(a, Inverse):
         return c_pow(c_det(a.arg), -1)
+    c, rest = split_coefficient(a)
+    if c != 1 and rest is not None:
+        return c_mul([const(c ** a.rows), c_det(rest)])
+    if isinstance(a, MatMul) and all(f.rows == f.cols for f in a.args) and _repeats(a.args):
+        return c_mul([c_det(f) for f in a.args])
     return Det.new(a)
+
+
+def _repeats(factors) -> bool:
+    """Some factor occurs twice, up to a transpose (det Aᵀ = det A)."""
+    seen = [f.args[0] if isinstance(f, Transpose) else f for f in factors]
+    return len(set(seen)) < len(seen)
 
 
 def c_logdet(a: Expr) -> Expr:
