@@ -7,6 +7,7 @@ Each derivative holds under an assumption, stated in the docstring of each node 
 README): pinv at full column or row rank, logm and sqrtm at matrices with no eigenvalue on the
 closed negative real axis, eigvalsh at distinct eigenvalues, nuclear_norm at full rank,
 spectral_norm at a simple largest singular value.  ``mc.check`` draws inputs that meet them.
+Their second derivatives hold under the same assumptions (``matcalc.rules.second_order``).
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class OfMatrixFunction(Expr):
 class Frechet(OfMatrixFunction):
     """L_f(X)[E]: the Fréchet derivative of the primary matrix function f at X in the direction
     E, linear in E: f(X + E) = f(X) + L_f(X)[E] + o(‖E‖).  Its adjoint for the Frobenius inner
-    product is L_f(Xᵀ): ⟨G, L_f(X)[E]⟩ = ⟨L_f(Xᵀ)[G], E⟩ (f has real Taylor coefficients)."""
+    product is L_f(Xᵀ): ⟨G, L_f(X)[E]⟩ = ⟨L_f(Xᵀ)[G], E⟩ (f has real Taylor coefficients).  Its
+    differential, for Hessians, is L_f(X)[dE] + L²_f(X)[E, dX] (a SecondFrechet node)."""
 
     __slots__ = ()
 
@@ -202,7 +204,8 @@ class Eigvecsh(Unary):
         public="eigvecsh", spread_argument=True,
         doc="The orthonormal eigenvectors V of a symmetric matrix S (of its symmetric part), as "
         "columns in the order of eigvalsh(S): S = V diag(λ) Vᵀ. Each column is fixed up to its "
-        "sign, which no derivative matcalc gives depends on; V is not differentiated further.")
+        "sign, which no derivative matcalc gives depends on. Its differential, for Hessians: "
+        "dV = V (Ω ⊙ (Vᵀ dS V)) with the eigenvalue gaps Ω = eigh_gaps(S).")
 
 
 class SingularNorm(Unary):
@@ -215,13 +218,13 @@ class SingularNorm(Unary):
 def _singular_pair(norm: str, template: str, numpy: str, factor: str, doc: str,
                    factor_doc: str) -> tuple[type[SingularNorm], type[Unary]]:
     """A norm of the singular values and the singular-vector factor its gradient is made of:
-    both of any argument; the factor is not differentiated further."""
+    both of any argument; the factor's differential (for Hessians) is in rules.second_order."""
     latex_name = factor.replace("_", r"\_")
     factor_cls = type(factor.title().replace("_", ""), (Unary,), {"__slots__": (), "spec": NodeSpec(
         factor, latex=rf"\operatorname{{{latex_name}}}", unicode=factor,
         numpy=f"_{factor}({{}})", numpy_scalar="np.sign({})", sympy_scalar=sympy.sign,
         argument="any", result="same", public=factor, spread_argument=True,
-        doc=factor_doc + " It is not differentiated further.")})
+        doc=factor_doc)})
     norm_cls = type(norm.title().replace("_", ""), (SingularNorm,), {
         "__slots__": (), "factor": factor_cls, "spec": NodeSpec(
             norm, latex=r"\left\lVert {} \right\rVert_{{" + template + "}}",
@@ -236,10 +239,13 @@ NuclearNorm, Polar = _singular_pair(
     "The nuclear (trace) norm ‖X‖_* = Σ σᵢ(X), the sum of the singular values. Its gradient "
     "U Vᵀ (the thin SVD X = U Σ Vᵀ, polar(X)) holds where X has full rank.",
     "U Vᵀ from the thin SVD X = U Σ Vᵀ (the orthogonal polar factor), the gradient of the "
-    "nuclear norm; unique where X has full rank.")
+    "nuclear norm; unique where X has full rank. Its differential (for Hessians), with Q = U Vᵀ: "
+    "Q L_sqrt(XᵀX + I − QᵀQ)[Qᵀ dX QᵀQ − QᵀQ dXᵀ Q] + (I − QQᵀ) dX X⁺ Q + Q X⁺ dX (I − QᵀQ).")
 SpectralNorm, TopSingular = _singular_pair(
     "spectral_norm", "2", "np.linalg.norm({}, 2)", "top_singular",
     "The spectral norm ‖X‖₂ = σ₁(X), the largest singular value. Its gradient u₁v₁ᵀ "
     "(top_singular(X), the top singular vectors) holds where σ₁ is simple (σ₁ > σ₂).",
     "u₁v₁ᵀ, the outer product of the top left and right singular vectors of X, the gradient "
-    "of the spectral norm; unique where the largest singular value is simple.")
+    "of the spectral norm; unique where the largest singular value is simple. Its differential "
+    "(for Hessians), with T = u₁v₁ᵀ and σ = σ₁: P (σ dX TᵀT + X dXᵀ T) + (σ TTᵀ dX + T dXᵀ X) R, "
+    "P = (σ²I − XXᵀ)⁺, R = (σ²I − XᵀX)⁺.")
