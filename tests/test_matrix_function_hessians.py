@@ -49,6 +49,11 @@ CASES = [
     ("nuclear_norm: by a vector inside", mc.nuclear_norm(A + x @ x.T), x),
     ("spectral_norm: by a vector inside", mc.spectral_norm(A + x @ x.T), x),
     ("expm: by a scalar", mc.sum(mc.expm(c * X) @ A), c),
+    # these two needed nothing new: their derivatives are made of inverses and pseudo-inverses
+    ("solve: by the matrix", mc.sum(mc.solve(X, V) ** 2), X),
+    ("solve: by the right-hand side", mc.sum(mc.solve(X, V) ** 2), V),
+    ("pinv: wide", mc.sum(mc.pinv(W) ** 2), W),
+    ("pinv: tall, inside a norm", mc.norm2(mc.pinv(V) @ x) ** 2, V),
 ]
 IDS = [case[0] for case in CASES]
 
