@@ -141,7 +141,8 @@ def _kronecker_form(cls: type[MatrixFunction]) -> type[KroneckerForm]:
         f"{call}_kron", latex="K_{{" + cls.frechet_latex.replace("{", "{{").replace("}", "}}")
         + r"}}\left({}\right)",
         unicode=f"K_{f}({{}})", numpy=f"_kron_form_{f}({{}})", argument="square",
-        definite_argument=cls.spec.definite_argument, result="kronecker", public=f"{call}_kron", imports=cls.spec.imports,
+        definite_argument=cls.spec.definite_argument, result="kronecker", public=f"{call}_kron",
+        imports=cls.spec.imports,
         doc=f"K_{f}(X), the n²×n² Kronecker form of the Fréchet derivative of {call}: "
         f"vec L_{f}(X)[E] = K_{f}(X) vec E, d vec {call}(X) = K_{f}(X) d vec X.")
     return type(f"{cls.__name__}Kron", (KroneckerForm,), {"__slots__": (), "function": f,

@@ -37,7 +37,8 @@ from matcalc.faces.parsing.grammar import (
 
 #: the Fréchet derivatives of the matrix functions, as text writes them: expm_frechet(X, E)
 FRECHET_CALLS = {f"{cls.spec.call}_frechet": f for f, cls in MATRIX_FUNCTIONS.items()}
-#: the second Fréchet derivatives and their Kronecker forms: expm_frechet2(X, E, F), expm_kron2(X, E)
+#: the second Fréchet derivatives and their Kronecker forms: expm_frechet2(X, E, F),
+#: expm_kron2(X, E)
 FRECHET2_CALLS = {f"{cls.spec.call}_frechet2": f for f, cls in MATRIX_FUNCTIONS.items()}
 KRON2_CALLS = {f"{cls.spec.call}_kron2": f for f, cls in MATRIX_FUNCTIONS.items()}
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
