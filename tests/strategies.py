@@ -42,10 +42,13 @@ PLACEHOLDERS = {"Differential", "PendingDifferential", "Partial"}
 #: the factors first derivatives of matrix and spectral functions are made of (L_f(X)[E], K_f(X),
 #: the divided differences F⁽¹⁾_f(S), the eigenvectors, U Vᵀ, u₁v₁ᵀ): never differentiated (a second derivative through them is an
 #: UnsupportedError), so a random expression to differentiate does not contain them
-DERIVATIVE_FACTORS = {"Frechet", "ExpmKron", "LogmKron", "SqrtmKron", "ExpmDivdiff", "LogmDivdiff",
-                      "SqrtmDivdiff", "Eigvecsh", "Polar", "TopSingular"}
-#: the nodes whose derivatives are first derivatives only: a Hessian through them is refused
-FIRST_DERIVATIVE_ONLY = {"Expm", "Logm", "Sqrtm", "Eigvalsh", "NuclearNorm", "SpectralNorm"}
+DERIVATIVE_FACTORS = {"ExpmKron", "LogmKron", "SqrtmKron", "SecondFrechet", "SecondKroneckerForm",
+                      "EigenGaps", "ExpmDivdiff2", "LogmDivdiff2", "SqrtmDivdiff2"}
+#: the factors first derivatives are made of (L_f(X)[E], the divided differences F⁽¹⁾_f(S), the
+#: eigenvectors, U Vᵀ, u₁v₁ᵀ): differentiated once, for Hessians (each has a numeric example),
+#: but not drawn in random expressions, whose Hessians through them would be third derivatives
+FIRST_ORDER_FACTORS = {"Frechet", "ExpmDivdiff", "LogmDivdiff", "SqrtmDivdiff", "Eigvecsh", "Polar",
+                       "TopSingular"}
 #: well-conditioned matrices of each shape: a small bounded change of one keeps full rank,
 #: distinct eigenvalues and a simple top singular value (the assumptions of pinv, eigvalsh,
 #: nuclear_norm and spectral_norm)
@@ -113,7 +116,8 @@ def operation_options(key: str, sub) -> list:
     """Every one-argument node whose row gives a result of shape ``key``."""
     out = []
     for cls in NODE_TYPES:
-        if issubclass(cls, Unary) and cls.spec.argument and cls.__name__ not in DERIVATIVE_FACTORS:
+        never = DERIVATIVE_FACTORS | FIRST_ORDER_FACTORS
+        if issubclass(cls, Unary) and cls.spec.argument and cls.__name__ not in never:
             for arg_key in ARGUMENT_KEYS[cls.spec.argument]:
                 if _result_key(cls.spec.result, arg_key) == key:
                     out.append(st.builds(_operation(cls, arg_key), sub(arg_key)))

@@ -52,6 +52,9 @@ def all_latex() -> list[str]:
 
     texts += [mc.derive(f, a, order=2).latex() for _, f, a, b in BY_MATRICES if a is b]
     texts += [mc.diff(F, w, form="index").latex() for _, F, w in INDEX_CASES]
+    from tests.test_matrix_function_hessians import CASES as MATRIX_FUNCTION_HESSIANS
+
+    texts += [mc.latex(mc.hessian(f, v)) for _, f, v in MATRIX_FUNCTION_HESSIANS]
     texts += [p.read_text() for p in (Path(__file__).parent / "golden").glob("*.tex")]
     from tests.networks import mlp
 

@@ -79,6 +79,20 @@ EXAMPLES = [
      + mc.nuclear_norm(X @ A), [W, X, A]),
     ("spectral_norm: of a product, by each factor", mc.spectral_norm(W @ X) + c * mc.spectral_norm(V),
      [W, X, V, c]),
+    # the factors of first derivatives, differentiated for Hessians (issue 11, point 7)
+    ("Fréchet derivative: by its point and its direction", mc.sum(B * mc.expm_frechet(X, A))
+     + mc.tr(mc.logm_frechet(X, A) @ B) + mc.sum(mc.sqrtm_frechet(X, A) ** 2), [X, A]),
+    ("Fréchet derivative: matrix by matrix", mc.expm_frechet(X, A), [X, A]),
+    ("eigvecsh: through sign-free functions of the eigenvectors",
+     mc.sum(B * mc.eigvecsh(S) ** 2) + a.T @ mc.eigvecsh(X) @ mc.diag(b) @ mc.eigvecsh(X).T @ a,
+     [S, X]),
+    ("divided differences: by the symmetric matrix", mc.sum(B * mc.expm_divdiff(S))
+     + mc.sum(mc.logm_divdiff(P) ** 2) + mc.tr(A @ mc.sqrtm_divdiff(P)), [S, P]),
+    ("polar: of a tall, a wide and a square matrix", mc.sum(mc.polar(W) * (W @ A)) + x.T
+     @ mc.polar(V) @ u + mc.sum(mc.polar(X) * B), [W, V, X]),
+    ("top_singular: of a tall and a square matrix", mc.sum(mc.top_singular(W) ** 3)
+     + mc.tr(A @ mc.top_singular(X)), [W, X]),
+    ("polar and top_singular: matrix by matrix", mc.polar(V) + mc.top_singular(V), [V]),
     ("sum", mc.sum(W), [W]),
     ("sum: of a nonlinear vector", mc.sum(mc.exp(W @ x)), [x, W]),
     ("sum: along each axis", mc.sum(mc.tanh(W), axis=0) @ x + u.T @ mc.sum(W ** 2, axis=1), [W, x]),

@@ -18,6 +18,7 @@ from matcalc.core.nodes import (
 )  # fmt: skip
 from matcalc.core.functions import FUNCTIONS, ElementwiseFunction
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
+from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
 
 
@@ -151,9 +152,33 @@ def _frechet(function: str, call: str):
 #: expm_frechet(X, E), logm_frechet, sqrtm_frechet: the Fréchet derivatives, as text writes them
 FRECHET = {f"{cls.spec.call}_frechet": _frechet(f, cls.spec.call)
            for f, cls in MATRIX_FUNCTIONS.items()}
+
+
+def _second_frechet(function: str, call: str):
+    def build(X: Any, E: Any, F: Any) -> Expr:
+        return SecondFrechet.new(function, X, E, F)
+
+    def kron_form(X: Any, E: Any) -> Expr:
+        return SecondKroneckerForm.new(function, X, E)
+
+    build.__name__ = build.__qualname__ = f"{call}_frechet2"
+    build.__doc__ = (f"L²_{function}(X)[E, F], the second Fréchet derivative of {call} at X in "
+                     f"the directions E and F (bilinear and symmetric in them): the derivative "
+                     f"of L_{function}(X)[E] in the direction F.")
+    kron_form.__name__ = kron_form.__qualname__ = f"{call}_kron2"
+    kron_form.__doc__ = (f"K²_{function}(X, E), the n²×n² Kronecker form of the second Fréchet "
+                         f"derivative of {call}: vec L²_{function}(X)[E, F] = K²_{function}(X, E) "
+                         "vec F.")
+    return {build.__name__: build, kron_form.__name__: kron_form}
+
+
+#: expm_frechet2(X, E, F) and expm_kron2(X, E), and those of logm and sqrtm, as text writes them
+FRECHET2 = {name: fn for f, cls in MATRIX_FUNCTIONS.items()
+            for name, fn in _second_frechet(f, cls.spec.call).items()}
 globals().update(ELEMENTWISE)
 globals().update(OPERATIONS)
 globals().update(FRECHET)
+globals().update(FRECHET2)
 
 
 def _axis(axis: Any, a: Expr, name: str) -> Any:
@@ -218,5 +243,5 @@ def matmul(*factors: Any) -> Expr:
 __all__ = [
     "scalar", "vector", "matrix", "eye", "ones", "zeros", "diag", "hadamard", "kron", "mean",
     "solve", "add", "matmul",
-    "commutation", *OPERATIONS, *ELEMENTWISE, *FRECHET,
+    "commutation", *OPERATIONS, *ELEMENTWISE, *FRECHET, *FRECHET2,
 ]  # fmt: skip

@@ -7,6 +7,7 @@ Each derivative holds under an assumption, stated in the docstring of each node 
 README): pinv at full column or row rank, logm and sqrtm at matrices with no eigenvalue on the
 closed negative real axis, eigvalsh at distinct eigenvalues, nuclear_norm at full rank,
 spectral_norm at a simple largest singular value.  ``mc.check`` draws inputs that meet them.
+Their second derivatives hold under the same assumptions (``matcalc.rules.second_order``).
 """
 
 from __future__ import annotations
@@ -82,10 +83,30 @@ MATRIX_FUNCTIONS: dict[str, type[MatrixFunction]] = {
     cls.function: cls for cls in (Expm, Logm, Sqrtm)}
 
 
-class Frechet(Expr):
+class OfMatrixFunction(Expr):
+    """A node made of the derivatives of a primary matrix function f at a point X (its first
+    argument): f is named by its elementwise function, the node's one parameter."""
+
+    __slots__ = ()
+
+    @property
+    def function(self) -> str:
+        return self.params[0]
+
+    @property
+    def matrix_function(self) -> type[MatrixFunction]:
+        return MATRIX_FUNCTIONS[self.function]
+
+    @property
+    def at(self) -> Expr:
+        return self.args[0]
+
+
+class Frechet(OfMatrixFunction):
     """L_f(X)[E]: the Fréchet derivative of the primary matrix function f at X in the direction
     E, linear in E: f(X + E) = f(X) + L_f(X)[E] + o(‖E‖).  Its adjoint for the Frobenius inner
-    product is L_f(Xᵀ): ⟨G, L_f(X)[E]⟩ = ⟨L_f(Xᵀ)[G], E⟩ (f has real Taylor coefficients)."""
+    product is L_f(Xᵀ): ⟨G, L_f(X)[E]⟩ = ⟨L_f(Xᵀ)[G], E⟩ (f has real Taylor coefficients).  Its
+    differential, for Hessians, is L_f(X)[dE] + L²_f(X)[E, dX] (a SecondFrechet node)."""
 
     __slots__ = ()
 
@@ -99,18 +120,6 @@ class Frechet(Expr):
             raise ShapeError(f"the Fréchet derivative L_{function}(X)[E] needs a square X and E "
                              f"of its shape, got {describe(X)} and {describe(E)}")
         return cls._make((X, E), (function,), X.shape)
-
-    @property
-    def function(self) -> str:
-        return self.params[0]
-
-    @property
-    def matrix_function(self) -> type[MatrixFunction]:
-        return MATRIX_FUNCTIONS[self.function]
-
-    @property
-    def at(self) -> Expr:
-        return self.args[0]
 
     @property
     def direction(self) -> Expr:
@@ -132,7 +141,8 @@ def _kronecker_form(cls: type[MatrixFunction]) -> type[KroneckerForm]:
         f"{call}_kron", latex="K_{{" + cls.frechet_latex.replace("{", "{{").replace("}", "}}")
         + r"}}\left({}\right)",
         unicode=f"K_{f}({{}})", numpy=f"_kron_form_{f}({{}})", argument="square",
-        result="kronecker", public=f"{call}_kron", imports=cls.spec.imports,
+        definite_argument=cls.spec.definite_argument, result="kronecker", public=f"{call}_kron",
+        imports=cls.spec.imports,
         doc=f"K_{f}(X), the n²×n² Kronecker form of the Fréchet derivative of {call}: "
         f"vec L_{f}(X)[E] = K_{f}(X) vec E, d vec {call}(X) = K_{f}(X) d vec X.")
     return type(f"{cls.__name__}Kron", (KroneckerForm,), {"__slots__": (), "function": f,
@@ -160,6 +170,7 @@ def _divided_differences(cls: type[MatrixFunction]) -> type[DividedDifferences]:
         f"{call}_divdiff", latex="F^{{(1)}}_{{" + cls.frechet_latex.replace("{", "{{")
         .replace("}", "}}") + r"}}\left({}\right)", unicode=f"F⁽¹⁾_{f}({{}})",
         numpy=f"_divdiff_{f}({{}})", argument="square", result="same", public=f"{call}_divdiff",
+        definite_argument=cls.spec.definite_argument, spread_argument=True,
         doc=f"F⁽¹⁾_{f}(S), the divided differences of {f} at the eigenvalues λ of a symmetric S "
         f"(of its symmetric part): ({f}(λᵢ) − {f}(λⱼ))/(λᵢ − λⱼ), and {f}′(λᵢ) on the diagonal; "
         f"L_{f}(S)[E] = V (F⁽¹⁾_{f}(S) ⊙ (Vᵀ E V)) Vᵀ with V = eigvecsh(S).")
@@ -191,10 +202,11 @@ class Eigvecsh(Unary):
         "eigvecsh", latex=r"\operatorname{eigvecsh}", unicode="eigvecsh", numpy="_eigvecsh({})",
         numpy_scalar="1.0",
         sympy_scalar=lambda s: sympy.Integer(1), argument="square", result="same",
-        public="eigvecsh",
+        public="eigvecsh", spread_argument=True,
         doc="The orthonormal eigenvectors V of a symmetric matrix S (of its symmetric part), as "
         "columns in the order of eigvalsh(S): S = V diag(λ) Vᵀ. Each column is fixed up to its "
-        "sign, which no derivative matcalc gives depends on; V is not differentiated further.")
+        "sign, which no derivative matcalc gives depends on. Its differential, for Hessians: "
+        "dV = V (Ω ⊙ (Vᵀ dS V)) with the eigenvalue gaps Ω = eigh_gaps(S).")
 
 
 class SingularNorm(Unary):
@@ -207,13 +219,13 @@ class SingularNorm(Unary):
 def _singular_pair(norm: str, template: str, numpy: str, factor: str, doc: str,
                    factor_doc: str) -> tuple[type[SingularNorm], type[Unary]]:
     """A norm of the singular values and the singular-vector factor its gradient is made of:
-    both of any argument; the factor is not differentiated further."""
+    both of any argument; the factor's differential (for Hessians) is in rules.second_order."""
     latex_name = factor.replace("_", r"\_")
     factor_cls = type(factor.title().replace("_", ""), (Unary,), {"__slots__": (), "spec": NodeSpec(
         factor, latex=rf"\operatorname{{{latex_name}}}", unicode=factor,
         numpy=f"_{factor}({{}})", numpy_scalar="np.sign({})", sympy_scalar=sympy.sign,
-        argument="any", result="same", public=factor,
-        doc=factor_doc + " It is not differentiated further.")})
+        argument="any", result="same", public=factor, spread_argument=True,
+        doc=factor_doc)})
     norm_cls = type(norm.title().replace("_", ""), (SingularNorm,), {
         "__slots__": (), "factor": factor_cls, "spec": NodeSpec(
             norm, latex=r"\left\lVert {} \right\rVert_{{" + template + "}}",
@@ -228,10 +240,13 @@ NuclearNorm, Polar = _singular_pair(
     "The nuclear (trace) norm ‖X‖_* = Σ σᵢ(X), the sum of the singular values. Its gradient "
     "U Vᵀ (the thin SVD X = U Σ Vᵀ, polar(X)) holds where X has full rank.",
     "U Vᵀ from the thin SVD X = U Σ Vᵀ (the orthogonal polar factor), the gradient of the "
-    "nuclear norm; unique where X has full rank.")
+    "nuclear norm; unique where X has full rank. Its differential (for Hessians), with Q = U Vᵀ: "
+    "Q L_sqrt(XᵀX + I − QᵀQ)[Qᵀ dX QᵀQ − QᵀQ dXᵀ Q] + (I − QQᵀ) dX X⁺ Q + Q X⁺ dX (I − QᵀQ).")
 SpectralNorm, TopSingular = _singular_pair(
     "spectral_norm", "2", "np.linalg.norm({}, 2)", "top_singular",
     "The spectral norm ‖X‖₂ = σ₁(X), the largest singular value. Its gradient u₁v₁ᵀ "
     "(top_singular(X), the top singular vectors) holds where σ₁ is simple (σ₁ > σ₂).",
     "u₁v₁ᵀ, the outer product of the top left and right singular vectors of X, the gradient "
-    "of the spectral norm; unique where the largest singular value is simple.")
+    "of the spectral norm; unique where the largest singular value is simple. Its differential "
+    "(for Hessians), with T = u₁v₁ᵀ and σ = σ₁: P (σ dX TᵀT + X dXᵀ T) + (σ TTᵀ dX + T dXᵀ X) R, "
+    "P = (σ²I − XXᵀ)⁺, R = (σ²I − XᵀX)⁺.")

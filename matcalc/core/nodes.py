@@ -26,6 +26,9 @@ from matcalc.core.matrix_nodes import (
     Eigvalsh, Eigvecsh, Expm, ExpmDivdiff, ExpmKron, Frechet, Logm, LogmDivdiff, LogmKron,
     NuclearNorm, Pinv, Polar, SpectralNorm, Sqrtm, SqrtmDivdiff, SqrtmKron, TopSingular,
 )  # fmt: skip
+from matcalc.core.second_order_nodes import (
+    EigenGaps, ExpmDivdiff2, LogmDivdiff2, SecondFrechet, SecondKroneckerForm, SqrtmDivdiff2,
+)  # fmt: skip
 
 PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
 
@@ -392,6 +395,7 @@ NODE_TYPES: tuple[type[Expr], ...] = (
     Pinv, Expm, Logm, Sqrtm, Frechet, ExpmKron, LogmKron, SqrtmKron, ExpmDivdiff, LogmDivdiff,
     SqrtmDivdiff, Eigvalsh, Eigvecsh,
     NuclearNorm, SpectralNorm, Polar, TopSingular,
+    SecondFrechet, SecondKroneckerForm, EigenGaps, ExpmDivdiff2, LogmDivdiff2, SqrtmDivdiff2,
 )  # fmt: skip
 
 

@@ -149,7 +149,8 @@ def index_form(f: Any, wrt: Symbol) -> IndexForm:
         raise UnsupportedError(
             f"the index form of {' and '.join(kinds)} is not supported: "
             + ("a Fréchet derivative L_f(X)[E] has no finite sum of products for its entries"
-               if kinds == ["Frechet"] else "its entries have composite indices")
+               if set(kinds) <= {"Frechet", "SecondFrechet"}
+               else "its entries have composite indices")
             + "; use the Kronecker (vec) form (leave out form='index')")
     dims.update(translator.dims)
     terms = collect([contract(t, {n for n in free if n}, dims) for t in raw])

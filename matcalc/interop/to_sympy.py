@@ -17,6 +17,7 @@ from sympy.matrices.expressions.special import OneMatrix
 from matcalc.core.errors import MatcalcError, UnsupportedError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.nodes import (
     NODE_TYPES, Commutation, Differential, Identity, Kron, Partial, PendingDifferential, Symbol,
     Unary, Zero,
@@ -128,6 +129,8 @@ TO_SYMPY: dict[type, Callable[[Any, list[Any]], sympy.Basic]] = {
     Kron: _kron,
     Commutation: _none,
     Frechet: _none,
+    SecondFrechet: _none,
+    SecondKroneckerForm: _none,
     Differential: _placeholder,
     PendingDifferential: _placeholder,
     Partial: _placeholder,

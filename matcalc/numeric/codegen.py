@@ -26,6 +26,7 @@ from matcalc.core.nodes import (
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.spec import FUNCTIONS
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
 from matcalc.core.shapes import fmt_shape
@@ -270,6 +271,8 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
         Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",
         Frechet: lambda n, a: f"_frechet_{n.function}({a[0]}, {a[1]})",
+        SecondFrechet: lambda n, a: f"_frechet2_{n.function}({a[0]}, {a[1]}, {a[2]})",
+        SecondKroneckerForm: lambda n, a: f"_kron_form2_{n.function}({a[0]}, {a[1]})",
         # every one-argument node: the numpy code of its spec row
         **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
     }

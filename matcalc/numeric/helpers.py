@@ -128,6 +128,55 @@ HELPERS = {
     """u₁v₁ᵀ, the top singular vectors' outer product."""
     U, _, Vt = np.linalg.svd(X, full_matrices=False)
     return U[:, :1] @ Vt[:1, :]''',
+    "_frechet2": '''def _frechet2(f, X, E, F):
+    """L²_f(X)[E, F]: the upper-right n×n block of f([[X, E, F, 0], [0, X, 0, F], [0, 0, X, E],
+    [0, 0, 0, X]]) (Higham and Relton, Higher order Fréchet derivatives, 2014)."""
+    n = X.shape[0]
+    Z = np.zeros_like(X)
+    return f(np.block([[X, E, F, Z], [Z, X, Z, F], [Z, Z, X, E], [Z, Z, Z, X]]))[:n, 3 * n:]''',
+    "_frechet2_exp": '''def _frechet2_exp(X, E, F):
+    return _frechet2(scipy.linalg.expm, X, E, F)''',
+    "_frechet2_log": '''def _frechet2_log(X, E, F):
+    return _frechet2(_logm, X, E, F)''',
+    "_frechet2_sqrt": '''def _frechet2_sqrt(X, E, F):
+    return _frechet2(_sqrtm, X, E, F)''',
+    "_kron_form2_exp": '''def _kron_form2_exp(X, E):
+    """K with vec L²_exp(X)[E, F] = K vec F."""
+    return _kron_form(lambda X, F: _frechet2_exp(X, E, F), X)''',
+    "_kron_form2_log": '''def _kron_form2_log(X, E):
+    return _kron_form(lambda X, F: _frechet2_log(X, E, F), X)''',
+    "_kron_form2_sqrt": '''def _kron_form2_sqrt(X, E):
+    return _kron_form(lambda X, F: _frechet2_sqrt(X, E, F), X)''',
+    "_eigh_gaps": '''def _eigh_gaps(S):
+    """Ω_ij = 1/(λⱼ − λᵢ) off the diagonal, 0 on it, at the eigenvalues of the symmetric part."""
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    gaps = lam[None, :] - lam[:, None]
+    np.fill_diagonal(gaps, 1.0)
+    if np.abs(gaps).min() <= 1e-12 * max(1.0, np.abs(lam).max()):
+        raise np.linalg.LinAlgError("the derivative of the eigenvectors needs distinct eigenvalues")
+    out = 1.0 / gaps
+    np.fill_diagonal(out, 0.0)
+    return out''',
+    "_divdiff2": '''def _divdiff2(lam, slope, curvature, first):
+    """f[λᵢ, λᵢ, λⱼ] = (f′(λᵢ) − f[λᵢ, λⱼ])/(λᵢ − λⱼ), and f″(λᵢ)/2 where λᵢ and λⱼ agree to
+    1e-8 (where the quotient would lose its digits); ``first`` holds f[λᵢ, λⱼ]."""
+    delta = lam[:, None] - lam[None, :]
+    close = np.abs(delta) <= 1e-8 * max(1.0, np.abs(lam).max())
+    safe = np.where(close, 1.0, delta)
+    return np.where(close, curvature(lam)[:, None] / 2 + 0.0 * delta,
+                    (slope(lam)[:, None] - first) / safe)''',
+    "_divdiff2_exp": '''def _divdiff2_exp(S):
+    """exp[λᵢ, λᵢ, λⱼ] at the eigenvalues of S."""
+    lam = np.linalg.eigvalsh((S + S.T) / 2)
+    return _divdiff2(lam, np.exp, np.exp, _divdiff_exp(S))''',
+    "_divdiff2_log": '''def _divdiff2_log(S):
+    """log[λᵢ, λᵢ, λⱼ] at the eigenvalues of S."""
+    lam = _positive_eigenvalues(S, "logm")
+    return _divdiff2(lam, lambda x: 1.0 / x, lambda x: -1.0 / x ** 2, _divdiff_log(S))''',
+    "_divdiff2_sqrt": '''def _divdiff2_sqrt(S):
+    """sqrt[λᵢ, λᵢ, λⱼ] = −1/(2√λᵢ (√λᵢ + √λⱼ)²) at the eigenvalues of S (no cancellation)."""
+    root = np.sqrt(_positive_eigenvalues(S, "sqrtm"))
+    return -1.0 / (2.0 * root[:, None] * (root[:, None] + root[None, :]) ** 2)''',
 }
 #: the helpers a helper calls, and the modules helpers import
 HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_sqrtm": ("_real",),
@@ -136,6 +185,15 @@ HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_s
                 "_divdiff_log": ("_positive_eigenvalues",),
                 "_divdiff_sqrt": ("_positive_eigenvalues",),
                 "_kron_form_log": ("_kron_form", "_frechet_log", "_logm", "_real"),
-                "_kron_form_sqrt": ("_kron_form", "_frechet_sqrt", "_sqrtm", "_real")}
+                "_kron_form_sqrt": ("_kron_form", "_frechet_sqrt", "_sqrtm", "_real"),
+                "_frechet2_exp": ("_frechet2",), "_frechet2_log": ("_frechet2", "_logm", "_real"),
+                "_frechet2_sqrt": ("_frechet2", "_sqrtm", "_real"),
+                "_kron_form2_exp": ("_kron_form", "_frechet2_exp", "_frechet2"),
+                "_kron_form2_log": ("_kron_form", "_frechet2_log", "_frechet2", "_logm", "_real"),
+                "_kron_form2_sqrt": ("_kron_form", "_frechet2_sqrt", "_frechet2", "_sqrtm",
+                                     "_real"),
+                "_divdiff2_exp": ("_divdiff2", "_divdiff_exp"),
+                "_divdiff2_log": ("_divdiff2", "_divdiff_log", "_positive_eigenvalues"),
+                "_divdiff2_sqrt": ("_positive_eigenvalues",)}
 HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",
-                  "_frechet_exp": "scipy.linalg"}
+                  "_frechet_exp": "scipy.linalg", "_frechet2_exp": "scipy.linalg"}

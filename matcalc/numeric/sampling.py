@@ -16,6 +16,7 @@ import numpy as np
 import sympy
 
 from matcalc.core.expr import Expr, Func, Pow, Transpose
+from matcalc.core.matrix_nodes import OfMatrixFunction
 from matcalc.core.nodes import Symbol, Unary, dimension_symbols
 from matcalc.core.spec import POSITIVE, REAL, Interval
 from matcalc.core.walk import postorder
@@ -69,6 +70,9 @@ def domain_needs(f: Expr, small: Interval = SMALL
         elif isinstance(node, Pow) and not (node.exponent.is_Integer and node.exponent > 0):
             under = positive
         elif isinstance(node, Unary) and node.spec.definite_argument:
+            under = definite
+        elif (isinstance(node, OfMatrixFunction)
+              and node.matrix_function.spec.definite_argument):  # L_log(X)[E]: X as for logm
             under = definite
         if under is None:
             continue

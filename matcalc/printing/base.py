@@ -14,6 +14,7 @@ import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.nodes import (
     Commutation, Differential, Identity, Kron, NODE_TYPES, Partial, PendingDifferential, Symbol,
     Unary, Zero,
@@ -58,6 +59,7 @@ class Printer:
             Pow: self.pow, Func: self.func, Transpose: self.transpose, Kron: self.kron,
             Partial: self.partial, Commutation: self.commutation,
             PendingDifferential: self.pending_differential, Frechet: self.frechet,
+            SecondFrechet: self.second_frechet, SecondKroneckerForm: self.second_kronecker_form,
         }  # fmt: skip
 
     def table(self) -> dict[type[Expr], Callable[[Expr, list[Printed]], Printed]]:
@@ -78,6 +80,14 @@ class Printer:
 
     def frechet(self, node: Frechet, kids: list[Printed]) -> Printed:
         """L_f(X)[E], the Fréchet derivative of a matrix function."""
+        raise NotImplementedError
+
+    def second_frechet(self, node: SecondFrechet, kids: list[Printed]) -> Printed:
+        """L²_f(X)[E, F], the second Fréchet derivative of a matrix function."""
+        raise NotImplementedError
+
+    def second_kronecker_form(self, node: SecondKroneckerForm, kids: list[Printed]) -> Printed:
+        """K²_f(X, E), the Kronecker form of the second Fréchet derivative."""
         raise NotImplementedError
 
     def doprint(self, e: Expr) -> str:

@@ -85,6 +85,14 @@ class LatexPrinter(MathPrinter):
         name = MATRIX_FUNCTIONS[function].frechet_latex
         return rf"L_{{{name}}}\left({at}\right)\left[{direction}\right]"
 
+    def second_frechet_text(self, function: str, at: str, first: str, second: str) -> str:
+        name = MATRIX_FUNCTIONS[function].frechet_latex
+        return rf"L^{{2}}_{{{name}}}\left({at}\right)\left[{first}, {second}\right]"
+
+    def second_kronecker_text(self, function: str, at: str, direction: str) -> str:
+        name = MATRIX_FUNCTIONS[function].frechet_latex
+        return rf"K^{{2}}_{{{name}}}\left({at}, {direction}\right)"
+
     def inverse_transpose_mark(self) -> str:
         return r"-\top"
 

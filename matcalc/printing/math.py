@@ -210,6 +210,20 @@ class MathPrinter(Printer):
     def frechet_text(self, function: str, at: str, direction: str) -> str:
         raise NotImplementedError
 
+    def second_frechet(self, node, kids):
+        """L²_exp(X)[E, F]."""
+        return Printed(self.second_frechet_text(node.function, *(k.text for k in kids)), ATOM)
+
+    def second_kronecker_form(self, node, kids):
+        """K²_exp(X, E)."""
+        return Printed(self.second_kronecker_text(node.function, *(k.text for k in kids)), ATOM)
+
+    def second_frechet_text(self, function: str, at: str, first: str, second: str) -> str:
+        raise NotImplementedError
+
+    def second_kronecker_text(self, function: str, at: str, direction: str) -> str:
+        raise NotImplementedError
+
     def operation(self, node, kids):
         name = self.operator(node.spec)
         if "{}" in name:  # a template such as ‖{}‖₁

@@ -134,6 +134,14 @@ class TextPrinter(Printer):
         """expm_frechet(X, E), as scipy.linalg names it; the text syntax reads it back."""
         return self._call(f"{node.matrix_function.spec.call}_frechet", kids)
 
+    def second_frechet(self, node, kids):
+        """expm_frechet2(X, E, F), the second Fréchet derivative; the text syntax reads it back."""
+        return self._call(f"{node.matrix_function.spec.call}_frechet2", kids)
+
+    def second_kronecker_form(self, node, kids):
+        """expm_kron2(X, E), the Kronecker form of the second Fréchet derivative."""
+        return self._call(f"{node.matrix_function.spec.call}_kron2", kids)
+
     def commutation(self, node, kids):
         return Printed(f"commutation({_dim(node.m)}, {_dim(node.n)})", ATOM)
 

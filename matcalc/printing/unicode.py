@@ -157,6 +157,12 @@ class UnicodePrinter(MathPrinter):
     def frechet_text(self, function: str, at: str, direction: str) -> str:
         return f"L_{function}({at})[{direction}]"
 
+    def second_frechet_text(self, function: str, at: str, first: str, second: str) -> str:
+        return f"L²_{function}({at})[{first}, {second}]"
+
+    def second_kronecker_text(self, function: str, at: str, direction: str) -> str:
+        return f"K²_{function}({at}, {direction})"
+
     def inverse_transpose_mark(self) -> str:
         return "⁻ᵀ"
 

@@ -24,9 +24,15 @@ from matcalc.core.matrix_nodes import (
     NuclearNorm, Pinv, Polar, SpectralNorm, TopSingular,
 )  # fmt: skip
 from matcalc.core.rule import Rule
+from matcalc.core.second_order_nodes import (
+    SECOND_DIVIDED_DIFFERENCES, EigenGaps, SecondFrechet, SecondKroneckerForm,
+)  # fmt: skip
 from matcalc.core.walk import fold
 from matcalc.rules import records
 from matcalc.rules.simplify.base import FLAT_LIMIT
+from matcalc.rules.second_order import (
+    d_divided_differences, d_eigvecsh, d_frechet, d_polar, d_top_singular,
+)  # fmt: skip
 from matcalc.rules.simplify import (
     c_add, c_diag, c_diagpart, c_eigvecsh, c_frechet, c_func, c_inverse, c_kron, c_matmul,
     c_mul, c_pow, c_singular_factor, c_sum, c_trace, c_transpose, c_vec, const, is_zero,
@@ -192,24 +198,24 @@ def d_singular_norm(node: Expr, dX: Expr) -> Expr:
 
 
 def _not_differentiated(node: Expr, d: list[D]) -> D:
-    """The factors that first derivatives of spectral and matrix functions are made of are not
-    differentiated again: a second derivative through them is refused, never guessed."""
+    """The factors second derivatives of spectral and matrix functions are made of (and the
+    Kronecker forms a Jacobian reads) are not differentiated again: a third derivative through
+    them is refused, never guessed."""
     if all(di is None for di in d):
         return None
-    what = {Frechet: "the Fréchet derivative L_f(X)[E] (the derivative of expm, logm, sqrtm)",
+    what = {SecondFrechet: "the second Fréchet derivative L²_f(X)[E, F]",
+            SecondKroneckerForm: "the Kronecker form K²_f(X, E) of the second Fréchet "
+                                 "derivative",
+            EigenGaps: "the eigenvalue gaps Ω(S) (in the derivative of the eigenvectors)",
             **{cls: f"the Kronecker form K_{f}(X) (the derivative of {cls.spec.call[:-5]})"
                for f, cls in KRONECKER_FORMS.items()},
-            **{cls: f"the divided differences F⁽¹⁾_{f}(S) (the derivative of "
-                    f"{cls.spec.call[:-8]} at a symmetric matrix)"
-               for f, cls in DIVIDED_DIFFERENCES.items()},
-            Eigvecsh: "the eigenvectors eigvecsh(S) (the derivative of eigvalsh)",
-            Polar: "polar(X) = U Vᵀ (the gradient of the nuclear norm)",
-            TopSingular: "top_singular(X) = u₁v₁ᵀ (the gradient of the spectral norm)",
+            **{cls: f"the second divided differences F⁽²⁾_{f}(S)"
+               for f, cls in SECOND_DIVIDED_DIFFERENCES.items()},
             }[type(node)]
     raise UnsupportedError(
-        f"matcalc does not differentiate {what}: second derivatives (Hessians) of expm, logm, "
-        f"sqrtm, eigvalsh, nuclear_norm and spectral_norm are not supported; {node} depends on "
-        "the variable")
+        f"matcalc does not differentiate {what}: derivatives of expm, logm, sqrtm, eigvalsh, "
+        "nuclear_norm and spectral_norm beyond the second (Hessians), and derivatives of "
+        f"their Kronecker (vec) forms, are not supported; {node} depends on the variable")
 
 
 def _spread(M: Expr, axis: int) -> Expr:
@@ -335,9 +341,15 @@ DIFFERENTIALS: dict[type[Expr], DifferentialRule] = {
     Eigvalsh: DifferentialRule(_chain(d_eigvalsh), _fixed(records.EIGVALSH)),
     NuclearNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.NUCLEAR_NORM)),
     SpectralNorm: DifferentialRule(_chain(d_singular_norm), _fixed(records.SPECTRAL_NORM)),
+    Frechet: DifferentialRule(d_frechet, _fixed(records.SECOND_FRECHET)),
+    Eigvecsh: DifferentialRule(_chain(d_eigvecsh), _fixed(records.EIGVECSH)),
+    **{cls: DifferentialRule(_chain(d_divided_differences), _fixed(records.DIVIDED_DIFFERENCES))
+       for cls in DIVIDED_DIFFERENCES.values()},
+    Polar: DifferentialRule(_chain(d_polar), _fixed(records.POLAR)),
+    TopSingular: DifferentialRule(_chain(d_top_singular), _fixed(records.TOP_SINGULAR)),
     **{cls: DifferentialRule(_not_differentiated)
-       for cls in (Frechet, Eigvecsh, Polar, TopSingular, *KRONECKER_FORMS.values(),
-                   *DIVIDED_DIFFERENCES.values())},
+       for cls in (SecondFrechet, SecondKroneckerForm, EigenGaps, *KRONECKER_FORMS.values(),
+                   *SECOND_DIVIDED_DIFFERENCES.values())},
 }
 
 

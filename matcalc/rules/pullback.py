@@ -13,13 +13,15 @@ from matcalc.core.errors import MatcalcError
 from matcalc.core.rule import Rule
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import is_column_shape
 from matcalc.core.walk import postorder
 from matcalc.rules import records
 from matcalc.rules.linear import inner, linear_factor, linear_nodes, the_linear_arg
 from matcalc.rules.simplify import (
-    c_add, c_diag, c_diagpart, c_frechet, c_kron, c_matmul, c_mul, c_transpose, c_vec, const,
+    c_add, c_diag, c_diagpart, c_frechet, c_kron, c_matmul, c_mul, c_second_frechet, c_transpose,
+    c_vec, const,
 )  # fmt: skip
 from matcalc.rules.simplify.kronecker import kron_shuffle, unvec
 
@@ -131,6 +133,16 @@ def pull_frechet(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
     return [(node.direction, c_frechet(node.function, c_transpose(node.at), G))]
 
 
+@carries(records.PULL_SECOND_FRECHET)
+def pull_second_frechet(node: Expr, G: Expr, linear: dict) -> list[tuple[Expr, Expr]]:
+    """⟨G, L²_f(X)[E, dF]⟩ = ⟨L²_f(Xᵀ)[Eᵀ, G], dF⟩ (Higham and Relton 2014; f has real Taylor
+    coefficients); L²_f is symmetric in its two directions, so the same holds with dE."""
+    i = the_linear_arg(node, linear)
+    X, fixed = node.at, node.args[3 - i]
+    return [(node.args[i], c_second_frechet(node.function, c_transpose(X), c_transpose(fixed),
+                                            G))]
+
+
 #: linear node type -> cotangent rule; every node a differential can be linear through
 PULLBACK: dict[type[Expr], Pull] = {
     Add: pull_add,
@@ -144,6 +156,7 @@ PULLBACK: dict[type[Expr], Pull] = {
     Kron: pull_kron,
     Vec: pull_vec,
     Frechet: pull_frechet,
+    SecondFrechet: pull_second_frechet,
 }
 
 

@@ -216,3 +216,24 @@ NUCLEAR_NORM = Rule("nuclear norm", "d‖X‖_* = ⟨U Vᵀ, dX⟩ (thin SVD X =
                     r"d \lVert X \rVert_* = \langle U V^{\top}, dX \rangle")
 SPECTRAL_NORM = Rule("spectral norm", "d‖X‖₂ = ⟨u₁v₁ᵀ, dX⟩ = u₁ᵀ dX v₁",
                      r"d \lVert X \rVert_2 = u_1^{\top} dX\, v_1")
+SECOND_FRECHET = Rule(
+    "second Fréchet derivative (Higham–Relton)", "d(L_f(X)[E]) = L_f(X)[dE] + L²_f(X)[E, dX]",
+    r"d\left(L_f(X)[E]\right) = L_f(X)[dE] + L^{2}_f(X)[E, dX]")
+PULL_SECOND_FRECHET = Rule(
+    "adjoint of the second Fréchet derivative", "⟨G, L²_f(X)[E, dX]⟩ = ⟨L²_f(Xᵀ)[Eᵀ, G], dX⟩",
+    r"\langle G, L^{2}_f(X)[E, dX] \rangle = \langle L^{2}_f(X^{\top})[E^{\top}, G], dX \rangle")
+EIGVECSH = Rule("eigenvector perturbation", "dV = V (Ω ⊙ (Vᵀ dS V)), Ω_ij = 1/(λⱼ − λᵢ)",
+                r"dV = V \left(\Omega \odot (V^{\top} dS\, V)\right)")
+DIVIDED_DIFFERENCES = Rule(
+    "divided differences", "dF⁽¹⁾ = diag(dλ) F⁽²⁾ + F⁽²⁾ᵀ diag(dλ), F⁽²⁾_ij = f[λᵢ, λᵢ, λⱼ]",
+    r"dF^{(1)} = \operatorname{diag}(d\lambda) F^{(2)} + F^{(2)\top} \operatorname{diag}(d\lambda)")
+POLAR = Rule(
+    "polar factor", "d(U Vᵀ) = Q L_sqrt(XᵀX + I − QᵀQ)[Qᵀ dX QᵀQ − QᵀQ dXᵀ Q] "
+    "+ (I − QQᵀ) dX X⁺ Q + Q X⁺ dX (I − QᵀQ), Q = U Vᵀ",
+    r"dQ = Q\, L_{\operatorname{sqrt}}(X^{\top} X + I - Q^{\top} Q)[Q^{\top} dX\, Q^{\top} Q - "
+    r"Q^{\top} Q\, dX^{\top} Q] + (I - Q Q^{\top}) dX\, X^{+} Q + Q X^{+} dX (I - Q^{\top} Q)")
+TOP_SINGULAR = Rule(
+    "top singular vectors", "d(u₁v₁ᵀ) = P (σ₁ dX v₁v₁ᵀ + X dXᵀ u₁v₁ᵀ) + (σ₁ u₁u₁ᵀ dX + u₁v₁ᵀ dXᵀ X) R, "
+    "P = (σ₁²I − XXᵀ)⁺, R = (σ₁²I − XᵀX)⁺",
+    r"d(u_1 v_1^{\top}) = P (\sigma_1 dX\, v_1 v_1^{\top} + X dX^{\top} u_1 v_1^{\top}) + "
+    r"(\sigma_1 u_1 u_1^{\top} dX + u_1 v_1^{\top} dX^{\top} X) R")

@@ -23,6 +23,7 @@ from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
+from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.nodes import NODE_TYPES, Symbol
 from matcalc.core.nodes import Unary as Operation
 from matcalc.core.spec import FUNCTION_NAMES
@@ -36,12 +37,16 @@ from matcalc.faces.parsing.grammar import (
 
 #: the Fréchet derivatives of the matrix functions, as text writes them: expm_frechet(X, E)
 FRECHET_CALLS = {f"{cls.spec.call}_frechet": f for f, cls in MATRIX_FUNCTIONS.items()}
+#: the second Fréchet derivatives and their Kronecker forms: expm_frechet2(X, E, F),
+#: expm_kron2(X, E)
+FRECHET2_CALLS = {f"{cls.spec.call}_frechet2": f for f, cls in MATRIX_FUNCTIONS.items()}
+KRON2_CALLS = {f"{cls.spec.call}_kron2": f for f, cls in MATRIX_FUNCTIONS.items()}
 #: the one-argument operations, by the name their spec row gives (tr, inv, …)
 OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
               for name in (cls.spec.public, *cls.spec.aliases)}
 KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
     "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
-    "solve", *FRECHET_CALLS,
+    "solve", *FRECHET_CALLS, *FRECHET2_CALLS, *KRON2_CALLS,
 })
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
@@ -325,7 +330,8 @@ class Builder(Operators):
             return self.constant_array(node)
         if name in ("vector", "matrix"):
             return self.filled(node)
-        arity = 2 if name in ("kron", "solve", *FRECHET_CALLS) else None
+        arity = (2 if name in ("kron", "solve", *FRECHET_CALLS, *KRON2_CALLS)
+                 else 3 if name in FRECHET2_CALLS else None)
         if name == "hadamard":
             if len(args) < 2:
                 raise self.error("hadamard takes two or more arguments", node.start)
@@ -364,6 +370,8 @@ class Builder(Operators):
                 raise self.error(f"{name}(X, E) needs E of the shape of X", args[1].start)
             return Typed(a.shape, lambda r: Frechet.new(FRECHET_CALLS[name], a.build(r),
                                                         b.build(r)))
+        if name in FRECHET2_CALLS or name in KRON2_CALLS:
+            return self.second_frechet(name, args, typed)
         if name == "kron":
             (a, b) = typed
             rows = self.dims.new((a.shape[0], b.shape[0]))
@@ -427,6 +435,21 @@ class Builder(Operators):
             "diagonal part": lambda: (arg.shape[0], self.one()),
         }[spec.result]()
         return Typed(shape, lambda r: cls.new(b(r)))
+
+    def second_frechet(self, name: str, args: list, typed: list[Typed]) -> Typed:
+        """expm_frechet2(X, E, F) = L²_exp(X)[E, F] and expm_kron2(X, E) = K²_exp(X, E)."""
+        a = typed[0]
+        self.need_square(name, args[0], a)
+        for node, t in zip(args[1:], typed[1:]):
+            if not self.unify_shapes(a.shape, t.shape):
+                raise self.error(f"{name} needs directions of the shape of X", node.start)
+        builds = [t.build for t in typed]
+        if name in FRECHET2_CALLS:
+            return Typed(a.shape, lambda r: SecondFrechet.new(
+                FRECHET2_CALLS[name], *(b(r) for b in builds)))
+        size = self.dims.new((a.shape[0], a.shape[0]))
+        return Typed((size, size), lambda r: SecondKroneckerForm.new(
+            KRON2_CALLS[name], *(b(r) for b in builds)))
 
     def need_square(self, name: str, node: Node, arg: Typed) -> None:
         if self.dims.is_one(arg.shape[1]) or not self.dims.unify(arg.shape[0], arg.shape[1]):

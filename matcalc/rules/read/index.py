@@ -17,6 +17,7 @@ from typing import Callable
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Transpose
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE
 from matcalc.rules.linear import NOT_APPLICABLE, NotApplicable, linear_nodes
@@ -170,6 +171,7 @@ INDEX: dict[type[Expr], Callable[..., list[Term] | NotApplicable]] = {
     Kron: index_composite,
     Vec: index_composite,
     Frechet: index_composite,
+    SecondFrechet: index_composite,
 }
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
 from matcalc.core.matrix_nodes import Frechet
+from matcalc.core.second_order_nodes import SecondFrechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape
 from matcalc.core.walk import postorder
@@ -282,6 +283,7 @@ JACOBIAN: dict[type[Expr], Callable[[Expr, _Reader], Read]] = {
     Kron: jac_kron,
     Vec: jac_vec,
     Frechet: lambda e, r: NOT_APPLICABLE,  # no compact Jacobian: the vec reading says why
+    SecondFrechet: lambda e, r: NOT_APPLICABLE,
 }
 
 

@@ -14,13 +14,15 @@ from typing import Any, Callable
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Expr, MatMul, Mul, Ones, Transpose
 from matcalc.core.matrix_nodes import KRONECKER_FORMS, Frechet
+from matcalc.core.second_order_nodes import SecondFrechet
 from matcalc.core.nodes import Differential, Diag, DiagPart, Identity, Kron, Sum, Trace, Vec
 from matcalc.core.shapes import ONE, is_column_shape, is_row_shape
 from matcalc.rules.linear import linear_factor, linear_nodes, the_linear_arg
 from matcalc.rules.pullback import gradient_of
 from matcalc.rules.simplify.kronecker import kron_shuffle
 from matcalc.rules.simplify import (
-    c_add, c_commutation, c_diag, c_kron, c_matmul, c_mul, c_transpose, c_vec, split_scalars,
+    c_add, c_commutation, c_diag, c_kron, c_matmul, c_mul, c_second_kronecker_form, c_transpose,
+    c_vec, split_scalars,
 )  # fmt: skip
 
 
@@ -124,6 +126,14 @@ def vec_frechet(e: Expr, r: _Reading) -> Expr:
     return c_matmul([KRONECKER_FORMS[e.function].new(e.at), r.done[e.direction]])
 
 
+def vec_second_frechet(e: Expr, r: _Reading) -> Expr:
+    """vec L²_f(X)[E, dF] = K²_f(X, E) vec dF (L²_f is symmetric in E and F, so likewise with
+    dE), with the Kronecker form K²_f(X, E) of the second Fréchet derivative."""
+    i = the_linear_arg(e, r.linear)
+    return c_matmul([c_second_kronecker_form(e.function, e.at, e.args[3 - i]),
+                     r.done[e.args[i]]])
+
+
 def vec_reduction(e: Expr, r: _Reading) -> Expr:
     """A scalar (tr, sum) is read as a gradient: ds = ⟨G, dX⟩ gives vec(G)ᵀ."""
     return c_transpose(c_vec(gradient_of(e, r.dX)))
@@ -164,4 +174,5 @@ VEC: dict[type[Expr], Callable[[Any, _Reading], Expr]] = {
     Kron: vec_kron,
     Vec: vec_vec,
     Frechet: vec_frechet,
+    SecondFrechet: vec_second_frechet,
 }

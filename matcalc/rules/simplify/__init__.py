@@ -35,7 +35,8 @@ from matcalc.rules.simplify.base import (
     c_commutation, c_diag, const, is_zero, split_coefficient, split_scalars, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.spectral import (
-    SPECTRAL, c_eigvecsh, c_frechet, c_pinv, c_singular_factor,
+    SPECTRAL, c_eigen_gaps, c_eigvecsh, c_eigvalsh, c_frechet, c_pinv, c_second_divided_differences,
+    c_second_frechet, c_second_kronecker_form, c_singular_factor, c_singular_norm,
 )  # fmt: skip
 from matcalc.rules.simplify.reductions import (
     REDUCTIONS, c_det, c_diagpart, c_logdet, c_norm2, c_sum, c_trace, c_vec,
@@ -46,7 +47,9 @@ __all__ = [
     "c_logdet", "c_matmul", "c_mul", "c_norm2", "c_pow", "c_sum", "c_trace", "c_transpose",
     "c_vec", "const", "is_symmetric", "is_zero", "rebuild", "scale", "simplify",
     "split_coefficient", "split_scalars", "substitute", "zero", "CANONICAL", "c_eigvecsh",
-    "c_frechet", "c_pinv", "c_singular_factor",
+    "c_frechet", "c_pinv", "c_singular_factor", "c_eigen_gaps", "c_eigvalsh",
+    "c_second_divided_differences", "c_second_frechet", "c_second_kronecker_form",
+    "c_singular_norm",
 ]  # fmt: skip
 
 

@@ -11,6 +11,9 @@ from matcalc.core.matrix_nodes import (
     SpectralNorm, Sqrtm, TopSingular,
 )  # fmt: skip
 from matcalc.core.nodes import Identity
+from matcalc.core.second_order_nodes import (
+    SECOND_DIVIDED_DIFFERENCES, EigenGaps, SecondFrechet, SecondKroneckerForm,
+)  # fmt: skip
 from matcalc.rules.simplify.algebra import (
     c_func, c_inverse, c_matmul, c_mul, c_pow, c_transpose, is_symmetric,
 )  # fmt: skip
@@ -83,6 +86,51 @@ def c_frechet(function: str, X: Expr, E: Expr) -> Expr:
     return Frechet.new(function, X, E)
 
 
+#: f″(x) of each primary matrix function's scalar case, in canonical form
+SECOND_SLOPES = {
+    "exp": lambda x: c_func("exp", x),
+    "log": lambda x: c_mul([const(-1), c_pow(x, -2)]),
+    "sqrt": lambda x: c_mul([const(-0.25), c_pow(x, -1.5)]),
+}
+
+
+def c_second_frechet(function: str, X: Expr, E: Expr, F: Expr) -> Expr:
+    """L²_f(X)[E, F] = 0 if E or F is 0; f″(x) e f for a scalar x; numbers out of E and F
+    (bilinear)."""
+    if is_zero(E) or is_zero(F):
+        return zero(X.shape)
+    if X.is_scalar:
+        return c_mul([SECOND_SLOPES[function](X), E, F])
+    (e_scalars, E), (f_scalars, F) = split_scalars(E), split_scalars(F)
+    node = SecondFrechet.new(function, X, E, F)
+    return c_mul([*e_scalars, *f_scalars, node]) if e_scalars or f_scalars else node
+
+
+def c_second_kronecker_form(function: str, X: Expr, E: Expr) -> Expr:
+    """K²_f(x, e) = f″(x) e for a 1×1 argument; K²_f(X, 0) = 0; numbers out of E."""
+    if X.is_scalar:
+        return c_mul([SECOND_SLOPES[function](X), E])
+    if is_zero(E):
+        return zero((X.rows * X.rows, X.cols * X.cols))
+    scalars, E = split_scalars(E)
+    node = SecondKroneckerForm.new(function, X, E)
+    return c_mul([*scalars, node]) if scalars else node
+
+
+def c_second_divided_differences(cls: type, a: Expr) -> Expr:
+    """F⁽²⁾_f(x) = f[x, x, x] = f″(x)/2 for a 1×1 argument."""
+    if a.is_scalar:
+        return c_mul([const(0.5), SECOND_SLOPES[cls.function](a)])
+    return cls.new(a)
+
+
+def c_eigen_gaps(a: Expr) -> Expr:
+    """Ω of a 1×1 matrix is 0 (no gaps); Ω(Aᵀ) = Ω(A) (of the symmetric part)."""
+    if isinstance(a, Transpose):
+        return c_eigen_gaps(a.args[0])
+    return const(0) if a.is_scalar else EigenGaps.new(a)
+
+
 def c_kronecker_form(cls: type, a: Expr) -> Expr:
     """K_f(x) = F⁽¹⁾_f(x) = f′(x) for a 1×1 argument."""
     return SLOPES[cls.function](a) if a.is_scalar else cls.new(a)
@@ -134,6 +182,11 @@ SPECTRAL = {
     **{cls: (lambda n, a: c_kronecker_form(type(n), a[0])) for cls in KRONECKER_FORMS.values()},
     **{cls: (lambda n, a: c_kronecker_form(type(n), a[0])) for cls in DIVIDED_DIFFERENCES.values()},
     Eigvalsh: lambda n, a: c_eigvalsh(a[0]),
+    SecondFrechet: lambda n, a: c_second_frechet(n.function, *a),
+    SecondKroneckerForm: lambda n, a: c_second_kronecker_form(n.function, *a),
+    **{cls: (lambda n, a: c_second_divided_differences(type(n), a[0]))
+       for cls in SECOND_DIVIDED_DIFFERENCES.values()},
+    EigenGaps: lambda n, a: c_eigen_gaps(a[0]),
     Eigvecsh: lambda n, a: c_eigvecsh(a[0]),
     NuclearNorm: lambda n, a: c_singular_norm(NuclearNorm, a[0]),
     SpectralNorm: lambda n, a: c_singular_norm(SpectralNorm, a[0]),
@@ -142,4 +195,6 @@ SPECTRAL = {
 }
 
 __all__ = ["c_pinv", "c_matrix_function", "c_frechet", "c_eigvalsh", "c_eigvecsh",
-           "c_kronecker_form", "c_singular_norm", "c_singular_factor", "SPECTRAL", "SLOPES"]
+           "c_kronecker_form", "c_singular_norm", "c_second_frechet",
+           "c_second_kronecker_form", "c_second_divided_differences", "c_eigen_gaps",
+           "c_singular_factor", "SPECTRAL", "SLOPES"]
