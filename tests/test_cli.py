@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.faces import cli, report
+from matcalc.faces import cli, results
 from tests.test_katex import SCRIPT, _katex_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,14 +94,14 @@ def test_check_command():
 
 
 def test_a_failed_check_exits_1(monkeypatch, capsys):
-    real = report.check
+    real = results.check
 
     def failing(*a, **k):
         import dataclasses
 
         return dataclasses.replace(real(*a, **k), ok=False)
 
-    monkeypatch.setattr(report, "check", failing)
+    monkeypatch.setattr(results, "check", failing)
     assert cli.main(["check", "x'*x", "--wrt", "x"]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert cli.main(["diff", "x'*x", "--wrt", "x", "--check", "--json"]) == 1
