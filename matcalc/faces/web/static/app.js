@@ -58,7 +58,9 @@ function stateURL() {
   if (state.order === 2) q.set("order", "2");
   else if (state.layout !== "denominator") q.set("layout", state.layout);
   for (const spec of Object.values(state.vars)) q.append("var", spec);
-  const query = q.toString().replace(/%27/g, "'").replace(/%2C/g, ",");
+  // characters a query may hold as they are (RFC 3986), left readable in the link
+  const query = q.toString().replace(/%(27|2C|28|29|2F|3A|2A)/g,
+                                     (m) => decodeURIComponent(m));
   return window.location.pathname + (query ? "?" + query : "");
 }
 
@@ -351,7 +353,17 @@ function showCode(data) {
     tab.addEventListener("click", () => { backend = name; showCode(data); });
     tabs.append(tab);
   }
-  $("code-text").textContent = backend ? code[backend] : "";
+  // the helpers first, as the file has them, but scrolled to the function itself
+  const text = backend ? code[backend] : "";
+  const at = text.search(/^def (?!_)/m);
+  const anchor = el("span", {class: "anchor"});
+  $("code-text").replaceChildren(at >= 0 ? text.slice(0, at) : text, anchor,
+                                 at >= 0 ? text.slice(at) : "");
+  const pre = $("code-text").parentElement;
+  pre.scrollTop = 0;
+  if (at >= 0) {
+    pre.scrollTop = anchor.getBoundingClientRect().top - pre.getBoundingClientRect().top;
+  }
 }
 
 // -- copying, downloading, sharing ------------------------------------------------------------
