@@ -246,3 +246,29 @@ def test_the_static_files_are_in_the_package():
     assert {p.name for p in static.iterdir()} >= {"index.html", "app.js", "style.css"}
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"matcalc.faces.web" = ["static/*"]' in pyproject
+
+
+def test_the_readme_command_starts_the_server_with_the_browser_option():
+    from matcalc.faces import cli
+
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## The web playground", 1)[1].split("\n## ", 1)[0]
+    install, command = re.search(r"```bash\n(.+?)\n```", section).group(1).split(" && ")
+    assert install == 'pip install ".[web]"'
+    args = cli.build_parser().parse_args(shlex.split(command)[1:])
+    assert (args.command, args.host, args.port, args.open) == ("serve", "127.0.0.1", 8000, True)
+
+
+def test_without_the_web_extra_serve_says_how_to_install_it():
+    import subprocess
+    import sys
+
+    hide = ("import sys; sys.modules['uvicorn'] = None; from matcalc.faces import cli; "
+            "sys.exit(cli.main(['serve', '--port', '0']))")
+    out = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "matcalc serve needs uvicorn: pip install 'matcalc[web]'" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "matcalc", "serve", "--time-limit", "0"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "--time-limit must be a positive" in out.stderr

@@ -137,8 +137,7 @@ def _answer(request: Request) -> dict:
     payload = derivatives_json(c)
     for entry in payload["derivatives"]:
         _typeset(entry)
-    return {**payload, **head, "derivatives": payload["derivatives"], "layout": payload["layout"],
-            **_code(payload.get("code"))}
+    return {**head, **payload, **_code(payload.get("code"))}
 
 
 def _second(f: Any, wrts: list, request: Request) -> dict:
@@ -156,10 +155,10 @@ def _second(f: Any, wrts: list, request: Request) -> dict:
     if "check" in payload:
         entry["check"] = payload["check"]
     _typeset(entry)
-    answer = {"layout": None, "derivatives": [entry], **_code(payload.get("code"))}
+    out = {"layout": None, "derivatives": [entry], **_code(payload.get("code"))}
     if h.reports:
-        answer["ok"] = h.ok
-    return answer
+        out["ok"] = h.ok
+    return out
 
 
 def _code(source: Optional[str]) -> dict:
