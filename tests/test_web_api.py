@@ -272,3 +272,19 @@ def test_without_the_web_extra_serve_says_how_to_install_it():
     out = subprocess.run([sys.executable, "-m", "matcalc", "serve", "--time-limit", "0"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 2 and "--time-limit must be a positive" in out.stderr
+
+
+def test_an_error_that_is_not_a_number_is_null_so_that_the_answer_is_json(monkeypatch):
+    import dataclasses
+    import math
+
+    from matcalc.faces import results
+    from matcalc.faces.web import api
+
+    real = results.check
+    monkeypatch.setattr(results, "check", lambda *a, **k: dataclasses.replace(
+        real(*a, **k), ok=False, max_rel_error=math.nan))
+    status, answer = api.answer(api.validate({"expr": "x'*A*x", "wrt": "x", "check": True}))
+    assert status == 200 and answer["ok"] is False
+    assert answer["derivatives"][0]["check"]["max_rel_error"] is None
+    json.dumps(answer, allow_nan=False)

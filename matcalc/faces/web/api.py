@@ -10,6 +10,7 @@ goes to ``mc.parse``, declarations to a regular expression.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -107,7 +108,7 @@ def validate(body: Any) -> Request:
 def answer(request: Request) -> tuple[int, dict]:
     """(200, the result) or (400, {"error": {...}}) for input the library refuses."""
     try:
-        return 200, _answer(request)
+        return 200, strict(_answer(request))
     except UndeclaredNameError as e:
         return 400, _error(e.declared_with(f'declare it in vars: "{e.name}: scalar" (or '
                                            'vector(n), matrix(m, n))'))
@@ -116,6 +117,18 @@ def answer(request: Request) -> tuple[int, dict]:
     except (RecursionError, MemoryError) as e:
         return 400, _error(MatcalcError(f"the expression is too large or too deeply nested "
                                         f"({type(e).__name__})"))
+
+
+def strict(value: Any) -> Any:
+    """``value`` with each float that is not finite (a check's error can be NaN or inf) as
+    None: JSON has no such numbers, and the answer must be JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
 
 
 def _error(e: MatcalcError) -> dict:

@@ -312,7 +312,8 @@ function showCheck(data) {
     box.append(el("div", {class: "check-row " + (c.ok ? "ok" : "bad")},
       el("span", {class: "badge", text: c.ok ? "✓ passes" : "✗ FAILED"}),
       el("span", {class: "what", text: d.lhs}),
-      el("span", {class: "number", text: `max rel. error ${c.max_rel_error.toExponential(2)}`}),
+      el("span", {class: "number", text: "max rel. error " + (c.max_rel_error === null
+        ? "not a number" : c.max_rel_error.toExponential(2))}),
       el("span", {class: "muted", text: `sizes ${sizes} · ${c.points} point${c.points === 1 ? "" : "s"} · seed ${c.seed}`})));
     if (c.detail) box.append(el("p", {class: "muted detail", text: c.detail}));
   }
