@@ -177,8 +177,11 @@ def test_python_in_the_expression_runs_nothing(server, tmp_path):
 
 
 def test_a_host_that_is_not_loopback_is_refused(server):
-    status, _, _ = server.get("/", headers={"Host": "attacker.example"})
-    assert status == 400
+    for host in ("attacker.example", "127.0.0.1.attacker.example:80", "[::2]:8000"):
+        status, _, body = server.get("/", headers={"Host": host})
+        assert status == 400 and b"localhost only" in body, host
+    for host in ("localhost:8000", "127.0.0.1", "[::1]:8000", "LOCALHOST"):
+        assert server.get("/", headers={"Host": host})[0] == 200, host
 
 
 def test_the_server_keeps_serving_after_all_of_it(server):

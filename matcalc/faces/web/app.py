@@ -19,14 +19,13 @@ from typing import Any, AsyncIterator
 import anyio
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from matcalc.faces.web.api import BadRequest, validate
-from matcalc.faces.web.limits import Limits
+from matcalc.faces.web.limits import LOOPBACK, Limits
 from matcalc.faces.web.worker import Worker
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -34,7 +33,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 64 * 1024
 #: how much of a refused body is read and dropped before the answer (see ``_drop``)
 DRAIN = 4 * 2**20
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 HEADERS = {
     "content-security-policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
     "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
@@ -65,6 +63,26 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class LoopbackHost:
+    """ASGI middleware for a server bound to loopback: a request whose Host is not a loopback
+    name is refused (400), so that a page elsewhere cannot reach the server through a name
+    that resolves to 127.0.0.1 (DNS rebinding)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1").lower()
+            # "[::1]:8000" -> "[::1]", "localhost:8000" -> "localhost"
+            name = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
+            if name not in LOOPBACK:
+                response = _error(400, f"this server answers requests to {LOOPBACK[0]} or "
+                                       f"localhost only, not to {host!r}")
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -140,7 +158,7 @@ def create_app(limits: Limits = Limits(), host: str = "127.0.0.1") -> Starlette:
 
     middleware = [Middleware(SecurityHeaders)]
     if host in LOOPBACK:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK)))
+        middleware.append(Middleware(LoopbackHost))
     return Starlette(routes=[
         Route("/", page, methods=["GET"]),
         Route("/api/diff", diff, methods=["POST"]),

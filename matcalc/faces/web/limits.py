@@ -1,4 +1,5 @@
-"""What one request to the web app may take (``matcalc serve --time-limit`` sets the first)."""
+"""What one request to the web app may take (``matcalc serve --time-limit`` sets the first),
+and which addresses are this machine's only."""
 
 from __future__ import annotations
 
@@ -16,3 +17,7 @@ class Limits:
     memory: int = 3 * 2**30
     concurrency: int = max(2, os.cpu_count() or 2)
     queue_wait: float = 30.0
+
+
+#: the loopback addresses and names (a Host header writes an IPv6 address in brackets)
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")

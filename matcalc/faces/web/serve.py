@@ -14,7 +14,7 @@ import sys
 import webbrowser
 from typing import Any, TextIO
 
-from matcalc.faces.web.limits import Limits
+from matcalc.faces.web.limits import LOOPBACK, Limits
 
 EXTRA = "pip install 'matcalc[web]' (or pip install starlette uvicorn latex2mathml)"
 
@@ -60,6 +60,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     url = url_of(sock)
     app = create_app(Limits(time_limit=time_limit), host=host)
     print(f"matcalc playground on {url}  (ctrl-C stops it)", file=out, flush=True)
+    if host not in LOOPBACK:
+        print(f"matcalc: note: listening on {host}, not only on this machine: anyone who can "
+              "reach it can use it", file=err, flush=True)
     if open_browser:
         webbrowser.open(url)  # the socket listens already: the browser's request waits for it
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
