@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import matcalc as mc
-from matcalc.faces import cli, report
+from matcalc.faces import cli, results
 from tests.test_katex import SCRIPT, _katex_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,14 +95,14 @@ def test_check_command():
 
 
 def test_a_failed_check_exits_1(monkeypatch, capsys):
-    real = report.check
+    real = results.check
 
     def failing(*a, **k):
         import dataclasses
 
         return dataclasses.replace(real(*a, **k), ok=False)
 
-    monkeypatch.setattr(report, "check", failing)
+    monkeypatch.setattr(results, "check", failing)
     assert cli.main(["check", "x'*x", "--wrt", "x"]) == 1
     assert "FAILED" in capsys.readouterr().out
     assert cli.main(["diff", "x'*x", "--wrt", "x", "--check", "--json"]) == 1
@@ -302,9 +302,11 @@ def test_matrix_by_matrix_and_hessian_by_a_matrix_in_the_vec_convention():
     tex = run("diff", "A*X*B", "--wrt", "X", "--latex", check_exit=0).stdout.strip()
     assert tex == (r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec}(X)^{\top}} = "
                    r"B^{\top} \otimes A")
-    out = run("hessian", "tr(X'*A*X)", "--wrt", "X", "--check", "--code", check_exit=0).stdout
-    assert "∂²f/∂vec X∂vec Xᵀ = Iₘ ⊗ (A + Aᵀ)" in out and out.count("check ok") == 2
-    assert "np.kron(np.eye(m), (A + A.T))" in out
+    done = run("hessian", "tr(X'*A*X)", "--wrt", "X", "--check", "--code", check_exit=0)
+    summary, code = done.stderr, done.stdout  # with --code, stdout is the Python alone
+    assert "∂²f/∂vec X∂vec Xᵀ = Iₘ ⊗ (A + Aᵀ)" in summary and summary.count("check ok") == 2
+    assert "np.kron(np.eye(m), (A + A.T))" in code
+    compile(code, "hessian.py", "exec")
 
 
 def test_index_form_on_the_command_line():

@@ -13,6 +13,7 @@ from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.ascii import AsciiStream
 from matcalc.faces.demo import MAIN_JOB
 from matcalc.faces.report import can_show, refuse, run
+from matcalc.faces.web import serve
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -23,6 +24,7 @@ EXAMPLES = """examples:
   matcalc check "tr(X'*A*X)" --wrt X
   matcalc hessian "norm2(A*x - b)^2" --wrt x --check
   matcalc demo
+  matcalc serve --open
 
 names starting a-g are scalars, h-z vectors, A-Z matrices (as on matrixcalculus.org);
 --var "NAME: scalar | vector(n) | matrix(m, n) [symmetric] [spd] [invertible] [diagonal]"
@@ -45,7 +47,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
         "ask for, compact, explained and checked numerically.", epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"matcalc {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{diff,check,hessian,demo}",
+    commands = parser.add_subparsers(dest="command", metavar="{diff,check,hessian,demo,serve}",
                                      parser_class=kind)
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -87,6 +89,8 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                        ("--check", "check against finite differences of the gradient")):
         hessian.add_argument(flag, action="store_true", help=text)
     commands.add_parser("demo", help="the quick-start derivation")
+    serve.add_arguments(commands.add_parser(
+        "serve", help="the web playground on this machine (ctrl-C stops it)"))
     return parser
 
 
@@ -109,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "serve":
+        return serve.serve(args.host, args.port, args.open, args.time_limit)
     if sys.stdout is None:  # started with stdout closed (>&-)
         _say("cannot write the output: standard output is closed")
         return 2

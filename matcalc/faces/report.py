@@ -6,69 +6,24 @@ Bad input exits 2 with a one-line message on stderr; a failed numeric check exit
 from __future__ import annotations
 
 import json
-import re
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
-from matcalc.faces.ascii import asciify
-from matcalc.printing.derivation import derivation_table
-from matcalc.core import builders as ops
-from matcalc.engine.diff import diff, hessian
-from matcalc.engine.differentiation import differentiate
-from matcalc.faces.demo import main as demo
-from matcalc.engine.layout import TRANSPOSED, Case
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
-from matcalc.explain import derive
-from matcalc.core.nodes import Symbol
-from matcalc.numeric.check import check, check_hessian
-from matcalc.numeric.selfcheck import self_check_block
-from matcalc.numeric.codegen import source as codegen_source
-from matcalc.faces.parsing import parse
-from matcalc.printing import to_latex, to_unicode, where_json
-from matcalc.rules.simplify import simplify
-from matcalc.core.shapes import dims, fmt_shape
-
-_VAR = re.compile(
-    r"^\s*(?P<name>[^\W\d]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
-    r"(?:\((?P<dims>[^)]*)\))?\s*(?P<props>(?:[A-Za-z_]+\s*)*)$"
-)
-PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
-
-
-def parse_var(spec: str) -> Symbol:
-    """``"S: matrix(n, n) symmetric"`` -> a matcalc symbol.  No eval: a regular expression."""
-    m = _VAR.match(spec)
-    if not m:
-        raise MatcalcError(
-            f"cannot read --var {spec!r}; write NAME: scalar | vector(n) | matrix(m, n) "
-            "[symmetric] [spd] [invertible] [diagonal]")
-    name, kind = m["name"], m["kind"]
-    sizes = [s.strip() for s in (m["dims"] or "").split(",") if s.strip()]
-    props = m["props"].split()
-    unknown = [p for p in props if p not in PROPERTIES]
-    if unknown:
-        raise MatcalcError(f"unknown property {unknown[0]!r} in --var {spec!r}; "
-                           f"use {', '.join(PROPERTIES)}")
-    dim = [int(s) if s.isdigit() else dims(s) for s in sizes]
-    if kind == "scalar":
-        if sizes or props:
-            raise MatcalcError(f"a scalar takes no sizes or properties: --var {spec!r}")
-        return ops.scalar(name)
-    if kind == "vector":
-        if len(dim) != 1 or props:
-            raise MatcalcError(f"write a vector as NAME: vector(n), got --var {spec!r}")
-        return ops.vector(name, dim[0])
-    if len(dim) not in (1, 2):
-        raise MatcalcError(f"write a matrix as NAME: matrix(m, n), got --var {spec!r}")
-    return ops.matrix(name, *dim, **{p: True for p in props})
-
-
-def _check_json(r) -> dict:
-    return {"ok": r.ok, "max_rel_error": r.max_rel_error, "sizes": r.sizes, "seed": r.seed,
-            "points": r.points, "structure": r.structure, "detail": r.detail}
+from matcalc.core.shapes import fmt_shape
+from matcalc.engine.diff import diff
+from matcalc.faces.ascii import asciify
+from matcalc.faces.demo import main as demo
+from matcalc.faces.results import (
+    check_json, convention, derivatives, derivatives_json, error_json, hessian_json, lhs_latex,
+    lhs_unicode, read, second_derivative,
+)  # fmt: skip
+from matcalc.numeric.check import check
+from matcalc.printing import to_latex, to_unicode
+from matcalc.printing.derivation import derivation_table
 
 
 def in_the_commands_words(error: MatcalcError) -> MatcalcError:
@@ -85,21 +40,6 @@ def shown(error: MatcalcError) -> str:
     if isinstance(error, ParseError):
         return str(error)
     return " ".join(str(error).split())
-
-
-def error_json(error: MatcalcError | str) -> dict:
-    """{"error": {...}}: the message and the kind of error; for a parse error also where, as
-    the offset in the expression (position, from 0), the line, its column (from 1) and the
-    caret line."""
-    if isinstance(error, str):  # a usage error, from the argument parser
-        return {"error": {"type": "UsageError", "message": error}}
-    body: dict[str, Any] = {"type": type(error).__name__,
-                            "message": error.message if isinstance(error, ParseError)
-                            else " ".join(str(error).split())}
-    if isinstance(error, ParseError):
-        body.update(position=error.position, line=error.line, column=error.column + 1,
-                    caret=error.caret)
-    return {"error": body}
 
 
 def refuse(error: MatcalcError | str, as_json: bool, out: Any, err: Any) -> int:
@@ -134,7 +74,7 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
         if args.command == "demo":
             return demo(Console(file=out))
         if args.command == "hessian":
-            return _hessian(args, out)
+            return _hessian(args, out, err)
         return _run(args, out, err)
     except MatcalcError as e:
         return refuse(e, getattr(args, "json", False), out, err)
@@ -144,89 +84,35 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
 
 
 def _variables(args: Any):
-    symbols = {}
-    for spec in args.var:
-        s = parse_var(spec)
-        symbols[s.name] = s
-    f = parse(args.expr, symbols)
-    by_name = {s.name: s for s in f.free_symbols()}
-    wrts = []
-    for name in args.wrt:
-        if name not in by_name:
-            raise MatcalcError(f"{name} does not appear in {args.expr!r}; "
-                               f"its variables are {', '.join(sorted(by_name)) or 'none'}")
-        wrts.append(by_name[name])
-    return f, wrts
+    return read(args.expr, args.var, args.wrt)
 
 
-def _hessian(args: Any, out: Any) -> int:
+def _hessian(args: Any, out: Any, err: Any) -> int:
     """∂²f/∂x∂yᵀ; checked as the Jacobian of the gradient against finite differences."""
     if len(args.wrt) > 2:
         raise MatcalcError("hessian takes one --wrt (the Hessian) or two (the mixed Hessian)")
     f, wrts = _variables(args)
-    x, y = wrts[0], wrts[-1]
-    H = hessian(f, x, y)
-    derivation = None
-    if getattr(args, "steps", False):
-        if x is not y:
-            raise MatcalcError("--steps derives the Hessian by one variable: give one --wrt "
-                               "(the mixed Hessian has no derivation yet)")
-        derivation = derive(f, x, order=2)
-    name = function_name(derivation) if derivation else "f"
-    # the gradient against f, then the Hessian as the Jacobian of the gradient
-    reports = [check(f, x), check_hessian(f, x, y)] if args.check else []
-    report = next((r for r in reports if not r.ok), reports[-1] if reports else None)
-    ok = all(r.ok for r in reports)
-    vec = "vec " if (x.cols != 1 or y.cols != 1) else ""  # the vec convention for matrices
-    label = f"∂²{name}/∂{vec}{to_unicode(x)}∂{vec}{to_unicode(y)}ᵀ"
+    h = second_derivative(f, wrts, args.check, args.code, getattr(args, "steps", False))
     if args.json:
-        payload = {"expression": str(f), "wrt": [x.name, y.name], "hessian": str(H),
-                   "latex": to_latex(H), "unicode": to_unicode(H), "where": where_json(H),
-                   "shape": [str(s) for s in H.shape]}
-        if derivation is not None:
-            payload["steps"] = _steps_json(derivation)
-        if report is not None:
-            payload["check"] = _check_json(report)
-        if args.code:
-            payload["code"] = codegen_source([H], "hessian", [label])
-        print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
-        return 0 if ok else 1
-    if args.latex and derivation is not None:
-        print(derivation.latex(), file=out)
-    elif args.latex:
-        v = r"\operatorname{vec} " if vec else ""
-        lhs = (rf"\frac{{\partial^2 f}}{{\partial {v}{to_latex(x)}\, "
-               rf"\partial {v}{to_latex(y)}^{{\top}}}}")
-        print(f"{lhs} = {to_latex(H)}", file=out)
+        print(json.dumps(hessian_json(h), indent=2, ensure_ascii=not can_show(out)), file=out)
+        return 0 if h.ok else 1
+    code_out = out
+    if h.code is not None:
+        out = err  # stdout is the Python file alone; the rest goes to stderr
+    if args.latex:
+        print(h.derivation.latex() if h.derivation is not None
+              else f"{h.label_latex} = {to_latex(h.hessian)}", file=out)
     else:
         console = Console(file=out, highlight=False)
-        console.print(Text(f"{name} = {to_unicode(f)}", style="bold"))
-        if derivation is not None:
-            _print_derivation(console, derivation, out)
-        console.print(_result_lines(label, H, fmt_shape(H.shape)))
-        for r in reports:
+        console.print(Text(f"{h.name} = {to_unicode(f)}", style="bold"))
+        if h.derivation is not None:
+            _print_derivation(console, h.derivation, out)
+        console.print(_result_lines(h.label, h.hessian, fmt_shape(h.hessian.shape)))
+        for r in h.reports:
             console.print(r)
-    if args.code:
-        out.write(codegen_source([H], "hessian", [label]))
-    return 0 if ok else 1
-
-
-def _steps_json(derivation: Any) -> list[dict[str, str]]:
-    return [{"rule": s.rule.name, "lhs": to_unicode(s.lhs, where=False),
-             "rhs": to_unicode(s.after, where=False), "latex": to_latex(s.after, where=False)}
-            for s in derivation]
-
-
-def _print_derivation(console: Console, derivation: Any, out: Any) -> None:
-    """The derivation's table; an ASCII terminal gets it spelled before it is measured."""
-    console.print(derivation if can_show(out)
-                  else derivation_table(derivation, spell=asciify))
-
-
-def function_name(derivation: Any) -> str:
-    """The name a derivation gives the function in its first step (L or f)."""
-    first = derivation.steps[0].lhs if derivation.steps else None
-    return getattr(first, "name", "f")
+    if h.code is not None:
+        code_out.write(h.code)
+    return 0 if h.ok else 1
 
 
 def _result_lines(lhs: str, result: Any, note: str) -> Text:
@@ -238,19 +124,10 @@ def _result_lines(lhs: str, result: Any, note: str) -> Text:
     return text
 
 
-def _lhs(d: Any, name: str = "f") -> str:
-    """∂f/∂x, or for the vec convention ∂vec f/∂vec Xᵀ (transposed in denominator layout)."""
-    if d.case is not Case.VEC:
-        return f"∂{name}/∂{to_unicode(d.wrt)}"
-    lhs = f"∂vec {name}/∂vec {to_unicode(d.wrt)}ᵀ"
-    return f"({lhs})ᵀ" if TRANSPOSED[d.case][d.layout] else lhs
-
-
-def _convention(d: Any) -> str:
-    if d.case is Case.VEC:
-        vec = "the vec convention d vec F/d vec Xᵀ"
-        return f"{d.layout} layout: ({vec})ᵀ" if TRANSPOSED[d.case][d.layout] else vec
-    return f"{d.layout} layout"
+def _print_derivation(console: Console, derivation: Any, out: Any) -> None:
+    """The derivation's table; an ASCII terminal gets it spelled before it is measured."""
+    console.print(derivation if can_show(out)
+                  else derivation_table(derivation, spell=asciify))
 
 
 def _index(args: Any, out: Any) -> int:
@@ -264,7 +141,7 @@ def _index(args: Any, out: Any) -> int:
     if args.json:
         payload = {"expression": str(f), "derivatives": [
             {"wrt": w.name, "index": str(fm), "latex": fm.latex(),
-             **({"check": _check_json(reports[i])} if reports else {})}
+             **({"check": check_json(reports[i])} if reports else {})}
             for i, (w, fm) in enumerate(zip(wrts, forms))]}
         if reports:
             payload["ok"] = ok
@@ -285,61 +162,27 @@ def _run(args: Any, out: Any, err: Any) -> int:
     if getattr(args, "index", False):
         return _index(args, out)
     f, wrts = _variables(args)
-    layout = args.layout
-    steps = getattr(args, "steps", False)
     want_check = args.command == "check" or getattr(args, "check", False)
-    results = [differentiate(f, w, layout) for w in wrts]
-    derivations = [derive(f, w, layout) for w in wrts] if steps else []
-    reports = [check(f, w, layout) for w in wrts] if want_check else []
-    code = None
-    if getattr(args, "code", False):  # a file that checks itself when run as a script
-        code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                               ["f", *(f"∂f/∂{w.name}" for w in wrts)])
-                + self_check_block(f, results, "f_and_grad"))
-        if not args.json:
-            out, code_out = err, out  # stdout is the Python file alone; the rest goes to stderr
-    ok = all(r.ok for r in reports)
+    c = derivatives(f, wrts, args.layout, getattr(args, "steps", False), want_check,
+                    getattr(args, "code", False))
 
     if args.json:
-        payload = {
-            "expression": str(f), "latex": to_latex(f),
-            "layout": results[0].layout if results else layout,
-            "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
-                        sorted(f.free_symbols(), key=lambda s: s.name)},
-            "derivatives": [],
-        }
-        for i, d in enumerate(results):
-            entry = {"wrt": d.wrt.name, "layout": d.layout, "convention": _convention(d),
-                     "result": str(d.result), "latex": to_latex(d.result),
-                     "unicode": to_unicode(d.result), "where": where_json(d.result),
-                     "shape": [str(x) for x in d.result.shape]}
-            if derivations:
-                entry["steps"] = _steps_json(derivations[i])
-            if reports:
-                entry["check"] = _check_json(reports[i])
-            payload["derivatives"].append(entry)
-        if code is not None:
-            payload["code"] = code
-        if reports:
-            payload["ok"] = ok
-        print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
-        return 0 if ok else 1
+        print(json.dumps(derivatives_json(c), indent=2, ensure_ascii=not can_show(out)),
+              file=out)
+        return 0 if c.ok else 1
+    code_out = out
+    if c.code is not None:
+        out = err  # stdout is the Python file alone; the rest goes to stderr
 
     if getattr(args, "latex", False):
-        for i, d in enumerate(results):
-            if derivations:
-                print(derivations[i].latex(), file=out)
+        for i, d in enumerate(c.results):
+            if c.derivations:
+                print(c.derivations[i].latex(), file=out)
             else:
-                lhs = rf"\frac{{\partial f}}{{\partial {to_latex(d.wrt)}}}"
-                if d.case is Case.VEC:
-                    lhs = (rf"\frac{{\partial \operatorname{{vec}} f}}"
-                           rf"{{\partial \operatorname{{vec}}({to_latex(d.wrt)})^{{\top}}}}")
-                    if TRANSPOSED[d.case][d.layout]:
-                        lhs = rf"\left({lhs}\right)^{{\top}}"
-                print(f"{lhs} = {to_latex(d.result)}", file=out)
-        if code is not None:
-            code_out.write(code)
-        return 0 if ok else 1
+                print(f"{lhs_latex(d, c.name)} = {to_latex(d.result)}", file=out)
+        if c.code is not None:
+            code_out.write(c.code)
+        return 0 if c.ok else 1
 
     console = Console(file=out, highlight=False)
     shapes = ", ".join(f"{to_unicode(s)} ∈ ℝ^({fmt_shape(s.shape)})" if not s.is_scalar
@@ -348,17 +191,16 @@ def _run(args: Any, out: Any, err: Any) -> int:
     kind = ("a scalar" if f.is_scalar else f"a vector ({fmt_shape(f.shape)})" if f.cols == 1
             else f"a matrix ({fmt_shape(f.shape)})")
     # the function keeps the name its derivation gives it (L in backpropagation, f otherwise)
-    name = function_name(derivations[0]) if derivations else "f"
-    console.print(Text(f"{name} = {to_unicode(f)}", style="bold")
+    console.print(Text(f"{c.name} = {to_unicode(f)}", style="bold")
                   + Text(f"    ({kind})", style="dim"))
     console.print(Text(f"    {shapes}", style="dim"))
-    for i, d in enumerate(results):
-        if derivations:
-            _print_derivation(console, derivations[i], out)
-        console.print(_result_lines(_lhs(d, name), d.result,
-                                    f"{_convention(d)}, {fmt_shape(d.result.shape)}"))
-        if reports:
-            console.print(reports[i])
-    if code is not None:
-        code_out.write(code)  # verbatim: a console would wrap long lines and break the Python
-    return 0 if ok else 1
+    for i, d in enumerate(c.results):
+        if c.derivations:
+            _print_derivation(console, c.derivations[i], out)
+        console.print(_result_lines(lhs_unicode(d, c.name), d.result,
+                                    f"{convention(d)}, {fmt_shape(d.result.shape)}"))
+        if c.reports:
+            console.print(c.reports[i])
+    if c.code is not None:
+        code_out.write(c.code)  # verbatim: a console would wrap long lines and break the Python
+    return 0 if c.ok else 1

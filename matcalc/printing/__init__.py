@@ -14,10 +14,16 @@ register("latex", to_latex)
 register("rich", to_rich)
 
 
+def latex_in_names(e) -> str:
+    """``e``'s LaTeX in the names of its where block, without the block (a face that typesets
+    the definitions itself, as MathML, puts them beside it)."""
+    return named_latex(e).result
+
+
 def where_json(e) -> list[dict[str, str]]:
     """The named parts of ``e`` for JSON: each name and definition in unicode and LaTeX."""
     plain, typeset = named_unicode(e), named_latex(e)
     return [{"name": name, "unicode": text, "latex_name": lname, "latex": ltext}
             for (name, text), (lname, ltext) in zip(plain.definitions, typeset.definitions)]
 
-__all__ = ["to_latex", "to_text", "to_unicode", "to_rich", "where_json"]
+__all__ = ["to_latex", "to_text", "to_unicode", "to_rich", "where_json", "latex_in_names"]

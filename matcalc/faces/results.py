@@ -1,0 +1,300 @@
+"""What a face computes for a request, and the JSON it answers with: one place for the command
+(``matcalc diff --json``, its text and LaTeX output) and the web API (``faces.web.api``).
+
+A request is an expression in text, declarations in the ``--var`` syntax and the names to
+differentiate by.  ``derivatives`` and ``second_derivative`` derive, check and generate code once;
+``derivatives_json`` and ``hessian_json`` are the machine-readable answers; ``error_json`` is
+the answer to bad input (for a parse error with where it is).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Optional, Sequence
+
+from matcalc.core import builders as ops
+from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.expr import Expr
+from matcalc.core.nodes import Symbol
+from matcalc.core.shapes import dims
+from matcalc.engine.derivation import Derivation
+from matcalc.engine.diff import hessian
+from matcalc.engine.differentiation import Differentiation, differentiate
+from matcalc.engine.layout import TRANSPOSED, Case
+from matcalc.explain import derive
+from matcalc.faces.parsing import parse
+from matcalc.numeric.check import CheckReport, check, check_hessian
+from matcalc.numeric.codegen import source as codegen_source
+from matcalc.numeric.selfcheck import self_check_block
+from matcalc.printing import latex_in_names, to_latex, to_unicode, where_json
+from matcalc.rules.simplify import simplify
+
+_VAR = re.compile(
+    r"^\s*(?P<name>[^\W\d]\w*)\s*:\s*(?P<kind>scalar|vector|matrix)\s*"
+    r"(?:\((?P<dims>[^)]*)\))?\s*(?P<props>(?:[A-Za-z_]+\s*)*)$"
+)
+PROPERTIES = ("symmetric", "spd", "invertible", "diagonal")
+
+
+def parse_var(spec: str) -> Symbol:
+    """``"S: matrix(n, n) symmetric"`` -> a matcalc symbol.  No eval: a regular expression."""
+    m = _VAR.match(spec)
+    if not m:
+        raise MatcalcError(
+            f"cannot read --var {spec!r}; write NAME: scalar | vector(n) | matrix(m, n) "
+            "[symmetric] [spd] [invertible] [diagonal]")
+    name, kind = m["name"], m["kind"]
+    sizes = [s.strip() for s in (m["dims"] or "").split(",") if s.strip()]
+    props = m["props"].split()
+    unknown = [p for p in props if p not in PROPERTIES]
+    if unknown:
+        raise MatcalcError(f"unknown property {unknown[0]!r} in --var {spec!r}; "
+                           f"use {', '.join(PROPERTIES)}")
+    dim = [int(s) if s.isdigit() else dims(s) for s in sizes]
+    if kind == "scalar":
+        if sizes or props:
+            raise MatcalcError(f"a scalar takes no sizes or properties: --var {spec!r}")
+        return ops.scalar(name)
+    if kind == "vector":
+        if len(dim) != 1 or props:
+            raise MatcalcError(f"write a vector as NAME: vector(n), got --var {spec!r}")
+        return ops.vector(name, dim[0])
+    if len(dim) not in (1, 2):
+        raise MatcalcError(f"write a matrix as NAME: matrix(m, n), got --var {spec!r}")
+    return ops.matrix(name, *dim, **{p: True for p in props})
+
+
+def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]
+         ) -> tuple[Expr, list[Symbol]]:
+    """The expression, parsed with the declared symbols, and the symbols named by ``wrt_names``
+    (each must occur in it)."""
+    symbols = {}
+    for spec in var_specs:
+        s = parse_var(spec)
+        symbols[s.name] = s
+    f = parse(expr, symbols)
+    by_name = {s.name: s for s in f.free_symbols()}
+    wrts = []
+    for name in wrt_names:
+        if name not in by_name:
+            raise MatcalcError(f"{name} does not appear in {expr!r}; "
+                               f"its variables are {', '.join(sorted(by_name)) or 'none'}")
+        wrts.append(by_name[name])
+    return f, wrts
+
+
+def variables_json(f: Expr) -> list[dict]:
+    """f's symbols by name: kind (scalar, vector, matrix), dimensions and declared properties,
+    in the words of ``--var`` (``spec``), so that a face can show them and a user edit one."""
+    out = []
+    for s in sorted(f.free_symbols(), key=lambda s: s.name):
+        kind = "scalar" if s.is_scalar else "vector" if s.cols == 1 else "matrix"
+        sizes = [] if s.is_scalar else [str(s.rows)] if kind == "vector" else [str(s.rows),
+                                                                                  str(s.cols)]
+        props = sorted(p for p in s.props if p in PROPERTIES)
+        spec = f"{s.name}: {kind}" + (f"({', '.join(sizes)})" if sizes else "")
+        out.append({"name": s.name, "kind": kind, "dims": sizes, "properties": props,
+                    "spec": " ".join([spec, *props])})
+    return out
+
+
+def check_json(r: CheckReport) -> dict:
+    return {"ok": r.ok, "max_rel_error": r.max_rel_error, "sizes": r.sizes, "seed": r.seed,
+            "points": r.points, "structure": r.structure, "detail": r.detail}
+
+
+def error_json(error: MatcalcError | str) -> dict:
+    """{"error": {...}}: the message and the kind of error; for a parse error also where, as
+    the offset in the expression (position, from 0), the line, its column (from 1) and the
+    caret line."""
+    if isinstance(error, str):  # a usage error, from the argument parser
+        return {"error": {"type": "UsageError", "message": error}}
+    body: dict[str, Any] = {"type": type(error).__name__,
+                            "message": error.message if isinstance(error, ParseError)
+                            else " ".join(str(error).split())}
+    if isinstance(error, ParseError):
+        body.update(position=error.position, line=error.line, column=error.column + 1,
+                    caret=error.caret)
+    return {"error": body}
+
+
+def lhs_unicode(d: Differentiation, name: str = "f") -> str:
+    """∂f/∂x, or for the vec convention ∂vec f/∂vec Xᵀ (transposed in denominator layout)."""
+    if d.case is not Case.VEC:
+        return f"∂{name}/∂{to_unicode(d.wrt)}"
+    lhs = f"∂vec {name}/∂vec {to_unicode(d.wrt)}ᵀ"
+    return f"({lhs})ᵀ" if TRANSPOSED[d.case][d.layout] else lhs
+
+
+def lhs_latex(d: Differentiation, name: str = "f") -> str:
+    """``lhs_unicode`` in LaTeX."""
+    if d.case is not Case.VEC:
+        return rf"\frac{{\partial {name}}}{{\partial {to_latex(d.wrt)}}}"
+    lhs = (rf"\frac{{\partial \operatorname{{vec}} {name}}}"
+           rf"{{\partial \operatorname{{vec}}({to_latex(d.wrt)})^{{\top}}}}")
+    return rf"\left({lhs}\right)^{{\top}}" if TRANSPOSED[d.case][d.layout] else lhs
+
+
+def convention(d: Differentiation) -> str:
+    if d.case is Case.VEC:
+        vec = "the vec convention d vec F/d vec Xᵀ"
+        return f"{d.layout} layout: ({vec})ᵀ" if TRANSPOSED[d.case][d.layout] else vec
+    return f"{d.layout} layout"
+
+
+@dataclass(frozen=True)
+class Derivatives:
+    """∂f/∂w for each w, with the derivations, checks and code that were asked for."""
+
+    f: Expr
+    layout: Optional[str]
+    results: list[Differentiation]
+    derivations: list[Derivation]
+    reports: list[CheckReport]
+    code: Optional[str]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports)
+
+    @property
+    def name(self) -> str:
+        """The function's name: the derivation's (L or f), else f."""
+        return function_name(self.derivations[0] if self.derivations else None)
+
+
+def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
+                want_check: bool = False, want_code: bool = False) -> Derivatives:
+    results = [differentiate(f, w, layout) for w in wrts]
+    code = None
+    if want_code:  # a file that checks itself when run as a script
+        code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
+                               ["f", *(f"∂f/∂{w.name}" for w in wrts)])
+                + self_check_block(f, results, "f_and_grad"))
+    return Derivatives(f, layout, results,
+                       [derive(f, w, layout) for w in wrts] if steps else [],
+                       [check(f, w, layout) for w in wrts] if want_check else [], code)
+
+
+def steps_json(d: Derivation) -> list[dict]:
+    """Each step written out (a step is one line: no where-block)."""
+    return [{"rule": s.rule.name, "formula": s.rule.formula,
+             "lhs": to_unicode(s.lhs, where=False), "rhs": to_unicode(s.after, where=False),
+             "lhs_latex": to_latex(s.lhs, where=False), "latex": to_latex(s.after, where=False)}
+            for s in d]
+
+
+def function_name(derivation: Optional[Derivation]) -> str:
+    """The name a derivation gives the function in its first step (L in backpropagation, f
+    otherwise), so that the header, the steps and the result tell one story; f without one."""
+    first = derivation.steps[0].lhs if derivation is not None and derivation.steps else None
+    return getattr(first, "name", "f")
+
+
+def derivatives_json(c: Derivatives) -> dict:
+    """What ``matcalc diff --json`` prints."""
+    f = c.f
+    payload: dict[str, Any] = {
+        "expression": str(f), "latex": to_latex(f), "name": c.name,
+        "layout": c.results[0].layout if c.results else c.layout,
+        "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
+                    sorted(f.free_symbols(), key=lambda s: s.name)},
+        "derivatives": [],
+    }
+    name = c.name
+    for i, d in enumerate(c.results):
+        entry = {"wrt": d.wrt.name, "layout": d.layout, "convention": convention(d),
+                 "lhs": lhs_unicode(d, name), "lhs_latex": lhs_latex(d, name),
+                 "result": str(d.result), "latex": to_latex(d.result),
+                 "unicode": to_unicode(d.result), "where": where_json(d.result),
+                 "latex_in_names": latex_in_names(d.result),
+                 "shape": [str(x) for x in d.result.shape]}
+        if c.derivations:
+            entry["steps"] = steps_json(c.derivations[i])
+        if c.reports:
+            entry["check"] = check_json(c.reports[i])
+        payload["derivatives"].append(entry)
+    if c.code is not None:
+        payload["code"] = c.code
+    if c.reports:
+        payload["ok"] = c.ok
+    return payload
+
+
+@dataclass(frozen=True)
+class SecondDerivative:
+    """∂²f/∂x∂yᵀ, checked as the Jacobian of the gradient, with its derivation on request."""
+
+    f: Expr
+    x: Symbol
+    y: Symbol
+    hessian: Expr
+    reports: list[CheckReport]
+    code: Optional[str]
+    derivation: Optional[Derivation] = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports)
+
+    @property
+    def report(self) -> Optional[CheckReport]:
+        """The first failed check, else the last one."""
+        return next((r for r in self.reports if not r.ok),
+                    self.reports[-1] if self.reports else None)
+
+    @property
+    def vec(self) -> bool:
+        """Whether the vec convention applies (a matrix among the variables)."""
+        return self.x.cols != 1 or self.y.cols != 1
+
+    @property
+    def name(self) -> str:
+        return function_name(self.derivation)
+
+    @property
+    def label(self) -> str:
+        vec = "vec " if self.vec else ""
+        return f"∂²{self.name}/∂{vec}{to_unicode(self.x)}∂{vec}{to_unicode(self.y)}ᵀ"
+
+    @property
+    def label_latex(self) -> str:
+        v = r"\operatorname{vec} " if self.vec else ""
+        return (rf"\frac{{\partial^2 {self.name}}}{{\partial {v}{to_latex(self.x)}\, "
+                rf"\partial {v}{to_latex(self.y)}^{{\top}}}}")
+
+
+def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
+                      want_code: bool = False, steps: bool = False) -> SecondDerivative:
+    """One variable: the Hessian; two: the mixed Hessian, rows by the first."""
+    if len(wrts) not in (1, 2):
+        raise MatcalcError("hessian takes one variable (the Hessian) or two (the mixed Hessian)")
+    x, y = wrts[0], wrts[-1]
+    if steps and x != y:
+        raise MatcalcError("steps derive the Hessian by one variable: give one (the mixed "
+                           "Hessian has no derivation yet)")
+    H = hessian(f, x, y)
+    # the gradient against f, then the Hessian as the Jacobian of the gradient
+    reports = [check(f, x), check_hessian(f, x, y)] if want_check else []
+    result = SecondDerivative(f, x, y, H, reports, None,
+                              derive(f, x, order=2) if steps and x == y else None)
+    if want_code:
+        result = replace(result, code=codegen_source([H], "hessian", [result.label]))
+    return result
+
+
+def hessian_json(h: SecondDerivative) -> dict:
+    """What ``matcalc hessian --json`` prints."""
+    payload = {"expression": str(h.f), "name": h.name, "wrt": [h.x.name, h.y.name],
+               "hessian": str(h.hessian),
+               "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
+               "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),
+               "shape": [str(s) for s in h.hessian.shape]}
+    if h.derivation is not None:
+        payload["steps"] = steps_json(h.derivation)
+    if h.report is not None:
+        payload["check"] = check_json(h.report)
+    if h.code is not None:
+        payload["code"] = h.code
+    return payload
