@@ -61,7 +61,7 @@ def plot_step_sweep(report: Any, ax: Any = None, steps: Any = None) -> Any:
     ax.set_ylabel("relative error of the derivative")
     expr = report.expr if len(report.expr) <= 48 else report.expr[:45] + "…"
     ax.set_title(f"∂({expr})/∂{report.wrt}: error against step")
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="small", loc="best")
     return ax
 
 
