@@ -24,6 +24,7 @@ from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.explain import derive
 from matcalc.core.nodes import Symbol
 from matcalc.numeric.check import check, check_hessian
+from matcalc.numeric.selfcheck import self_check_block
 from matcalc.numeric.codegen import source as codegen_source
 from matcalc.faces.parsing import parse
 from matcalc.printing import to_latex, to_unicode, where_json
@@ -134,7 +135,7 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
             return demo(Console(file=out))
         if args.command == "hessian":
             return _hessian(args, out)
-        return _run(args, out)
+        return _run(args, out, err)
     except MatcalcError as e:
         return refuse(e, getattr(args, "json", False), out, err)
     except (RecursionError, MemoryError) as e:
@@ -280,7 +281,7 @@ def _index(args: Any, out: Any) -> int:
     return 0 if ok else 1
 
 
-def _run(args: Any, out: Any) -> int:
+def _run(args: Any, out: Any, err: Any) -> int:
     if getattr(args, "index", False):
         return _index(args, out)
     f, wrts = _variables(args)
@@ -290,9 +291,13 @@ def _run(args: Any, out: Any) -> int:
     results = [differentiate(f, w, layout) for w in wrts]
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     reports = [check(f, w, layout) for w in wrts] if want_check else []
-    code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                    ["f", *(f"∂f/∂{w.name}" for w in wrts)])
-            if getattr(args, "code", False) else None)
+    code = None
+    if getattr(args, "code", False):  # a file that checks itself when run as a script
+        code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
+                               ["f", *(f"∂f/∂{w.name}" for w in wrts)])
+                + self_check_block(f, results, "f_and_grad"))
+        if not args.json:
+            out, code_out = err, out  # stdout is the Python file alone; the rest goes to stderr
     ok = all(r.ok for r in reports)
 
     if args.json:
@@ -333,7 +338,7 @@ def _run(args: Any, out: Any) -> int:
                         lhs = rf"\left({lhs}\right)^{{\top}}"
                 print(f"{lhs} = {to_latex(d.result)}", file=out)
         if code is not None:
-            out.write(code)
+            code_out.write(code)
         return 0 if ok else 1
 
     console = Console(file=out, highlight=False)
@@ -355,5 +360,5 @@ def _run(args: Any, out: Any) -> int:
         if reports:
             console.print(reports[i])
     if code is not None:
-        out.write(code)  # verbatim: a console would wrap long lines and break the Python
+        code_out.write(code)  # verbatim: a console would wrap long lines and break the Python
     return 0 if ok else 1

@@ -33,6 +33,8 @@ from matcalc.core.shapes import fmt_shape
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
+from matcalc.engine.differentiation import differentiate
+from matcalc.numeric.selfcheck import self_check_block
 from matcalc.rules.simplify import c_transpose, simplify
 
 #: inline text nests at most this deep before a temporary is made (Python's parser refuses
@@ -533,22 +535,31 @@ def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ())
 
 
 @recursion_guarded
-def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None
-            ) -> str:
+def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None,
+            check: bool = False) -> str:
     """The Python source of a readable numpy function of f's symbols (alphabetical), with
     shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
     ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
-    the given layout (by default that of ``mc.diff``), all from one derivation."""
+    the given layout (by default that of ``mc.diff``), all from one derivation.  With
+    ``check=True`` the file checks itself when run as a script: it compares the derivatives
+    with central finite differences at random inputs and exits 0 or 1
+    (:mod:`matcalc.numeric.selfcheck`)."""
     if hasattr(f, "latex") and not isinstance(f, Expr):
         raise MatcalcError("an index form is evaluated by mc.lambdify(form), with numpy einsum; "
                            "codegen writes the matrix (Kronecker) form: omit form='index'")
     f = as_expr(f)
     if wrt is None:
+        if check:
+            raise MatcalcError("check=True checks derivatives: give wrt= the variables")
         return source([simplify(f)], name or "f", ["f"])
     many = isinstance(wrt, (list, tuple))
     wrts = list(wrt) if many else [wrt]
     derivatives = diff(f, wrts, layout)
     labels = ["f", *(f"∂f/∂{getattr(w, 'name', w)}" for w in wrts)]
     # every variable is an argument, also one the results no longer contain
-    return generate([simplify(f), *derivatives], name or "f_and_grad", labels,
+    text = generate([simplify(f), *derivatives], name or "f_and_grad", labels,
                     arguments=[w for w in wrts if isinstance(w, Symbol)]).source
+    if check:  # run as a script, the file compares itself with finite differences
+        text += self_check_block(f, [differentiate(f, w, layout) for w in wrts],
+                                 name or "f_and_grad")
+    return text
