@@ -8,7 +8,7 @@ to the larger of the two results, above a floor for the rounding of the differen
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,9 +18,13 @@ from matcalc.engine.diff import diff
 from matcalc.engine.differentiation import differentiate, hessian_as_derivative, plain_variables
 from matcalc.core.errors import MatcalcError, NumericError
 from matcalc.core.expr import as_expr
-from matcalc.engine.layout import arrange_numeric, check_layout
+from matcalc.engine.layout import check_layout
 from matcalc.numeric.lambdify import lambdify
+from matcalc.numeric.plotting import plot_step_sweep
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
+from matcalc.numeric.steps import (
+    CheckedPoint, arrangement, error_and_scale, richardson_quotients, step_sweep,
+)  # fmt: skip
 from matcalc.rules.simplify import substitute
 
 TOLERANCE = 1e-6
@@ -47,9 +51,35 @@ class CheckReport:
     detail: str = ""
     points: int = 1
     structure: str = "unstructured"
+    #: the point the report speaks of (the worst, or where it failed), for ``step_sweep``
+    point: CheckedPoint | None = field(default=None, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.ok
+
+    def step_sweep(self, steps: Any = None,
+                   method: str = "richardson") -> tuple[np.ndarray, np.ndarray]:
+        """(steps, errors): the check's relative error at the same point, repeated with each
+        finite-difference step (default 10⁻¹ … 10⁻¹², two per decade), with the quotient the
+        check uses (``"richardson"``, truncation error ∝ h⁴) or the plain ``"central"`` one
+        (∝ h²); the rounding error grows like ε/h in both.  ``report.step`` is the step the
+        check took."""
+        if self.point is None:
+            raise MatcalcError("this report holds no point where values were compared (a "
+                               "check whose shapes differed compares none): nothing to sweep")
+        return step_sweep(self.point, steps, method)
+
+    @property
+    def step(self) -> float | None:
+        """The finite-difference step the check took (of the extrapolated quotient)."""
+        return None if self.point is None else self.point.step
+
+    def plot(self, ax: Any = None, steps: Any = None) -> Any:
+        """The error against the step on log–log axes (matplotlib, ``pip install
+        matcalc[plot]``): a V, truncation error on the right, rounding error on the left, for
+        central differences and for the extrapolated ones the check uses, with the check's
+        step and each minimum marked.  Draws on ``ax`` if given; returns the Axes."""
+        return plot_step_sweep(self, ax, steps)
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "FAILED"
@@ -149,48 +179,49 @@ def check(
 
     worst, used_seed, detail = 0.0, seed, ""
     checked, flat, attempt, flat_shape = 0, 0, 0, (0, 0)
+    worst_point = flat_point = None  # kept so that report.step_sweep can repeat the comparison
     while checked < points:
         if attempt >= points + MAX_FLAT_POINTS:
             # both sides vanished to rounding everywhere: consistent, and all this shows
             return _report(True, worst, f, x, shown, flat_shape, dim_sizes, seed, tolerance,
                            f"at all {flat} random points tried the derivative vanishes to the "
                            "rounding error of finite differences; that is all this check shows",
-                           points)
+                           points, point=worst_point or flat_point)
         inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
         attempt += 1
         point = checked
         symbolic = evaluate(g_fn, inputs, dim_sizes)
-        expected, f_scale, h = _finite_differences(f, f_fn, x, d, inputs, dim_sizes, layout, step,
-                                                   structure=structure,
-                                                   raw=form == "index")
+        expected, f_scale, h, here = _finite_differences(f, f_fn, x, d, inputs, dim_sizes,
+                                                         layout, step, structure=structure,
+                                                         raw=form == "index")
+        here = replace(here, symbolic=symbolic)
         if expected.shape != symbolic.shape:
             return _report(False, np.inf, f, x, shown, symbolic.shape, dim_sizes, point_seed,
                            tolerance, f"shape {symbolic.shape} but finite differences give "
                            f"{expected.shape}")
-        err = float(np.max(np.abs(symbolic - expected), initial=0.0))
-        scale = max(float(np.max(np.abs(expected), initial=0.0)),
-                    float(np.max(np.abs(symbolic), initial=0.0)))
+        err, scale = error_and_scale(symbolic, expected)
         # central differences lose about eps·|f|/h to rounding: below that nothing is known
         floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
         rel = err / scale if scale > 0 else err
         if 0 < scale < 10 * floor:
             if err > floor:  # even at the noise level the two disagree
                 return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                               tolerance, "the derivative and finite differences disagree")
+                               tolerance, "the derivative and finite differences disagree",
+                               point=here)
             flat += 1  # lost in rounding here: this point proves nothing
-            flat_shape = symbolic.shape
+            flat_shape, flat_point = symbolic.shape, here
             continue
         checked += 1
         if not np.isfinite(err) or err > tolerance * scale + floor:
             return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                           tolerance, f"at point {point + 1} of {points}")
+                           tolerance, f"at point {point + 1} of {points}", point=here)
         if rel >= tolerance:
             detail = (f"the error is within the rounding of finite differences (|f| ≈ "
                       f"{f_scale:.1e}, step {h:.1e})")
         if rel >= worst:
-            worst, used_seed = rel, point_seed
+            worst, used_seed, worst_point = rel, point_seed, here
     return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed, tolerance, detail,
-                   points)
+                   points, point=worst_point)
 
 
 def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
@@ -235,9 +266,9 @@ class _Shown:
 
 def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="unstructured",
                         raw=False):
-    """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by central differences, arranged in the layout (or
-    raw, for an index form); with the size of f and the step, which bound the rounding
-    error."""
+    """d4[i, j, k, l] = ∂F[i, j]/∂X[k, l] by Richardson-extrapolated central differences,
+    arranged in the layout (or raw, for an index form); with the size of f and the step, which
+    bound the rounding error, and the point, to sweep the step later."""
     x0 = inputs[x.name]
     if x0.size > MAX_ENTRIES:
         raise MatcalcError(
@@ -249,34 +280,22 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="u
     h = max(step, float(np.cbrt(np.finfo(float).eps * max(1.0, f_scale)))) * max(
         1.0, float(np.max(np.abs(x0))))
 
-    symmetric = structure == "symmetric"
-
-    def central(width: float) -> np.ndarray:
-        d4 = np.zeros((*f_shape, *x0.shape))
-        for i, j in np.ndindex(x0.shape):
-            if (symmetric and j < i) or (structure == "diagonal" and i != j):
-                continue  # one variable with Xⱼᵢ; an entry off the diagonal: not free
-            E = np.zeros(x0.shape)
-            E[i, j] = width
-            if symmetric:  # Xᵢⱼ and Xⱼᵢ are one variable: move them together
-                E[j, i] = width
-            plus = evaluate(f_fn, dict(inputs, **{x.name: x0 + E}), sizes)
-            minus = evaluate(f_fn, dict(inputs, **{x.name: x0 - E}), sizes)
-            d4[:, :, i, j] = ((plus - minus) / (2 * width)).reshape(f_shape)
-            if symmetric:
-                d4[:, :, j, i] = d4[:, :, i, j]
-        return d4
+    def at(value: np.ndarray) -> np.ndarray:
+        return evaluate(f_fn, dict(inputs, **{x.name: value}), sizes)
 
     # Richardson extrapolation cancels the h² error term, so steep functions check too
-    d4 = (4 * central(h / 2) - central(h)) / 3
-    return (d4 if raw else arrange_numeric(d.case, d4, layout)), f_scale, h / 2
+    arrange = arrangement(d.case, layout, raw)
+    d4 = richardson_quotients(at, x0, f_shape, h, structure)
+    point = CheckedPoint(at, x0, f_shape, np.zeros(0), arrange, structure, h)
+    return arrange(d4), f_scale, h / 2, point
 
 
-def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1) -> CheckReport:
+def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1,
+            point=None) -> CheckReport:
     return CheckReport(
         ok=ok, max_rel_error=float(rel), expr=str(f), wrt=x.name, layout=d.layout,
         derivative=d.result, shape=tuple(int(s) for s in shape),
         sizes={str(k): v for k, v in sizes.items()}, seed=seed, tolerance=tolerance,
-        detail=detail, points=points, structure=d.structure,
+        detail=detail, points=points, structure=d.structure, point=point,
     )
 
