@@ -113,3 +113,17 @@ def test_json_lists_the_named_parts(tmp_path):
     where = json.loads(out.getvalue())["derivatives"][0]["where"]
     assert where == [{"name": "u₁", "unicode": "tanh(W₁x)", "latex_name": "u_{1}",
                       "latex": r"\tanh\left(W_{1} x\right)"}]
+
+
+def test_a_part_that_reads_short_in_the_names_before_it_is_not_named():
+    """Layer norm: σ⁻¹ would be t₃ = t₂⁻¹; it reads better written t₂⁻¹ where it is used."""
+    from matcalc.printing.where import MIN_CHARS
+
+    gamma, beta = mc.vector("gamma", n), mc.vector("beta", n)
+    centred = x - mc.mean(x) * mc.ones(n)
+    sigma = mc.sqrt(mc.mean(centred * centred) + 1 / 100)
+    g = mc.diff(mc.sum(mc.tanh(gamma * centred / sigma + beta)), x)
+    lines = mc.unicode(g).split("\n")
+    definitions = [line.split(" = ", 1)[1] for line in lines[2:]]
+    assert definitions and all(len(text) >= MIN_CHARS for text in definitions)
+    assert len(mc.unicode(g)) < len(mc.unicode(g, where=False)) / 3

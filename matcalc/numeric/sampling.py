@@ -33,7 +33,10 @@ def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sym
     given = {str(k): v for k, v in (given or {}).items()}
     free = [s for s in SIZES if s not in given.values()]
     for d in sorted(dims, key=str):
-        sizes[d] = int(given[str(d)]) if str(d) in given else free.pop(0)
+        # past ten dimensions the sizes repeat: small keeps the check fast, and a transposition
+        # shows already among the first ten distinct ones
+        sizes[d] = (int(given[str(d)]) if str(d) in given else free.pop(0) if free
+                    else SIZES[len(sizes) % len(SIZES)])
     return sizes
 
 

@@ -138,4 +138,4 @@ def to_latex(e: Expr, where: bool = True) -> str:
 
 def named_latex(e: Expr) -> Named:
     """``e`` in LaTeX with its shared parts named: the same parts as its unicode names."""
-    return print_named(_PRINTER, e, UNICODE.doprint)
+    return print_named(_PRINTER, e, UNICODE)

@@ -212,7 +212,7 @@ def to_unicode(e: Expr, where: bool = True) -> str:
 
 def named_unicode(e: Expr) -> Named:
     """``e`` in unicode with its shared parts named (the pieces of the where block)."""
-    return print_named(_PRINTER, e, _PRINTER.doprint)
+    return print_named(_PRINTER, e, _PRINTER)
 
 
 def to_rich(e: Expr, where: bool = True) -> Text:

@@ -84,25 +84,38 @@ def name_letter(e: Expr) -> str:
     return "tmp"
 
 
-def print_named(printer: Printer, e: Expr, text_of: Callable[[Expr], str]) -> Named:
-    """``e`` printed by ``printer`` with its shared parts named (chosen by their unicode
-    ``text_of``, so the LaTeX and the unicode of a result name the same parts)."""
-    parts = shared_parts(e, text_of)
+def _written(printer: Printer, e: Expr, candidates: list[Expr], keep) -> tuple[Named, list]:
+    """One pass over ``e``: each candidate that ``keep(candidate, its text in names)`` accepts
+    is named (in the order of definition), the others are written out where they are used."""
     table = printer.table()
-    letter = name_letter(e) if parts else "t"
-    names = {node: Printed(printer.name(f"{letter}{i}"), ATOM) for i, node in
-             enumerate(parts, 1)}
+    letter = name_letter(e) if candidates else "t"
+    candidate = set(candidates)
     written: dict[Expr, Printed] = {}
-    definitions = []
+    definitions, kept = [], []
     for node in postorder(e):
         if node in written:
             continue
         printed = table[type(node)](node, [written[c] for c in node.args])
-        if node in names:
-            definitions.append((names[node].text, printed.text))
-            printed = names[node]
+        if node in candidate and keep(node, printed.text):
+            name = Printed(printer.name(f"{letter}{len(kept) + 1}"), ATOM)
+            definitions.append((name.text, printed.text))
+            kept.append(node)
+            printed = name
         written[node] = printed
-    return Named(written[e].text, tuple(definitions))
+    return Named(written[e].text, tuple(definitions)), kept
+
+
+def print_named(printer: Printer, e: Expr, decider: Printer) -> Named:
+    """``e`` printed by ``printer`` with its shared parts named.  The parts are chosen by the
+    unicode ``decider``, so the LaTeX and the unicode of a result name the same parts: each
+    part shown more than once (:func:`shared_parts`) whose definition, written in the names
+    before it, still has :data:`MIN_CHARS` characters (t₂⁻¹ is clearer than a name for it)."""
+    candidates = shared_parts(e, decider.doprint)
+    named, kept = _written(decider, e, candidates, lambda node, text: len(text) >= MIN_CHARS)
+    if printer is decider:
+        return named
+    chosen = set(kept)
+    return _written(printer, e, kept, lambda node, text: node in chosen)[0]
 
 
 def where_unicode(named: Named) -> str:
