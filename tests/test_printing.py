@@ -180,3 +180,17 @@ def test_a_difference_prints_its_positive_term_first():
     r = mc.dims("r")
     X, U, V = mc.matrix("X", m, n), mc.matrix("U", m, r), mc.matrix("V", n, r)
     assert mc.unicode(mc.diff(mc.norm2(X - U @ V.T) ** 2, U)) == "−2(X − UVᵀ)V"
+
+
+# regression: a minus sign before a sum printed without brackets: −(x − a) as "−x − a"
+def test_a_negated_sum_keeps_its_brackets_in_every_printer():
+    from matcalc.core.expr import Add, Const, Mul
+
+    a = mc.vector("a", n)
+    raw = Mul.new(Const.new(-1), Add.new(x, Mul.new(Const.new(-1), a)))  # not simplified
+    assert mc.unicode(raw) == "−(x − a)"
+    assert mc.latex(raw) == r"-\left(x - a\right)"
+    assert str(raw) == "-(x - a)"
+    assert mc.unicode(mc.simplify(raw)) == "a − x"  # canonical: the sign goes into the sum
+    assert mc.unicode(mc.simplify(-(a + x))) == "−(a + x)"
+    assert mc.unicode(mc.simplify(mc.vector("b", n) - (x - a))) == "a + b − x"

@@ -127,7 +127,8 @@ class MathPrinter(Printer):
             else:
                 arrays.append(p)  # type: ignore[arg-type]
         if len(arrays) == 1 and not array_dens:
-            array_text = [self.paren(arrays[0], ADD)] if scalars or coef not in (None, 1, -1) \
+            # −(x − a), never −x − a: a minus sign before a sum takes the sum in brackets
+            array_text = [self.paren(arrays[0], ADD)] if scalars or coef not in (None, 1) \
                 else [arrays[0].text]
             prec = MUL if scalars or coef not in (None, 1, -1) else arrays[0].prec
         elif arrays:

@@ -222,6 +222,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
                 coef *= part.value
             elif not isinstance(part, Ones):
                 out.append(part)
+    coef, out = _sign_into_sum(coef, out)
     out.sort(key=factor_key)
     if coef != 1:
         out.insert(0, const(coef))
@@ -232,6 +233,33 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul.new(*out)
+
+
+def _has_minus(e: Expr) -> bool:
+    """A sum with a term that prints with a minus sign (x − a)."""
+    return isinstance(e, Add) and any(
+        split_coefficient(t)[0].could_extract_minus_sign() for t in e.args)
+
+
+def _negated(e: Add) -> tuple[sympy.Expr, Expr]:
+    """−e as (g, s) with −e = g s and g the terms' common rational factor (−(2x − 2μ) =
+    2(μ − x))."""
+    coefficients = [split_coefficient(t)[0] for t in e.args]
+    g = sympy.Integer(1)
+    if all(c.is_Rational for c in coefficients):
+        g = sympy.gcd_list([abs(c) for c in coefficients]) or sympy.Integer(1)
+    return g, c_add([c_mul([const(-1 / g), t]) for t in e.args])
+
+
+def _sign_into_sum(coef: sympy.Expr, factors: list[Expr]) -> tuple[sympy.Expr, list[Expr]]:
+    """−(x − a) = a − x: the negation of a difference is the difference the other way round.
+    A scaled or multiplied difference keeps its sign in front, pulled out once: −2(X − UVᵀ)V."""
+    if coef != -1 or len(factors) != 1 or not _has_minus(factors[0]):
+        return coef, factors
+    g, flipped = _negated(factors[0])
+    if not isinstance(flipped, Add):
+        return coef, factors
+    return g, [flipped]
 
 
 def _recognise_sigmoid(bases: dict[Expr, sympy.Expr]) -> None:
