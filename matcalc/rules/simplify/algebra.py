@@ -27,6 +27,7 @@ from matcalc.rules.simplify.base import (
     c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
     split_coefficient, split_scalars, transpose_goes_outside, zero,
 )  # fmt: skip
+from matcalc.rules.simplify.cancel import cancel_inverse_of_product, rows_sum_to_one
 from matcalc.rules.simplify.order import factor_key, key, term_key
 
 
@@ -479,7 +480,7 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
                 and out[-1].cols == ONE):  # 𝟏ₘ 𝟏ₙᵀ is the m×n all-ones matrix
             out[-1] = Ones.new((out[-1].rows, f.cols))
             continue
-        if _rows_sum_to_one(out[-1] if out else None, f):
+        if rows_sum_to_one(out[-1] if out else None, f):
             # softmax(Z, axis=1) 𝟏 = 𝟏 and 𝟏ᵀ softmax(Z, axis=0) = 𝟏ᵀ: each softmax sums to 1
             out[-1] = Ones.new((out[-1].rows, f.cols))
             continue
@@ -495,35 +496,8 @@ def _merge_adjacent(chain: list[Expr]) -> list[Expr]:
             out.extend(merged.args if isinstance(merged, MatMul) else (merged,))
             continue
         out.append(f)
-        _cancel_inverse_of_product(out)
+        cancel_inverse_of_product(out)
     return out
-
-
-def _rows_sum_to_one(a: Expr | None, b: Expr) -> bool:
-    """``a b`` is softmax(Z, axis=1) 𝟏 or 𝟏ᵀ softmax(Z, axis=0)."""
-    return (isinstance(a, Softmax) and a.axis == 1 and isinstance(b, Ones) and b.cols == ONE
-            or isinstance(a, Ones) and a.rows == ONE and isinstance(b, Softmax) and b.axis == 0)
-
-
-#: an inverse of a product is looked for this far back in a chain (the cost stays linear)
-_INVERSE_REACH = 16
-
-
-def _cancel_inverse_of_product(out: list[Expr]) -> None:
-    """(AB⋯)(AB⋯)⁻¹ = I and (AB⋯)⁻¹(AB⋯) = I, in place, where the product's factors stand
-    next to its inverse in the chain."""
-    last = out[-1]
-    if isinstance(last, Inverse) and isinstance(last.arg, MatMul):
-        k = len(last.arg.args)
-        if len(out) > k and tuple(out[-k - 1:-1]) == last.arg.args:
-            del out[-k - 1:]
-        return
-    for j in range(len(out) - 2, max(-1, len(out) - 2 - _INVERSE_REACH), -1):
-        f = out[j]
-        if isinstance(f, Inverse) and isinstance(f.arg, MatMul):
-            if len(f.arg.args) == len(out) - 1 - j and tuple(out[j + 1:]) == f.arg.args:
-                del out[j:]
-                return
 
 
 def _pull_scalar_segments(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
