@@ -28,6 +28,7 @@ from matcalc.core.nodes import (
 from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.spec import FUNCTIONS
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
+from matcalc.numeric.stable import stable
 from matcalc.core.shapes import fmt_shape
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
@@ -409,8 +410,9 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
              scalars_as_floats: bool = True, arguments: Sequence[Symbol] = ()) -> Generated:
     """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy.
     ``arguments``: symbols the function takes even where the outputs do not use them (the
-    variables of f_and_grad).  ``name=None``: "f", or a free variant of it."""
-    roots = [as_expr(o) for o in outputs]
+    variables of f_and_grad).  ``name=None``: "f", or a free variant of it.  What runs is the
+    numerically stable form of each output (``numeric.stable``): the same value, no overflow."""
+    roots = [stable(as_expr(o)) for o in outputs]
     order: list[Expr] = []
     seen: set[Expr] = set()
     for root in roots:
