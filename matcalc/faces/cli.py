@@ -10,6 +10,7 @@ from matcalc.core.version import __version__
 from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.ascii import AsciiStream
 from matcalc.faces.report import can_show, refuse, run
+from matcalc.numeric.backends import BACKENDS
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -33,6 +34,11 @@ class JsonErrorParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         sys.exit(refuse(message, True, sys.stdout, sys.stderr))
+
+
+#: --code alone prints a numpy function; --code jax and --code torch the same in JAX, PyTorch
+CODE_OPTION = dict(nargs="?", const="numpy", default=None, choices=sorted(BACKENDS),
+                   metavar="BACKEND", help="print a function: numpy (the default), jax or torch")
 
 
 def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
@@ -61,7 +67,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     common(diff)
     diff.add_argument("--steps", action="store_true", help="show the derivation step by step")
     diff.add_argument("--latex", action="store_true", help="print only LaTeX, ready to paste")
-    diff.add_argument("--code", action="store_true", help="print a numpy function")
+    diff.add_argument("--code", **CODE_OPTION)
     diff.add_argument("--index", action="store_true",
                       help="the index form ∂F_ij/∂X_kl instead of the matrix form")
     diff.add_argument("--check", action="store_true",
@@ -79,9 +85,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     hessian.add_argument("--var", action="append", default=[], metavar="SPEC",
                          help='declare a symbol: "S: matrix(n, n) symmetric"')
     for flag, text in (("--latex", "print only LaTeX"), ("--json", "print JSON"),
-                       ("--code", "print a numpy function"),
                        ("--check", "check against finite differences of the gradient")):
         hessian.add_argument(flag, action="store_true", help=text)
+    hessian.add_argument("--code", **CODE_OPTION)
     commands.add_parser("demo", help="the quick-start derivation")
     return parser
 

@@ -178,7 +178,7 @@ def _hessian(args: Any, out: Any) -> int:
         if report is not None:
             payload["check"] = _check_json(report)
         if args.code:
-            payload["code"] = codegen_source([H], "hessian", [label])
+            payload["code"] = codegen_source([H], "hessian", [label], backend=args.code)
         print(json.dumps(payload, indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if ok else 1
     if args.latex:
@@ -194,7 +194,7 @@ def _hessian(args: Any, out: Any) -> int:
         for r in reports:
             console.print(r)
     if args.code:
-        out.write(codegen_source([H], "hessian", [label]))
+        out.write(codegen_source([H], "hessian", [label], backend=args.code))
     return 0 if ok else 1
 
 
@@ -252,8 +252,8 @@ def _run(args: Any, out: Any) -> int:
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     reports = [check(f, w, layout) for w in wrts] if want_check else []
     code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                    ["f", *(f"∂f/∂{w.name}" for w in wrts)])
-            if getattr(args, "code", False) else None)
+                           ["f", *(f"∂f/∂{w.name}" for w in wrts)], backend=args.code)
+            if getattr(args, "code", None) else None)
     ok = all(r.ok for r in reports)
 
     if args.json:
