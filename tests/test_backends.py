@@ -13,6 +13,7 @@ from matcalc.core.errors import UnsupportedError
 from matcalc.core.nodes import NODE_TYPES
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.unary import Unary
+from matcalc.numeric.backends import BACKENDS
 from matcalc.numeric.codegen import Generated
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
 
@@ -70,6 +71,12 @@ CASES += [
     ("log-sum-exp", mc.logsumexp(S @ z), [z, S]),
     ("gaussian nll", mc.logdet(S) + z.T @ mc.inv(S) @ z, [S, z]),
     ("softmax rows", mc.sum(mc.log_softmax(M, axis=1) * C), [M]),
+    ("spd: one Cholesky", mc.logdet(mc.matrix("P", n, spd=True)) + mc.det(mc.matrix("P", n, spd=True))
+     + z.T @ mc.inv(mc.matrix("P", n, spd=True)) @ z, [mc.matrix("P", n, spd=True), z]),
+    ("one LU for det, logdet, solves", mc.det(S) + mc.logdet(S) + z.T @ mc.inv(S).T @ S @ z
+     + mc.tr(mc.inv(S) @ M @ C.T), [S, z]),
+    ("trace of a product", mc.tr(M.T @ S @ C) + mc.tr(M @ C.T), [M, S]),
+    ("log-sum-exp Hessian", mc.hessian(mc.logsumexp(z), z), []),
 ]
 
 
@@ -94,6 +101,7 @@ def _generated(f, wrt, backend):
         return mc.codegen(f, wrt=wrt or None, backend=backend, name="f_and_grad")
     except UnsupportedError as error:  # allowed only where the backend says it lacks it
         assert backend in str(error) and "cannot be generated" in str(error)
+        assert any(f"{h} (" in str(error) for h in BACKENDS[backend].lacks), str(error)
         pytest.skip(f"{backend} lacks it, as the generator says: {error}")
 
 

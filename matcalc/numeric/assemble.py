@@ -10,7 +10,7 @@ from typing import Sequence
 
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import fmt_shape
-from matcalc.numeric.backends import Backend
+from matcalc.numeric.backends import HELPER_CALL, Backend
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
 
 
@@ -51,10 +51,12 @@ def assemble(name: str, arguments: list[str], labels: Sequence[str], symbols: Se
     body = [backend.translate(line) for line in lines + [f"    return {', '.join(returned)}"]]
     body = header + _prep(symbols, dims, dim_source, backend) + body
     names = [*HELPERS, *(h for h in backend.helpers if h not in HELPERS)]
-    called = {h for h in names if any(h + "(" in line for line in body)}
+    known = set(names)
+    called = {h for line in body for h in HELPER_CALL.findall(line) if h in known}
     while True:  # a helper's helpers, to a fixed point
         needs = {n for h in called for n in HELPER_NEEDS.get(h, ())}
-        needs |= {n for h in called for n in names if n != h and n + "(" in backend.helper(h)}
+        needs |= {n for h in called for n in HELPER_CALL.findall(backend.helper(h))
+                  if n in known and n != h}
         if needs <= called:
             break
         called |= needs

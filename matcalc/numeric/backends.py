@@ -126,11 +126,27 @@ _JAX_HELPERS = {
     "_positive_eigenvalues": '''def _positive_eigenvalues(S, name):
     lam = jnp.linalg.eigvalsh((S + S.T) / 2)
     return jnp.where(lam.min() > 0, lam, jnp.nan)''',
+    "_add_diagonal": '''def _add_diagonal(M, v, negate=False):
+    """diag(v) + M, or diag(v) − M with negate (XLA fuses it into one array)."""
+    return (-M if negate else M) + jnp.diag(v[:, 0])''',
+    "_plus_diagonal": '''def _plus_diagonal(M, v):
+    return M + jnp.diag(v[:, 0])''',
+    "_lu_factor": '''def _lu_factor(X):
+    return jax.scipy.linalg.lu_factor(X)''',
+    "_lu_logdet": '''def _lu_logdet(F):
+    """log det X from its LU factors; NaN where det X <= 0 (traced code cannot raise)."""
+    lu, piv = F
+    d = jnp.diag(lu)
+    sign = (-1.0) ** jnp.count_nonzero(piv != jnp.arange(piv.shape[0])) * jnp.prod(jnp.sign(d))
+    return jnp.where(sign > 0, jnp.sum(jnp.log(jnp.abs(d))), jnp.nan)''',
 }
 
 JAX = Backend(
-    "jax", ("import jax", "import jax.numpy as jnp", "import jax.scipy.special"),
+    "jax", ("import jax", "import jax.numpy as jnp", "import jax.scipy.special",
+                   "import jax.scipy.linalg"),
     prefixes=(("np.", "jnp."), ("scipy.linalg.expm", "jax.scipy.linalg.expm"),
+              ("scipy.linalg.lu_", "jax.scipy.linalg.lu_"),
+              ("scipy.linalg.cho_", "jax.scipy.linalg.cho_"),
               ("scipy.special.", "jax.scipy.special.")),
     literal=(('.reshape(-1, 1, order="F")', ".T.reshape(-1, 1)"),),
     helpers=_JAX_HELPERS,
@@ -223,12 +239,49 @@ _TORCH_HELPERS = {
     if sign <= 0:
         raise ValueError("log det X needs det X > 0")
     return value''',
+    "_vdot": '''def _vdot(a, b):
+    """Σ a ⊙ b over all entries."""
+    return torch.dot(a.reshape(-1), b.reshape(-1))''',
+    "_add_diagonal": '''def _add_diagonal(M, v, negate=False):
+    """diag(v) + M, or diag(v) − M with negate, written into M: a new array nothing else holds."""
+    if negate:
+        M.neg_()
+    M.diagonal().add_(v[:, 0])
+    return M''',
+    "_plus_diagonal": '''def _plus_diagonal(M, v):
+    return M + torch.diag(v[:, 0])''',
+    "_lu_factor": '''def _lu_factor(X):
+    return torch.linalg.lu_factor(X)''',
+    "_lu_solve": '''def _lu_solve(F, B, trans=0):
+    """X⁻¹ B (trans=1: X⁻ᵀ B) from the LU factors of X."""
+    return torch.linalg.lu_solve(F[0], F[1], B, adjoint=bool(trans))''',
+    "_lu_inv": '''def _lu_inv(F):
+    n = F[0].shape[0]
+    return _lu_solve(F, torch.eye(n, dtype=F[0].dtype, device=F[0].device))''',
+    "_lu_swaps": '''def _lu_swaps(piv):
+    """The parity of the row interchanges (torch's pivots count from 1)."""
+    return torch.count_nonzero(piv != torch.arange(1, piv.shape[0] + 1, device=piv.device))''',
+    "_lu_det": '''def _lu_det(F):
+    return (-1.0) ** _lu_swaps(F[1]) * torch.prod(torch.diag(F[0]))''',
+    "_lu_logdet": '''def _lu_logdet(F):
+    d = torch.diag(F[0])
+    if (-1.0) ** _lu_swaps(F[1]) * torch.prod(torch.sign(d)) <= 0:
+        raise ValueError("log det X needs det X > 0")
+    return torch.sum(torch.log(torch.abs(d)))''',
+    "_cho_factor": '''def _cho_factor(X):
+    """The lower Cholesky factor of a matrix declared spd, once for all its uses."""
+    return (torch.linalg.cholesky(X), True)''',
+    "_cho_solve": '''def _cho_solve(F, B):
+    return torch.cholesky_solve(B, F[0])''',
+    "_cho_inv": '''def _cho_inv(F):
+    return torch.cholesky_inverse(F[0])''',
 }
 
 TORCH = Backend(
     "torch", ("import torch",),
     calls={**{f"np.{n}": f"torch.{n}" for n in _TORCH_NAMES},
            **{f"np.linalg.{n}": f"torch.linalg.{n}" for n in _TORCH_LINALG},
+           "np.vdot": "_vdot", "np.einsum": "torch.einsum", "np.prod": "torch.prod",
            "np.maximum": "_maximum", "np.greater": "_greater", "np.logaddexp": "_logaddexp",
            "np.arange": "torch.arange", "np.linalg.LinAlgError": "torch.linalg.LinAlgError", "np.tensordot": "torch.tensordot", "np.power": "torch.pow",
            "scipy.special.erf": "torch.special.erf",

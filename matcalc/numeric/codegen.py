@@ -9,7 +9,6 @@ Products are associated in the cheapest order, diagonal matrices are applied by 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Callable, Sequence
 
 import keyword
@@ -23,7 +22,7 @@ from matcalc.core.expr import (
     Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr, describe,
 )  # fmt: skip
 from matcalc.core.nodes import (
-    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial,
+    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial, Trace,
     PendingDifferential,
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
@@ -32,7 +31,13 @@ from matcalc.core.spec import FUNCTIONS
 from matcalc.numeric.assemble import assemble
 from matcalc.numeric.backends import BACKENDS, NUMPY, Backend, backend_named
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPERS
+from matcalc.numeric.fused import (
+    add_with_diagonal, scaled_product, squared_norm_code, trace_code,
+)  # fmt: skip
 from matcalc.numeric.products import MAX_NESTING, matmul_code
+from matcalc.numeric.reuse import (
+    FACTORED_NODES, Factors, evaluation_order, factorisations, only_in_products, transpose_twins,
+)  # fmt: skip
 from matcalc.numeric.stable import stable
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
@@ -63,18 +68,28 @@ def _number(value: sympy.Expr) -> str:
     return "(" + NumPyPrinter().doprint(value).replace("numpy.", "np.") + ")"
 
 
-def _rules(text_of: dict, emit: Callable[[str], str]
-           ) -> dict[type, Callable[[Any, list[str]], str]]:
+def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
+           factors: Factors | None = None) -> dict[type, Callable[[Any, list[str]], str]]:
+    uses = {} if uses is None else uses
+    factors = Factors({}, emit) if factors is None else factors
+
+    def add_terms(terms: list[Expr], texts: list[str]) -> str:
+        return _add(Add.new(*terms), texts, emit) if len(terms) > 1 else texts[0]
+
+    def factored(n: Expr, a: list[str]) -> str:
+        return factors.render(n, a[0]) or _operation(n, a)
+
     return {
         Symbol: lambda n, a: n.name,
         Const: lambda n, a: _number(n.value),
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: lambda n, a: _add(n, a, emit),
-        Mul: lambda n, a: _mul(n, a, emit),
+        Add: lambda n, a: add_with_diagonal(n, a, text_of, add_terms) or _add(n, a, emit),
+        Mul: lambda n, a: scaled_product(n, text_of, uses, emit) or _mul(n, a, emit),
         MatMul: lambda n, a: matmul_code(n, a, text_of, emit),
-        Pow: lambda n, a: _power(a[0], n.exponent),
+        Pow: lambda n, a: ((n.exponent == 2 and squared_norm_code(n.base, text_of))
+                           or _power(a[0], n.exponent)),
         Func: lambda n, a: _func(n.function.code, n.arg, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
@@ -82,6 +97,8 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         Frechet: lambda n, a: f"_frechet_{n.function}({a[0]}, {a[1]})",
         # every one-argument node: the numpy code of its spec row
         **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
+        Trace: lambda n, a: trace_code(n, text_of, emit) or _operation(n, a),
+        **{cls: factored for cls in FACTORED_NODES},
     }
 
 
@@ -272,10 +289,9 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         for axis, d in enumerate(sym.shape):
             if d.is_Symbol and str(d) not in dim_source:
                 dim_source[str(d)] = f"{sym.name}.shape[{axis}]"
-    uses: Counter = Counter()
-    for node in order:
-        for a in node.args:
-            uses[a] += 1
+    twins = transpose_twins(order)
+    order, uses = evaluation_order(roots, twins)
+    in_products = only_in_products(order, twins)
 
     text: dict[Expr, str] = {}
     nesting: dict[Expr, int] = {}
@@ -288,17 +304,21 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         lines.append(f"    {temp} = {rendered}")
         return temp
 
-    rules = _rules(text, emit)
+    rules = _rules(text, emit, uses, Factors(factorisations(order, uses), emit))
     for node in order:
         rule = (SCALAR_RULES.get(type(node)) if node.args and node.args[0].is_scalar else None
                 ) or rules[type(node)]
-        rendered = rule(node, [text[a] for a in node.args])
+        if node in twins:  # the transpose of an array already computed: a view of it
+            rendered = f"{text[twins[node]]}.T"
+        else:
+            rendered = rule(node, [text[a] for a in node.args])
         if be is not NUMPY:
             refuse_lacking(node, rendered, be)
-        depth = 1 + max((nesting[a] for a in node.args), default=0)
-        # a shared diagonal stays a vector expression: products apply it by broadcasting
-        shared = (uses[node] > 1 or node in roots) and not (isinstance(node, Diag)
-                                                            and node not in roots)
+        depth = 1 if node in twins else 1 + max((nesting[a] for a in node.args), default=0)
+        # a shared diagonal stays a vector expression: products apply it by broadcasting;
+        # an inverse only ever applied is a solve in each product, never formed
+        shared = (uses[node] > 1 or node in roots) and not (
+            (isinstance(node, Diag) or node in in_products) and node not in roots)
         # computed once, unless it costs nothing: a name, a number, a transposed symbol
         trivial = (rendered.isidentifier() or _is_number_text(rendered)
                    or (isinstance(node, Transpose) and isinstance(node.args[0], Symbol)))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import re
+
 import sympy
 
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Ones, Pow, Transpose, Mul
@@ -70,6 +72,10 @@ def _associate(texts: list[str], shapes: list[tuple[int, int]],
     return out
 
 
+#: an inverse from shared factors, as the generator writes it (``numeric.reuse``)
+_FACTORED = re.compile(r"^_(cho|lu)_inv\((\w+)\)$")
+
+
 def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
     """A factor of a product as an item: a plain array, or an operator applied implicitly."""
     if isinstance(factor, Diag):
@@ -78,6 +84,14 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
         return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
+    factored = _FACTORED.match(text)
+    if isinstance(factor, Inverse) and factored:  # a solve with the shared factors
+        return (factored.group(1), factored.group(2))
+    if isinstance(factor, Transpose) and isinstance(factor.args[0], Inverse):
+        factored = _FACTORED.match(text_of[factor.args[0]])
+        if factored:  # X⁻ᵀ M: Cholesky's X is symmetric; LU solves with Xᵀ
+            kind = factored.group(1)
+            return ("cho" if kind == "cho" else "luT", factored.group(2))
     if isinstance(factor, Inverse) and text.startswith("np.linalg.inv("):
         return ("inv", text_of[factor.arg])  # A⁻¹ M is a solve, not an explicit inverse
     if (isinstance(factor, Transpose) and isinstance(factor.args[0], Inverse)
@@ -96,6 +110,8 @@ def _materialize(item: tuple) -> str:
         return f"_commutation({item[1]}, {item[2]})"
     if kind == "inv":
         return f"np.linalg.inv({item[1]})"
+    if kind in ("cho", "lu", "luT"):
+        return f"_{kind[:3].rstrip('T')}_inv({item[1]})" + (".T" if kind == "luT" else "")
     return item[1]
 
 
@@ -106,6 +122,10 @@ _APPLY = {
     "kron": ("_kron_matmul({0}, {1}, {acc})", "_matmul_kron({acc}, {0}, {1})"),
     "comm": ("{acc}[_commutation_perm({0}, {1})]", "{acc}[:, _commutation_perm({1}, {0})]"),
     "inv": ("np.linalg.solve({0}, {acc})", "np.linalg.solve({0}.T, {acc}.T).T"),
+    # with the factors F of X: X⁻¹ M, M X⁻¹ = (X⁻ᵀ Mᵀ)ᵀ; "luT" is X⁻ᵀ
+    "cho": ("_cho_solve({0}, {acc})", "_cho_solve({0}, {acc}.T).T"),
+    "lu": ("_lu_solve({0}, {acc})", "_lu_solve({0}, {acc}.T, 1).T"),
+    "luT": ("_lu_solve({0}, {acc}, 1)", "_lu_solve({0}, {acc}.T).T"),
 }
 
 
