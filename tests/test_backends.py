@@ -77,6 +77,9 @@ CASES += [
      + mc.tr(mc.inv(S) @ M @ C.T), [S, z]),
     ("trace of a product", mc.tr(M.T @ S @ C) + mc.tr(M @ C.T), [M, S]),
     ("log-sum-exp Hessian", mc.hessian(mc.logsumexp(z), z), []),
+    ("attention (row sums)", mc.sum(C * (mc.softmax(M @ M.T, axis=1) @ C)), [M, C]),
+    ("tanh network Hessian (diagonals at both ends)",
+     mc.hessian(mc.vector("a", n).T @ mc.tanh(S @ mc.tanh(S @ z)), z), []),
 ]
 
 

@@ -115,3 +115,37 @@ def test_a_diagonal_plus_a_shared_array_leaves_that_array_unchanged():
     Av, zv = rng.standard_normal((3, 3)), rng.standard_normal(3)
     expected = (np.diag(zv) + 2 * Av @ Av.T).reshape(-1, 1, order="F")
     np.testing.assert_allclose(fn(A=Av, z=zv), expected, rtol=1e-13)
+
+
+def test_a_product_with_a_ones_matrix_is_a_sum_not_a_matrix_product():
+    T, d = mc.dims("T d")
+    Q, K, V, G = (mc.matrix(s, T, d) for s in "QKVG")
+    f = mc.sum(G * (mc.softmax(Q @ K.T, axis=1) @ V))  # attention: row sums of a T×T array
+    source = mc.codegen(f, wrt=[Q, K, V])
+    body = "\n".join(_body(source, "f_and_grad"))
+    assert "np.ones" not in body and "_row_sums(" in body
+    args = {s: rng.standard_normal((5, 3)) for s in "QKVG"}
+    value, gQ, gK, gV = _compiled(source, "f_and_grad")(**args)
+    S = np.exp(args["Q"] @ args["K"].T)
+    S /= S.sum(axis=1, keepdims=True)
+    assert value == pytest.approx(np.sum(args["G"] * (S @ args["V"])), rel=1e-13)
+    for w in (Q, K, V):
+        assert mc.check(f, w).ok
+    ones = mc.ones(T) @ mc.ones(T).T
+    A = mc.matrix("A", T, T)
+    g = A @ ones + ones @ A  # row sums in every column, column sums in every row
+    Av = rng.standard_normal((4, 4))
+    np.testing.assert_allclose(mc.lambdify(g)(A=Av), Av @ np.ones((4, 4)) + np.ones((4, 4)) @ Av,
+                               rtol=1e-13)
+
+
+def test_diagonals_at_both_ends_of_a_product_are_applied_not_built():
+    n_, h = mc.dims("n h")
+    x_, a = mc.vector("x", n_), mc.vector("a", h)
+    W1, W2 = mc.matrix("W1", h, n_), mc.matrix("W2", h, h)
+    f = a.T @ mc.tanh(W2 @ mc.tanh(W1 @ x_))  # its Hessian has diag(u) W2ᵀ diag(v) W2 diag(u)
+    H = mc.hessian(f, x_)
+    body = "\n".join(_body(mc.codegen(H), "f"))
+    assert "np.diag(" not in body and "_add_diagonal(" in body
+    assert mc.check_hessian(f, x_).ok
+

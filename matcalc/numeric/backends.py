@@ -239,6 +239,12 @@ _TORCH_HELPERS = {
     if sign <= 0:
         raise ValueError("log det X needs det X > 0")
     return value''',
+    "_row_sums": '''def _row_sums(M, m):
+    s = M.sum(dim=1, keepdim=True)
+    return s if m == 1 else s.expand(-1, int(m)).clone()''',
+    "_column_sums": '''def _column_sums(M, k):
+    s = M.sum(dim=0, keepdim=True)
+    return s if k == 1 else s.expand(int(k), -1).clone()''',
     "_vdot": '''def _vdot(a, b):
     """Σ a ⊙ b over all entries."""
     return torch.dot(a.reshape(-1), b.reshape(-1))''',

@@ -79,11 +79,11 @@ def add_with_diagonal(node: Add, args: list[str], text_of: dict,
                       add_terms: Callable[[list[Expr], list[str]], str]) -> Optional[str]:
     """diag(v) + rest, with rest computed into a new array and v added to its diagonal in
     place (``_add_diagonal``; its negation is also taken in place); None if not such a sum."""
-    diagonals = [i for i, t in enumerate(node.args) if isinstance(t, Diag)]
+    diagonals = [i for i, t in enumerate(node.args) if _diagonal(t, text_of)]
     if node.is_scalar or len(diagonals) != 1 or len(node.args) < 2:
         return None
     i = diagonals[0]
-    v = text_of[node.args[i].args[0]]
+    v = _diagonal(node.args[i], text_of)
     terms = [t for k, t in enumerate(node.args) if k != i]
     texts = [a for k, a in enumerate(args) if k != i]
     if len(terms) == 1:
@@ -95,6 +95,16 @@ def add_with_diagonal(node: Add, args: list[str], text_of: dict,
             return f"_add_diagonal({text}, {v})"
         return f"_plus_diagonal({text}, {v})"
     return f"_add_diagonal({add_terms(terms, texts)}, {v})"
+
+
+def _diagonal(term: Expr, text_of: dict) -> Optional[str]:
+    """The text of v where term is diag(v) or c·diag(v), else None."""
+    if isinstance(term, Diag):
+        return text_of[term.args[0]]
+    if (isinstance(term, Mul) and len(term.args) == 2 and isinstance(term.args[0], Const)
+            and isinstance(term.args[1], Diag)):
+        return f"({text_of[term.args[0]]} * {text_of[term.args[1].args[0]]})"
+    return None
 
 
 def text_of_negated(text: str) -> str:

@@ -128,6 +128,14 @@ HELPERS = {
     """u₁v₁ᵀ, the top singular vectors' outer product."""
     U, _, Vt = np.linalg.svd(X, full_matrices=False)
     return U[:, :1] @ Vt[:1, :]''',
+    "_row_sums": '''def _row_sums(M, m):
+    """M @ ones((k, m)) without the product: the row sums of M, repeated in m columns."""
+    s = M.sum(axis=1, keepdims=True)
+    return s if m == 1 else s * np.ones((1, m))''',
+    "_column_sums": '''def _column_sums(M, k):
+    """ones((k, m)) @ M without the product: the column sums of M, repeated in k rows."""
+    s = M.sum(axis=0, keepdims=True)
+    return s if k == 1 else np.ones((k, 1)) * s''',
     "_add_diagonal": '''def _add_diagonal(M, v, negate=False):
     """diag(v) + M, or diag(v) − M with negate, written into M: a new array nothing else holds."""
     if negate:

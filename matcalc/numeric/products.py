@@ -84,6 +84,8 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
         return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
+    if isinstance(factor, Ones) and not factor.is_scalar:
+        return ("ones", str(factor.rows), str(factor.cols))
     factored = _FACTORED.match(text)
     if isinstance(factor, Inverse) and factored:  # a solve with the shared factors
         return (factored.group(1), factored.group(2))
@@ -108,6 +110,8 @@ def _materialize(item: tuple) -> str:
         return f"np.kron({item[1]}, {item[2]})"
     if kind == "comm":
         return f"_commutation({item[1]}, {item[2]})"
+    if kind == "ones":
+        return f"np.ones(({item[1]}, {item[2]}))"
     if kind == "inv":
         return f"np.linalg.inv({item[1]})"
     if kind in ("cho", "lu", "luT"):
@@ -121,6 +125,8 @@ _APPLY = {
     "diag": ("({0} * {acc})", "({acc} * {0}.T)"),
     "kron": ("_kron_matmul({0}, {1}, {acc})", "_matmul_kron({acc}, {0}, {1})"),
     "comm": ("{acc}[_commutation_perm({0}, {1})]", "{acc}[:, _commutation_perm({1}, {0})]"),
+    # 𝟏 M: the column sums of M, in every row; M 𝟏: the row sums, in every column
+    "ones": ("_column_sums({acc}, {0})", "_row_sums({acc}, {1})"),
     "inv": ("np.linalg.solve({0}, {acc})", "np.linalg.solve({0}.T, {acc}.T).T"),
     # with the factors F of X: X⁻¹ M, M X⁻¹ = (X⁻ᵀ Mᵀ)ᵀ; "luT" is X⁻ᵀ
     "cho": ("_cho_solve({0}, {acc})", "_cho_solve({0}, {acc}.T).T"),
@@ -223,11 +229,20 @@ def matmul_code(node: MatMul, args: list[str], text_of: dict, emit: Callable[[st
         return ("plain", _associate(texts, shapes, emit), (shapes[0][0], shapes[-1][1]))
 
     items = [run_item(g) if g[0] == "run" else g for g in groups]
-    from_left = items[-1][0] != "plain" and items[0][0] == "plain"
-    sequence = items if from_left else items[::-1]
-    acc = _materialize(sequence[0])
-    for i, item in enumerate(sequence[1:], 1):
-        acc = _apply(item, acc, item_on_left=not from_left)
+    plain = [i for i, item in enumerate(items) if item[0] == "plain"]
+    if plain and items[0][0] != "plain" and items[-1][0] != "plain":
+        # operators at both ends (diag(u) Wᵀ diag(v) W diag(u)): start from a plain array
+        # and apply them on both sides, so that no operator is ever built
+        p = plain[-1]
+        sequence = [(items[p], None), *((item, False) for item in items[p + 1:]),
+                    *((item, True) for item in items[p - 1::-1])]
+    else:
+        from_left = items[-1][0] != "plain" and items[0][0] == "plain"
+        ordered = items if from_left else items[::-1]
+        sequence = [(item, not from_left) for item in ordered]
+    acc = _materialize(sequence[0][0])
+    for i, (item, on_left) in enumerate(sequence[1:], 1):
+        acc = _apply(item, acc, item_on_left=on_left)
         if i % MAX_NESTING == 0:
             acc = emit(acc)
     return acc
