@@ -100,7 +100,8 @@ def test_the_log_sum_exp_hessian_is_built_in_one_array():
     body = _body(mc.codegen(H), "f")
     text = "\n".join(body)
     assert "_add_diagonal(" in text and "np.diag(" not in text
-    assert text.count("@") == 1  # the outer product ssᵀ, then diag(s) added in place
+    assert "@" not in text  # −ssᵀ is a broadcast product of (−s) and sᵀ; diag(s) added in place
+    assert "True)" not in text  # the sign is on the vector, not a pass over the n×n array
     zv = rng.standard_normal(6)
     s = np.exp(zv - np.logaddexp.reduce(zv))
     np.testing.assert_allclose(mc.lambdify(H)(z=zv), np.diag(s) - np.outer(s, s), atol=1e-15)
@@ -149,3 +150,15 @@ def test_diagonals_at_both_ends_of_a_product_are_applied_not_built():
     assert "np.diag(" not in body and "_add_diagonal(" in body
     assert mc.check_hessian(f, x_).ok
 
+
+
+def test_a_transposed_inverse_only_applied_is_never_formed_and_keeps_its_sign():
+    A, Xm = mc.matrix("A", n), mc.matrix("X", n)
+    f = mc.sum(mc.solve(Xm, A))  # ∂f/∂X = −X⁻ᵀ 𝟏𝟏ᵀ Aᵀ X⁻ᵀ: the sign sits on a plain factor
+    source = mc.codegen(f, wrt=[Xm])
+    body = "\n".join(_body(source, "f_and_grad"))
+    assert "_lu_inv" not in body and body.count("_lu_factor(") == 1
+    Av, Xv = rng.standard_normal((4, 4)), rng.standard_normal((4, 4)) + 4 * np.eye(4)
+    _, grad = _compiled(source, "f_and_grad")(A=Av, X=Xv)
+    Xi = np.linalg.inv(Xv)
+    np.testing.assert_allclose(grad, -Xi.T @ np.ones((4, 4)) @ Av.T @ Xi.T, rtol=1e-12)

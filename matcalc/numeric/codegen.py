@@ -85,7 +85,7 @@ def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: lambda n, a: add_with_diagonal(n, a, text_of, add_terms) or _add(n, a, emit),
+        Add: lambda n, a: add_with_diagonal(n, a, text_of, add_terms, emit) or _add(n, a, emit),
         Mul: lambda n, a: scaled_product(n, text_of, uses, emit) or _mul(n, a, emit),
         MatMul: lambda n, a: matmul_code(n, a, text_of, emit),
         Pow: lambda n, a: ((n.exponent == 2 and squared_norm_code(n.base, text_of))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from matcalc.core.expr import Add, Const, Expr, MatMul, Mul, Transpose
+from matcalc.core.expr import Add, Const, Expr, MatMul, Mul, Ones, Transpose
 from matcalc.core.nodes import Commutation, Diag, Inverse, Kron, Norm2
 from matcalc.numeric.products import matmul_code, size_estimate
 from matcalc.rules.simplify import c_transpose
@@ -42,7 +42,8 @@ def trace_code(node: Expr, text_of: dict, emit: Callable[[str], str]) -> Optiona
     """tr(L R) as Σ L ⊙ Rᵀ, for a trace of a product of plain factors; None otherwise."""
     P = node.args[0]
     if not isinstance(P, MatMul) or P.is_scalar or any(
-            isinstance(f, (Diag, Kron, Commutation, Inverse)) or f not in text_of
+            isinstance(f, (Diag, Kron, Commutation)) or f not in text_of
+            or (isinstance(f, Inverse) and not text_of[f].isidentifier())  # a solve, unformed
             for f in P.args):  # (a product written as a twin's transpose has no factor texts)
         return None
     factors = P.args
@@ -76,7 +77,8 @@ def _fresh(term: Expr, text: str) -> bool:
 
 
 def add_with_diagonal(node: Add, args: list[str], text_of: dict,
-                      add_terms: Callable[[list[Expr], list[str]], str]) -> Optional[str]:
+                      add_terms: Callable[[list[Expr], list[str]], str],
+                      emit: Callable[[str], str]) -> Optional[str]:
     """diag(v) + rest, with rest computed into a new array and v added to its diagonal in
     place (``_add_diagonal``; its negation is also taken in place); None if not such a sum."""
     diagonals = [i for i, t in enumerate(node.args) if _diagonal(t, text_of)]
@@ -90,6 +92,9 @@ def add_with_diagonal(node: Add, args: list[str], text_of: dict,
         term, text = terms[0], texts[0]
         if (isinstance(term, Mul) and isinstance(term.args[0], Const) and term.args[0].value == -1
                 and len(term.args) == 2 and _fresh(term.args[1], text_of_negated(text))):
+            folded = scaled_product(term, text_of, {}, emit)  # −ssᵀ as (−s) sᵀ: one pass
+            if folded is not None:
+                return f"_add_diagonal({folded}, {v})"
             return f"_add_diagonal({text_of_negated(text)}, {v}, True)"
         if _fresh(term, text):
             return f"_add_diagonal({text}, {v})"
@@ -120,11 +125,14 @@ def scaled_product(node: Mul, text_of: dict, uses: dict, emit) -> Optional[str]:
     c, P = node.args
     # a diagonal factor may be merged into a Gram product by its neighbours, which must
     # then be unscaled, so a product with one keeps its scalar outside
-    if (not isinstance(P, MatMul) or P.is_scalar or uses.get(P, 0) > 1 or c.value == -1
+    # −(A B) inside a sum is a subtraction, free; elsewhere (a result, a shared array) the
+    # sign goes on the smallest factor too
+    if (not isinstance(P, MatMul) or P.is_scalar or uses.get(P, 0) > 1
+            or (c.value == -1 and uses.get(node, 0) == 1)
             or any(f.is_scalar or isinstance(f, Diag) or f not in text_of for f in P.args)):
         return None
-    plain = [k for k, f in enumerate(P.args)
-             if not isinstance(f, (Diag, Kron, Commutation, Inverse))
+    plain = [k for k, f in enumerate(P.args)  # the factors a product takes as arrays
+             if not isinstance(f, (Diag, Kron, Commutation, Inverse, Ones))
              and not (isinstance(f, Transpose) and isinstance(f.args[0], Inverse))]
     if not plain:
         return None

@@ -57,7 +57,9 @@ def _associate(texts: list[str], shapes: list[tuple[int, int]],
             if i == j:
                 return texts[i]
             s = split(i, j)
-            return f"({build(i, s)} @ {build(s + 1, j)})"
+            # an outer product (inner dimension 1) is a broadcast product, not a GEMM call
+            op = "*" if shapes[s][1] == 1 else "@"
+            return f"({build(i, s)} {op} {build(s + 1, j)})"
 
         return build(0, len(texts) - 1)
     # a long chain: from its thin end, so a product ending in a vector stays matrix-vector;
@@ -84,7 +86,7 @@ def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
         return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
     if isinstance(factor, Commutation):
         return ("comm", str(factor.m), str(factor.n))
-    if isinstance(factor, Ones) and not factor.is_scalar:
+    if isinstance(factor, Ones) and not factor.is_scalar and text.startswith("np.ones("):
         return ("ones", str(factor.rows), str(factor.cols))
     factored = _FACTORED.match(text)
     if isinstance(factor, Inverse) and factored:  # a solve with the shared factors

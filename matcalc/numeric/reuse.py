@@ -71,8 +71,8 @@ def factorisations(order: list[Expr], uses: Counter) -> dict[Expr, str]:
 
 
 def only_in_products(order: list[Expr], twins: dict[Expr, Expr]) -> set[Expr]:
-    """The inverses used only as factors of products (possibly transposed): those are solves
-    with the factors and never formed."""
+    """The inverses (and transposed inverses) used only as factors of products: those are
+    solves with the factors and never formed."""
     parents: dict[Expr, list[Expr]] = {}
     for node in order:
         for k in ((twins[node],) if node in twins else node.args):
@@ -82,7 +82,11 @@ def only_in_products(order: list[Expr], twins: dict[Expr, Expr]) -> set[Expr]:
         return all(isinstance(p, MatMul) or (isinstance(p, Transpose) and all(
             isinstance(q, MatMul) for q in parents.get(p, [None]))) for p in parents[node])
 
-    return {n for n in order if isinstance(n, Inverse) and n in parents and in_product(n)}
+    def inverse(n: Expr) -> bool:
+        return isinstance(n, Inverse) or (isinstance(n, Transpose)
+                                          and isinstance(n.args[0], Inverse))
+
+    return {n for n in order if inverse(n) and n in parents and in_product(n)}
 
 
 class Factors:
