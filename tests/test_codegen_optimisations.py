@@ -162,3 +162,21 @@ def test_a_transposed_inverse_only_applied_is_never_formed_and_keeps_its_sign():
     _, grad = _compiled(source, "f_and_grad")(A=Av, X=Xv)
     Xi = np.linalg.inv(Xv)
     np.testing.assert_allclose(grad, -Xi.T @ np.ones((4, 4)) @ Av.T @ Xi.T, rtol=1e-12)
+
+
+def test_the_ridge_hessian_keeps_its_gram_product_and_adds_the_identity_in_place():
+    Xr, w, y, lam = mc.matrix("X", m, n), mc.vector("w", n), mc.vector("y", m), mc.scalar("lam")
+    f = mc.norm2(Xr @ w - y) ** 2 + lam * mc.norm2(w) ** 2
+    H = mc.hessian(f, w)
+    body = "\n".join(_body(mc.codegen(H), "f"))
+    assert "(X.T @ X)" in body  # scaled after, so numpy computes one triangle (syrk)
+    assert "np.eye" not in body and "_add_diagonal(" in body
+    Xv = rng.standard_normal((6, 4))
+    np.testing.assert_allclose(mc.lambdify(H)(X=Xv, lam=0.3, w=np.ones(4), y=np.ones(6)),
+                               2 * Xv.T @ Xv + 0.6 * np.eye(4), rtol=1e-13)
+    assert mc.check_hessian(f, w).ok
+
+
+def test_a_difference_subtracts_rather_than_negating_first():
+    body = "\n".join(_body(mc.codegen(mc.norm2(X - U @ V.T) ** 2, wrt=[U]), "f_and_grad"))
+    assert "(X - ((U @ V.T)))" in body and "-((U @ V.T)) + X" not in body

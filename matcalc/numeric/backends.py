@@ -128,9 +128,10 @@ _JAX_HELPERS = {
     return jnp.where(lam.min() > 0, lam, jnp.nan)''',
     "_add_diagonal": '''def _add_diagonal(M, v, negate=False):
     """diag(v) + M, or diag(v) − M with negate (XLA fuses it into one array)."""
-    return (-M if negate else M) + jnp.diag(v[:, 0])''',
+    d = jnp.broadcast_to(jnp.reshape(v, -1), (M.shape[0],))
+    return (-M if negate else M) + jnp.diag(d)''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
-    return M + jnp.diag(v[:, 0])''',
+    return _add_diagonal(M, v)''',
     "_lu_factor": '''def _lu_factor(X):
     return jax.scipy.linalg.lu_factor(X)''',
     "_lu_logdet": '''def _lu_logdet(F):
@@ -252,10 +253,10 @@ _TORCH_HELPERS = {
     """diag(v) + M, or diag(v) − M with negate, written into M: a new array nothing else holds."""
     if negate:
         M.neg_()
-    M.diagonal().add_(v[:, 0])
+    M.diagonal().add_(torch.as_tensor(v, dtype=M.dtype, device=M.device).reshape(-1))
     return M''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
-    return M + torch.diag(v[:, 0])''',
+    return _add_diagonal(M.clone(), v)''',
     "_lu_factor": '''def _lu_factor(X):
     return torch.linalg.lu_factor(X)''',
     "_lu_solve": '''def _lu_solve(F, B, trans=0):

@@ -143,7 +143,9 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
             signed.append((False, text))
     if all(_constant_array(t) is not None for t in node.args):
         return _joined(args, " + ", emit)
-    signed.sort(key=lambda p: not p[1][0].isdigit())  # the numbers first: 1.0 - t
+    # the numbers first (1.0 - t), then an added term: X - (U @ V.T), not -(U @ V.T) + X,
+    # which negates the product into a second array
+    signed.sort(key=lambda p: (not p[1][0].isdigit(), p[0]))
     pieces = [("-" if signed[0][0] else "") + signed[0][1]]
     pieces += [f"{'-' if subtracted else '+'} {text}" for subtracted, text in signed[1:]]
     return _joined(pieces, " ", emit)

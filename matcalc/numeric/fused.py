@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 from matcalc.core.expr import Add, Const, Expr, MatMul, Mul, Ones, Transpose
-from matcalc.core.nodes import Commutation, Diag, Inverse, Kron, Norm2
+from matcalc.core.nodes import Commutation, Diag, Identity, Inverse, Kron, Norm2
 from matcalc.numeric.products import matmul_code, size_estimate
 from matcalc.rules.simplify import c_transpose
 
@@ -103,18 +103,32 @@ def add_with_diagonal(node: Add, args: list[str], text_of: dict,
 
 
 def _diagonal(term: Expr, text_of: dict) -> Optional[str]:
-    """The text of v where term is diag(v) or c·diag(v), else None."""
+    """The text of v where term is diag(v), c·diag(v), I or c·I (v a number), else None."""
     if isinstance(term, Diag):
         return text_of[term.args[0]]
-    if (isinstance(term, Mul) and len(term.args) == 2 and isinstance(term.args[0], Const)
-            and isinstance(term.args[1], Diag)):
-        return f"({text_of[term.args[0]]} * {text_of[term.args[1].args[0]]})"
+    if isinstance(term, Identity):
+        return "1.0"
+    if isinstance(term, Mul) and isinstance(term.args[-1], (Diag, Identity)) and all(
+            f.is_scalar for f in term.args[:-1]):
+        last = term.args[-1]
+        scale = " * ".join(text_of[f] for f in term.args[:-1])
+        return f"({scale})" if isinstance(last, Identity) else (
+            f"({scale} * {text_of[last.args[0]]})")
     return None
 
 
 def text_of_negated(text: str) -> str:
     """The text of x where ``text`` is (-x)."""
     return text[2:-1] if text.startswith("(-") and text.endswith(")") else ""
+
+
+def _gram(P: MatMul) -> bool:
+    """AᵀA or AAᵀ: numpy computes one triangle (syrk), so the product is scaled after."""
+    if len(P.args) != 2 or P.args[0].cols == 1:  # an outer product is a broadcast
+        return False
+    a, b = P.args
+    return (isinstance(a, Transpose) and a.args[0] is b) or (isinstance(b, Transpose)
+                                                             and b.args[0] is a)
 
 
 def scaled_product(node: Mul, text_of: dict, uses: dict, emit) -> Optional[str]:
@@ -134,9 +148,10 @@ def scaled_product(node: Mul, text_of: dict, uses: dict, emit) -> Optional[str]:
     plain = [k for k, f in enumerate(P.args)  # the factors a product takes as arrays
              if not isinstance(f, (Diag, Kron, Commutation, Inverse, Ones))
              and not (isinstance(f, Transpose) and isinstance(f.args[0], Inverse))]
-    if not plain:
+    if not plain or _gram(P):
         return None
-    k = min(plain, key=lambda j: _area(P.args[j]))
+    # among equal estimates the last factor: a chain usually ends thin (… @ x, … @ V)
+    k = min(reversed(plain), key=lambda j: _area(P.args[j]))
     texts = [text_of[f] for f in P.args]
     texts[k] = f"({text_of[c]} * {texts[k]})"
     return matmul_code(P, texts, text_of, emit)

@@ -140,7 +140,7 @@ HELPERS = {
     """diag(v) + M, or diag(v) − M with negate, written into M: a new array nothing else holds."""
     if negate:
         np.negative(M, out=M)
-    M[np.diag_indices_from(M)] += v[:, 0]
+    M[np.diag_indices_from(M)] += np.reshape(v, -1)  # a column, or a number for c·I
     return M''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
     """diag(v) + M in one new array, M unchanged."""
