@@ -180,3 +180,21 @@ def test_the_ridge_hessian_keeps_its_gram_product_and_adds_the_identity_in_place
 def test_a_difference_subtracts_rather_than_negating_first():
     body = "\n".join(_body(mc.codegen(mc.norm2(X - U @ V.T) ** 2, wrt=[U]), "f_and_grad"))
     assert "(X - ((U @ V.T)))" in body and "-((U @ V.T)) + X" not in body
+
+
+def test_softmax_reuses_log_softmax_where_both_are_needed():
+    B, d, k = mc.dims("B d k")
+    Xs, W, Y = mc.matrix("X", B, d), mc.matrix("W", d, k), mc.matrix("Y", B, k)
+    f = -mc.sum(Y * mc.log_softmax(Xs @ W, axis=1))
+    source = mc.codegen(f, wrt=[W])
+    body = "\n".join(_body(source, "f_and_grad"))
+    assert body.count("_log_softmax(") == 1 and "_softmax(" not in body.replace("_log_softmax(", "")
+    Xv, Wv = rng.standard_normal((6, 4)), rng.standard_normal((4, 3))
+    Yv = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    value, grad = _compiled(source, "f_and_grad")(W=Wv, X=Xv, Y=Yv)
+    Z = Xv @ Wv
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    assert value == pytest.approx(-np.sum(Yv * np.log(P)), rel=1e-12)
+    np.testing.assert_allclose(grad, Xv.T @ (P - Yv), rtol=1e-10)
+    assert mc.check(f, W).ok

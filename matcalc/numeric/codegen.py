@@ -38,7 +38,7 @@ from matcalc.numeric.products import MAX_NESTING, matmul_code
 from matcalc.numeric.reuse import (
     FACTORED_NODES, Factors, evaluation_order, factorisations, only_in_products, transpose_twins,
 )  # fmt: skip
-from matcalc.numeric.stable import stable
+from matcalc.numeric.stable import shared_softmax, stable
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
@@ -250,7 +250,7 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
     variables of f_and_grad).  ``name=None``: "f", or a free variant of it.  What runs is the
     numerically stable form of each output (``numeric.stable``): the same value, no overflow."""
     be = backend_named(backend)
-    roots = [stable(as_expr(o)) for o in outputs]
+    roots = shared_softmax([stable(as_expr(o)) for o in outputs])
     order: list[Expr] = []
     seen: set[Expr] = set()
     for root in roots:

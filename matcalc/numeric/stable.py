@@ -11,6 +11,8 @@ given, so a value or a derivative is finite wherever the true value is:
 * diag(s)⁻¹ (diag(s) − s sᵀ) = I − 𝟏sᵀ and (diag(s) − s sᵀ) diag(s)⁻¹ = I − s𝟏ᵀ, the Jacobian
   of log softmax read off the Jacobian of softmax (a zero sᵢ would make a row of NaN).
 
+Where log_softmax(z) is computed anyway, softmax(z) is exp(log_softmax(z)) (``shared_softmax``).
+
 These are evaluation rewrites, not simplifications: the printed derivative keeps its form.
 References: Blanchard, Higham and Higham, "Accurately computing the log-sum-exp and softmax
 functions", IMA J. Numer. Anal. 41 (2021); Mächler, "Accurately computing log(1 − exp(−|a|))"
@@ -24,7 +26,7 @@ from typing import Optional
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, neg
 from matcalc.core.nodes import Diag, Identity, LogSoftmax, LogSumExp, Softmax, Sum
 from matcalc.core.shapes import ONE
-from matcalc.core.walk import cached_fold
+from matcalc.core.walk import cached_fold, postorder
 from matcalc.rules.simplify import rebuild
 
 
@@ -185,3 +187,19 @@ def _stable_node(node: Expr, args: list[Expr]) -> Expr:
 def stable(e: Expr) -> Expr:
     """``e`` with every rewrite above applied, bottom-up; the same value."""
     return cached_fold(e, _stable_node, {})
+
+
+def shared_softmax(roots: list[Expr]) -> list[Expr]:
+    """softmax(z) = exp(log_softmax(z)) where log_softmax(z) is computed anyway (softmax
+    regression's value and gradient): one max, one sum of exponentials and one log fewer."""
+    logs = {(n.args[0], n.axis) for r in roots for n in postorder(r) if isinstance(n, LogSoftmax)}
+    if not logs:
+        return roots
+
+    def node(n: Expr, args: list[Expr]) -> Expr:
+        if isinstance(n, Softmax) and (args[0], n.axis) in logs:
+            return Func.new("exp", LogSoftmax.new(args[0], n.axis))
+        return n if all(a is b for a, b in zip(args, n.args)) else rebuild(n, args)
+
+    memo: dict[Expr, Expr] = {}
+    return [cached_fold(r, node, memo) for r in roots]
