@@ -66,6 +66,17 @@ def test_latex_prints_only_latex_that_renders_in_katex():
     assert json.loads(rendered.stdout) == []
 
 
+def test_code_jax_and_code_torch_print_the_same_function_in_that_library():
+    expr = ["diff", "sum(log(1 + exp(-y.*(X*w))))", "--wrt", "w"]
+    for backend, first_import in (("jax", "import jax\n"), ("torch", "import torch\n")):
+        source = run(*expr, "--code", backend, check_exit=0).stdout
+        assert first_import in source and "def f_and_grad(X, w, y):" in source
+        assert "np." not in source.replace("jnp.", "")
+    assert "import numpy as np" in run(*expr, "--code", check_exit=0).stdout
+    bad = run(*expr, "--code", "tensorflow", check_exit=2)
+    assert "invalid choice: 'tensorflow'" in bad.stderr
+
+
 def test_code_prints_a_numpy_function_that_computes_value_and_gradient():
     source = run("diff", "sum(log(1 + exp(-y.*(X*w))))", "--wrt", "w", "--code",
                  check_exit=0).stdout

@@ -1,5 +1,6 @@
-"""The generated code of every evaluation benchmark case agrees with finite differences of the
-case's own loss at small sizes (the numbers in RESULTS.md are for code shown right here)."""
+"""The evaluation benchmark's cases at tiny sizes: matcalc's generated code (numpy and JAX) and
+the hand-written numpy agree with finite differences of the case's own loss, so the numbers in
+RESULTS.md are for code that is right; and one worker runs (one repeat, no timing asserted)."""
 
 import importlib.util
 import inspect
@@ -11,71 +12,90 @@ import pytest
 
 from matcalc.numeric.codegen import Generated
 
-_PATH = Path(__file__).resolve().parent.parent / "benchmarks" / "evaluation.py"
-_spec = importlib.util.spec_from_file_location("benchmark_evaluation", _PATH)
-evaluation = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = evaluation  # dataclasses look their module up there
-_spec.loader.exec_module(evaluation)
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH))
+cases = importlib.import_module("cases")
+worker = importlib.import_module("worker")
 
-rng = np.random.default_rng(7)
-SMALL = [evaluation.logistic_case(7, 4, rng), evaluation.quadratic_case(5, rng),
-         evaluation.mlp_case(4, 3, 5, 2, rng), evaluation.sigmoid_case(4, 3, rng)]
+SMALL = {key: make(True) for key, make in cases.CASES.items()}
 H = 1e-5
 
 
 def _loss(case, **override):
-    args = [override.get(a, case.inputs[a]) for a in case.args]
-    return np.asarray(case.function(np, *args), dtype=float)
+    args = [np.asarray(override.get(a, case.inputs[a]), dtype=float) for a in case.args]
+    return np.asarray(case.loss(np, *args), dtype=float)
 
 
 def _moved(x, k, step):
-    e = np.zeros(x.size)
+    e = np.zeros(np.size(x))
     e[k] = step
-    return x + e.reshape(x.shape)
+    return np.asarray(x, dtype=float) + e.reshape(np.shape(x))
 
 
-def _first_differences(case, name):
-    """∂/∂name of the case's function, entry by entry: the shape of name (gradients) or
-    rows by outputs and columns by entries (Jacobians)."""
+def _first(case, name, loss=None, x=None):
+    loss = loss or (lambda **o: _loss(case, **o))
+    x = case.inputs[name] if x is None else x
+    return np.stack([(loss(**{name: _moved(x, k, H)}) - loss(**{name: _moved(x, k, -H)}))
+                     / (2 * H) for k in range(np.size(x))], axis=-1)
+
+
+def _second(case, name):
+    def gradient(**o):
+        return _first(case, name, lambda **p: _loss(case, **p), x=o[name])
+
     x = case.inputs[name]
-    columns = [(_loss(case, **{name: _moved(x, k, H)}) - _loss(case, **{name: _moved(x, k, -H)}))
-               / (2 * H) for k in range(x.size)]
-    return np.stack(columns, axis=-1)
+    return np.stack([(gradient(**{name: _moved(x, k, 1e-4)})
+                      - gradient(**{name: _moved(x, k, -1e-4)})) / 2e-4
+                     for k in range(np.size(x))], axis=-1)
 
 
-def _second_differences(case, name):
-    x = case.inputs[name]
-    n = x.size
-    out = np.zeros((n, n))
-    h = 1e-4
-    for i in range(n):
-        for j in range(n):
-            def f(si, sj):
-                return _loss(case, **{name: _moved(_moved(x, i, si * h), j, sj * h)})
-            out[i, j] = (f(1, 1) - f(1, -1) - f(-1, 1) + f(-1, -1)) / (4 * h * h)
-    return out
-
-
-@pytest.mark.parametrize("case", SMALL, ids=[c.title for c in SMALL])
-def test_generated_code_of_each_benchmark_case_agrees_with_finite_differences(case):
-    fn = Generated(case.source, case.name, []).compile()
-    got = fn(**{a: case.inputs[a] for a in inspect.signature(fn).parameters})
+def _differences(case):
     first = case.args[0]
     if case.kind == "Hessian":
-        expected = [_second_differences(case, first)]
-    elif case.kind == "Jacobian":
-        expected = [_first_differences(case, first)]
-    else:  # f_and_grad: the value, then the gradient by each variable, shaped like it
-        expected = [_loss(case)] + [_first_differences(case, a).reshape(case.inputs[a].shape)
-                                    for a in case.args[:case.n_wrt]]
-    got = got if isinstance(got, tuple) else (got,)
-    assert len(got) == len(expected)
-    for g, e in zip(got, expected):
-        np.testing.assert_allclose(np.asarray(g, dtype=float).reshape(np.shape(e)), e,
-                                   rtol=1e-5, atol=1e-6)
+        return [_second(case, first)]
+    if case.kind == "Jacobian":
+        return [_first(case, first)]
+    if case.kind == "gradient and Hessian":
+        return [_loss(case), _first(case, first), _second(case, first)]
+    return [_loss(case)] + [_first(case, a).reshape(np.shape(case.inputs[a]))
+                            for a in case.args[:case.n_wrt]]
 
 
-def test_the_logistic_hessian_source_has_no_loop_and_no_diagonal_matrix():
-    source = SMALL[0].source
-    assert "for " not in source and "while " not in source
-    assert "np.diag" not in source and "np.eye" not in source
+def _generated(case, backend, convert=np.asarray):
+    fn = Generated(case.source(backend), case.name, []).compile()
+    out = fn(**{a: convert(case.inputs[a]) for a in inspect.signature(fn).parameters})
+    return worker.flat(out)
+
+
+@pytest.mark.parametrize("key", SMALL)
+def test_each_case_agrees_with_finite_differences_of_its_loss(key):
+    case = SMALL[key]
+    expected = _differences(case)
+    for label, got in (("generated numpy", _generated(case, "numpy")),
+                       ("hand-written numpy", worker.flat(case.fast(**case.inputs))),
+                       ("reference", worker.flat(case.reference(**case.inputs)))):
+        assert len(got) == len(expected), label
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g.reshape(np.shape(e)), e, rtol=1e-5, atol=1e-5,
+                                       err_msg=f"{key}: {label}")
+
+
+def test_the_cases_are_twelve_and_most_were_not_chosen_for_a_closed_form():
+    assert len(SMALL) >= 12
+    assert sum(not c.closed_form for c in SMALL.values()) >= len(SMALL) / 2
+
+
+def test_a_worker_checks_and_times_one_implementation():
+    result = worker.run("lse", "generated", quick=True, repeat=1)
+    timing = result["timings"]["generated numpy"]
+    assert timing["rounds"] == 1 and timing["min"] <= timing["median"] <= timing["max"]
+    assert "kernel" in result
+    limits = worker.run("-", "limits", quick=True, repeat=1)
+    assert limits["gemm"] > 0 and limits["bandwidth"] > 0
+
+
+def test_a_wrong_implementation_is_caught_before_it_is_timed():
+    case = cases.CASES["lse"](True)
+    case.fast = lambda z: (0.0, z, np.eye(z.size))
+    with pytest.raises(worker.Disagreement, match="disagrees with the reference"):
+        worker.time_calls(case, {"wrong": lambda: case.fast(**case.inputs)}, 1)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numbers
+
 import keyword
 from typing import Any
 
-import numpy as np
 
 from matcalc.core.errors import MatcalcError, ShapeError
 from matcalc.core.expr import (
@@ -182,7 +183,7 @@ globals().update(FRECHET2)
 
 
 def _axis(axis: Any, a: Expr, name: str) -> Any:
-    if axis is None or (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+    if axis is None or (isinstance(axis, numbers.Integral) and not isinstance(axis, bool)
                         and int(axis) in (0, 1)):
         return None if axis is None else int(axis)
     raise ShapeError(f"{name} takes axis=None, 0 or 1 (numpy's meaning, dimensions kept), got "

@@ -8,9 +8,10 @@ class here with its row, plus its rules.
 
 from __future__ import annotations
 
+import numbers
+
 from typing import Any, Iterable
 
-import numpy as np
 import sympy
 from sympy.matrices.expressions.diagonal import DiagMatrix, DiagonalOf
 
@@ -277,7 +278,7 @@ class AlongAxis(Unary):
 def along(name: str, a: Expr, axis: Any) -> Any:
     """The axis of ``name`` on ``a``: None for a column vector (its own axis, also given as 0),
     0 or 1 for a matrix, which needs one; anything else is a ShapeError that says so."""
-    if not (axis is None or (isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+    if not (axis is None or (isinstance(axis, numbers.Integral) and not isinstance(axis, bool)
                              and int(axis) in (0, 1))):
         raise ShapeError(f"{name} takes axis=None, 0 or 1 (numpy's meaning), got axis={axis!r}")
     axis = None if axis is None else int(axis)

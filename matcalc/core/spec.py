@@ -19,7 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported where it is used: import matcalc does not load it
+    import numpy as np
 
 from matcalc.core.errors import MatcalcError
 
@@ -45,6 +48,8 @@ class Interval:
                 + ("]" if self.closed_high else ")"))
 
     def contains(self, values: np.ndarray) -> bool:
+        import numpy as np
+
         v = np.asarray(values, dtype=float)
         above = v >= self.low if self.closed_low else v > self.low
         below = v <= self.high if self.closed_high else v < self.high

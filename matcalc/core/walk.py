@@ -8,8 +8,9 @@ from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 Node = Any  #: anything with a tuple of child nodes in ``args`` (an Expr)
-def postorder(root: Node) -> list[Node]:
-    """Every distinct node once, children before parents."""
+def postorder(root: Node, children: Callable[[Node], Any] | None = None) -> list[Node]:
+    """Every distinct node once, children before parents; ``children``: a node's children
+    if not its ``args``."""
     seen: set[int] = set()
     order: list[Node] = []
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -22,7 +23,7 @@ def postorder(root: Node) -> list[Node]:
             continue
         seen.add(id(node))
         stack.append((node, True))
-        for child in reversed(node.args):
+        for child in reversed(node.args if children is None else children(node)):
             if id(child) not in seen:
                 stack.append((child, False))
     return order

@@ -14,6 +14,7 @@ from matcalc.faces.ascii import AsciiStream
 from matcalc.faces.demo import MAIN_JOB
 from matcalc.faces.report import can_show, refuse, run
 from matcalc.faces.web import serve
+from matcalc.numeric.backends import BACKENDS
 
 EXAMPLES = """examples:
   matcalc diff "x'*A*x" --wrt x
@@ -38,6 +39,11 @@ class JsonErrorParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         sys.exit(refuse(message, True, sys.stdout, sys.stderr))
+
+
+#: --code alone prints a numpy function; --code jax and --code torch the same in JAX, PyTorch
+CODE_OPTION = dict(nargs="?", const="numpy", default=None, choices=sorted(BACKENDS),
+                   metavar="BACKEND", help="print a function: numpy (the default), jax or torch")
 
 
 def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
@@ -66,7 +72,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     common(diff)
     diff.add_argument("--steps", action="store_true", help="show the derivation step by step")
     diff.add_argument("--latex", action="store_true", help="print only LaTeX, ready to paste")
-    diff.add_argument("--code", action="store_true", help="print a numpy function")
+    diff.add_argument("--code", **CODE_OPTION)
     diff.add_argument("--index", action="store_true",
                       help="the index form ∂F_ij/∂X_kl instead of the matrix form")
     diff.add_argument("--check", action="store_true",
@@ -85,9 +91,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                          help='declare a symbol: "S: matrix(n, n) symmetric"')
     for flag, text in (("--steps", "show the derivation step by step: the gradient, then "
                         "its Jacobian"), ("--latex", "print only LaTeX"), ("--json", "print JSON"),
-                       ("--code", "print a numpy function"),
                        ("--check", "check against finite differences of the gradient")):
         hessian.add_argument(flag, action="store_true", help=text)
+    hessian.add_argument("--code", **CODE_OPTION)
     commands.add_parser("demo", help="the quick-start derivation")
     serve.add_arguments(commands.add_parser(
         "serve", help="the web playground on this machine (ctrl-C stops it)"))

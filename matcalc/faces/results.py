@@ -165,16 +165,24 @@ class Derivatives:
 
 
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
-                want_check: bool = False, want_code: bool = False) -> Derivatives:
+                want_check: bool = False, want_code: bool | str = False) -> Derivatives:
+    """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name."""
     results = [differentiate(f, w, layout) for w in wrts]
     code = None
-    if want_code:  # a file that checks itself when run as a script
-        code = (codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                               ["f", *(f"∂f/∂{w.name}" for w in wrts)])
-                + self_check_block(f, results, "f_and_grad"))
+    if want_code:
+        code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy")
     return Derivatives(f, layout, results,
                        [derive(f, w, layout) for w in wrts] if steps else [],
                        [check(f, w, layout) for w in wrts] if want_check else [], code)
+
+
+def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy") -> str:
+    """``f_and_grad`` in a backend; numpy's file checks itself when run as a script."""
+    code = codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
+                          ["f", *(f"∂f/∂{d.wrt.name}" for d in results)], backend=backend)
+    if backend == "numpy":
+        code += self_check_block(f, results, "f_and_grad")
+    return code
 
 
 def steps_json(d: Derivation) -> list[dict]:
@@ -266,7 +274,7 @@ class SecondDerivative:
 
 
 def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
-                      want_code: bool = False, steps: bool = False) -> SecondDerivative:
+                      want_code: bool | str = False, steps: bool = False) -> SecondDerivative:
     """One variable: the Hessian; two: the mixed Hessian, rows by the first."""
     if len(wrts) not in (1, 2):
         raise MatcalcError("hessian takes one variable (the Hessian) or two (the mixed Hessian)")
@@ -280,7 +288,9 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
     result = SecondDerivative(f, x, y, H, reports, None,
                               derive(f, x, order=2) if steps and x == y else None)
     if want_code:
-        result = replace(result, code=codegen_source([H], "hessian", [result.label]))
+        backend = want_code if isinstance(want_code, str) else "numpy"
+        result = replace(result, code=codegen_source([H], "hessian", [result.label],
+                                                     backend=backend))
     return result
 
 

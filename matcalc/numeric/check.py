@@ -170,7 +170,12 @@ def check(
                            f"this check; its dimensions are "
                            f"{', '.join(sorted(map(str, dim_sizes))) or 'none'}")
     symbols = sorted(f.free_symbols() | {x} | d.result.free_symbols(), key=lambda s: s.name)
-    f_fn, g_fn = lambdify(f), lambdify(d.result)
+    # the differences perturb every entry on its own, so f is evaluated as a function of all
+    # entries: generated code may rely on a declared structure (a Cholesky factor of an spd
+    # matrix reads one triangle), which a perturbation off the structure would break
+    plain = plain_variables([x])
+    f_fn = lambdify(substitute(f, plain) if plain else f, [plain.get(x, x)])
+    g_fn = lambdify(d.result)
     shown = _Shown(str(d.result), d.layout, d.structure)
     if form == "index":
         index = diff(f, x, form="index")

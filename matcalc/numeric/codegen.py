@@ -9,7 +9,6 @@ Products are associated in the cheapest order, diagonal matrices are applied by 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Callable, Sequence
 
 import keyword
@@ -18,36 +17,44 @@ import re
 import sympy
 
 from matcalc.core.guards import recursion_guarded
-from matcalc.core.errors import MatcalcError
-from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr
+from matcalc.core.errors import MatcalcError, UnsupportedError
+from matcalc.core.expr import (
+    Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr, describe,
+)  # fmt: skip
 from matcalc.core.nodes import (
-    Commutation, Diag, Differential, Identity, Inverse, Kron, NODE_TYPES, Partial,
+    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial, Trace,
     PendingDifferential,
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.spec import FUNCTIONS
-from matcalc.numeric.helpers import HELPER_IMPORTS, HELPER_NEEDS, HELPERS
-from matcalc.core.shapes import fmt_shape
+from matcalc.numeric.assemble import assemble
+from matcalc.numeric.backends import BACKENDS, NUMPY, Backend, backend_named
+from matcalc.numeric.helpers import HELPER_IMPORTS, HELPERS
+from matcalc.numeric.fused import (
+    add_with_diagonal, scaled_product, squared_norm_code, trace_code,
+)  # fmt: skip
+from matcalc.numeric.products import MAX_NESTING, matmul_code
+from matcalc.numeric.reuse import (
+    FACTORED_NODES, Factors, evaluation_order, factorisations, only_in_products, transpose_twins,
+)  # fmt: skip
+from matcalc.numeric.stable import shared_softmax, stable
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
 from matcalc.engine.differentiation import differentiate
 from matcalc.numeric.selfcheck import self_check_block
-from matcalc.rules.simplify import c_transpose, simplify
+from matcalc.rules.simplify import simplify
 
-#: inline text nests at most this deep before a temporary is made (Python's parser refuses
-#: deeply nested parentheses, and a 5,000-layer network would nest 5,000 deep)
-MAX_NESTING = 40
-#: an unknown dimension counts as this many entries when choosing the order of a product
-_UNKNOWN_SIZE = 1000
 
 #: modules the generated code may import for the functions it calls (``import scipy.special``)
 MODULES = sorted({m for fn in FUNCTIONS.values() for m in fn.imports}
                  | {m for cls in NODE_TYPES if issubclass(cls, Unary) for m in cls.spec.imports}
                  | set(HELPER_IMPORTS.values()))
-RESERVED = {"np", "float", *HELPERS, *(m.split(".")[0] for m in MODULES)}
+RESERVED = {"np", "float", "jax", "jnp", "torch", "_like", *HELPERS,
+            *(h for b in BACKENDS.values() for h in b.helpers),
+            *(m.split(".")[0] for m in MODULES)}
 
 
 def _number(value: sympy.Expr) -> str:
@@ -64,210 +71,28 @@ def _number(value: sympy.Expr) -> str:
     return "(" + NumPyPrinter().doprint(value).replace("numpy.", "np.") + ")"
 
 
-def _size(d: sympy.Expr) -> int:
-    """A size estimate for choosing the order of a product: unknown dimensions are large."""
-    return int(d.subs({s: _UNKNOWN_SIZE for s in d.free_symbols}))
+def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
+           factors: Factors | None = None) -> dict[type, Callable[[Any, list[str]], str]]:
+    uses = {} if uses is None else uses
+    factors = Factors({}, emit) if factors is None else factors
 
+    def add_terms(terms: list[Expr], texts: list[str]) -> str:
+        return _add(Add.new(*terms), texts, emit) if len(terms) > 1 else texts[0]
 
-def _chain_order(shapes: list[tuple[int, int]]) -> Callable[[int, int], int]:
-    """The cheapest association of a matrix chain (the textbook dynamic programme): returns
-    split(i, j), where the product of factors i..j is (i..k)(k+1..j) for k = split(i, j)."""
-    k = len(shapes)
-    cost = [[0] * k for _ in range(k)]
-    split = [[0] * k for _ in range(k)]
-    for length in range(1, k):
-        for i in range(k - length):
-            j = i + length
-            cost[i][j] = -1
-            for s in range(i, j):
-                c = (cost[i][s] + cost[s + 1][j]
-                     + shapes[i][0] * shapes[s][1] * shapes[j][1])
-                if cost[i][j] < 0 or c < cost[i][j]:
-                    cost[i][j], split[i][j] = c, s
-    return lambda i, j: split[i][j]
+    def factored(n: Expr, a: list[str]) -> str:
+        return factors.render(n, a[0]) or _operation(n, a)
 
-
-def _associate(texts: list[str], shapes: list[tuple[int, int]],
-               emit: Callable[[str], str]) -> str:
-    if len(texts) == 1:
-        return texts[0]
-    if len(texts) <= 12:
-        split = _chain_order(shapes)
-
-        def build(i: int, j: int) -> str:
-            if i == j:
-                return texts[i]
-            s = split(i, j)
-            return f"({build(i, s)} @ {build(s + 1, j)})"
-
-        return build(0, len(texts) - 1)
-    # a long chain: from its thin end, so a product ending in a vector stays matrix-vector;
-    # every MAX_NESTING factors the partial product becomes a temporary
-    from_right = shapes[-1][1] <= shapes[0][0]
-    sequence = texts[::-1] if from_right else texts
-    out = sequence[0]
-    for i, t in enumerate(sequence[1:], 1):
-        out = f"({t} @ {out})" if from_right else f"({out} @ {t})"
-        if i % MAX_NESTING == 0:
-            out = emit(out)
-    return out
-
-
-def _factor(factor: Expr, text: str, text_of: dict) -> tuple:
-    """A factor of a product as an item: a plain array, or an operator applied implicitly."""
-    if isinstance(factor, Diag):
-        return ("diag", text_of[factor.arg])
-    if isinstance(factor, Kron) and not any(a.is_scalar for a in factor.args):
-        return ("kron", text_of[factor.args[0]], text_of[factor.args[1]])
-    if isinstance(factor, Commutation):
-        return ("comm", str(factor.m), str(factor.n))
-    if isinstance(factor, Inverse) and text.startswith("np.linalg.inv("):
-        return ("inv", text_of[factor.arg])  # A⁻¹ M is a solve, not an explicit inverse
-    if (isinstance(factor, Transpose) and isinstance(factor.args[0], Inverse)
-            and text_of[factor.args[0]].startswith("np.linalg.inv(")):
-        return ("inv", f"{text_of[factor.args[0].arg]}.T")  # A⁻ᵀ M = (Aᵀ)⁻¹ M
-    return ("plain", text, (_size(factor.rows), _size(factor.cols)))
-
-
-def _materialize(item: tuple) -> str:
-    kind = item[0]
-    if kind == "diag":
-        return f"np.diag({item[1]}[:, 0])"
-    if kind == "kron":
-        return f"np.kron({item[1]}, {item[2]})"
-    if kind == "comm":
-        return f"_commutation({item[1]}, {item[2]})"
-    if kind == "inv":
-        return f"np.linalg.inv({item[1]})"
-    return item[1]
-
-
-#: kind -> (item @ acc, acc @ item): the operators applied without being built; K₍ₘ,ₙ₎ is
-#: a permutation whose inverse is K₍ₙ,ₘ₎
-_APPLY = {
-    "diag": ("({0} * {acc})", "({acc} * {0}.T)"),
-    "kron": ("_kron_matmul({0}, {1}, {acc})", "_matmul_kron({acc}, {0}, {1})"),
-    "comm": ("{acc}[_commutation_perm({0}, {1})]", "{acc}[:, _commutation_perm({1}, {0})]"),
-    "inv": ("np.linalg.solve({0}, {acc})", "np.linalg.solve({0}.T, {acc}.T).T"),
-}
-
-
-def _apply(item: tuple, acc: str, item_on_left: bool) -> str:
-    """item @ acc (or acc @ item), without building a diagonal, Kronecker or commutation
-    matrix."""
-    kind = item[0]
-    if kind == "plain":
-        return f"({item[1]} @ {acc})" if item_on_left else f"({acc} @ {item[1]})"
-    return _APPLY[kind][0 if item_on_left else 1].format(*item[1:], acc=acc)
-
-
-def _in_unit_interval(e: Expr) -> bool:
-    """0 ≤ e ≤ 1 entrywise, from the function table's ranges: σ(u), step(u), tanh(u)²."""
-    if isinstance(e, Func):
-        return e.function.range.within_unit_interval
-    return (isinstance(e, Pow) and e.exponent == 2 and isinstance(e.base, Func)
-            and e.base.function.range.bounded_by_one)
-
-
-def nonnegative(e: Expr) -> bool:
-    """Provably ≥ 0 entrywise (a sufficient test: False means unknown)."""
-    if isinstance(e, Const):
-        return bool(e.value.is_number and e.value >= 0)
-    if isinstance(e, (Ones, Identity)):
-        return True
-    if isinstance(e, Pow):
-        k = e.exponent
-        return bool(k.is_Integer and k % 2 == 0) or nonnegative(e.base)
-    if isinstance(e, Func):
-        return e.function.range.nonnegative
-    if isinstance(e, Mul):
-        return all(nonnegative(f) for f in e.args)
-    if isinstance(e, Add):
-        if all(nonnegative(t) for t in e.args):
-            return True
-        # 1 − f with 0 ≤ f ≤ 1, such as 1 − σ(u) and 1 − tanh(u)²
-        ones = [t for t in e.args if isinstance(t, Ones)]
-        rest = [t for t in e.args if not isinstance(t, Ones)]
-        return (len(ones) == 1 and len(rest) == 1 and isinstance(rest[0], Mul)
-                and isinstance(rest[0].args[0], Const) and rest[0].args[0].value == -1
-                and len(rest[0].args) == 2 and _in_unit_interval(rest[0].args[1]))
-    return False
-
-
-def _grams(node: MatMul, args: list[str], text_of: dict, emit) -> list[tuple[Expr, str]]:
-    """Aᵀ diag(w) A with w ≥ 0 as Bᵀ B, B = √w ⊙ A: numpy then computes one triangle (BLAS
-    syrk), half the work of Aᵀ (w ⊙ A).  Returns the factors with each such triple merged."""
-    factors = list(zip(node.args, args))
-    out: list[tuple[Expr, str]] = []
-    i = 0
-    while i < len(factors):
-        if (i + 2 < len(factors) and isinstance(factors[i + 1][0], Diag)
-                and factors[i][0] is c_transpose(factors[i + 2][0])
-                and nonnegative(factors[i + 1][0].arg)):
-            A, A_text = factors[i + 2]
-            B = emit(f"(np.sqrt({text_of[factors[i + 1][0].arg]}) * {A_text})")
-            out.append((MatMul.new(Transpose.new(A), A), f"({B}.T @ {B})"))
-            i += 3
-            continue
-        out.append(factors[i])
-        i += 1
-    return out
-
-
-def _matmul(node: MatMul, args: list[str], text_of: dict, emit: Callable[[str], str]) -> str:
-    """A product with runs of plain factors in their cheapest association, and diagonal,
-    Kronecker and commutation matrices applied implicitly: diag(u) A is u * A, (A ⊗ B) M
-    reshapes M, K M permutes its rows; none of them is ever built unless it is all there is."""
-    # a 1×1 factor may be a number here: it scales the product of the others, which is
-    # still a valid chain (its neighbours meet in a dimension of 1)
-    scalars = [t for f, t in zip(node.args, args) if f.is_scalar]
-    if scalars:
-        rest = [(f, t) for f, t in zip(node.args, args) if not f.is_scalar]
-        if len(rest) > 1:
-            inner = _matmul(MatMul.new(*(f for f, _ in rest)), [t for _, t in rest],
-                            text_of, emit)
-            scalars.append(inner)
-        else:
-            scalars.extend(t for _, t in rest)
-        return "(" + " * ".join(scalars) + ")"
-    groups: list[tuple] = []  # ("run", texts, shapes) or an operator item
-    for factor, text in _grams(node, args, text_of, emit):
-        item = _factor(factor, text, text_of)
-        if item[0] != "plain":
-            groups.append(item)
-        elif groups and groups[-1][0] == "run":
-            groups[-1][1].append(item[1])
-            groups[-1][2].append(item[2])
-        else:
-            groups.append(("run", [item[1]], [item[2]]))
-
-    def run_item(group: tuple) -> tuple:
-        texts, shapes = group[1], group[2]
-        return ("plain", _associate(texts, shapes, emit), (shapes[0][0], shapes[-1][1]))
-
-    items = [run_item(g) if g[0] == "run" else g for g in groups]
-    from_left = items[-1][0] != "plain" and items[0][0] == "plain"
-    sequence = items if from_left else items[::-1]
-    acc = _materialize(sequence[0])
-    for i, item in enumerate(sequence[1:], 1):
-        acc = _apply(item, acc, item_on_left=not from_left)
-        if i % MAX_NESTING == 0:
-            acc = emit(acc)
-    return acc
-
-
-def _rules(text_of: dict, emit: Callable[[str], str]
-           ) -> dict[type, Callable[[Any, list[str]], str]]:
     return {
         Symbol: lambda n, a: n.name,
         Const: lambda n, a: _number(n.value),
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: lambda n, a: _add(n, a, emit),
-        Mul: lambda n, a: _mul(n, a, emit),
-        MatMul: lambda n, a: _matmul(n, a, text_of, emit),
-        Pow: lambda n, a: _power(a[0], n.exponent),
+        Add: lambda n, a: add_with_diagonal(n, a, text_of, add_terms, emit) or _add(n, a, emit),
+        Mul: lambda n, a: scaled_product(n, text_of, uses, emit) or _mul(n, a, emit),
+        MatMul: lambda n, a: matmul_code(n, a, text_of, emit),
+        Pow: lambda n, a: ((n.exponent == 2 and squared_norm_code(n.base, text_of))
+                           or _power(a[0], n.exponent)),
         Func: lambda n, a: _func(n.function.code, n.arg, a[0]),
         Transpose: lambda n, a: f"{a[0]}.T",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
@@ -277,6 +102,8 @@ def _rules(text_of: dict, emit: Callable[[str], str]
         SecondKroneckerForm: lambda n, a: f"_kron_form2_{n.function}({a[0]}, {a[1]})",
         # every one-argument node: the numpy code of its spec row
         **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
+        Trace: lambda n, a: trace_code(n, text_of, emit) or _operation(n, a),
+        **{cls: factored for cls in FACTORED_NODES},
     }
 
 
@@ -321,7 +148,9 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
             signed.append((False, text))
     if all(_constant_array(t) is not None for t in node.args):
         return _joined(args, " + ", emit)
-    signed.sort(key=lambda p: not p[1][0].isdigit())  # the numbers first: 1.0 - t
+    # the numbers first (1.0 - t), then an added term: X - (U @ V.T), not -(U @ V.T) + X,
+    # which negates the product into a second array
+    signed.sort(key=lambda p: (not p[1][0].isdigit(), p[0]))
     pieces = [("-" if signed[0][0] else "") + signed[0][1]]
     pieces += [f"{'-' if subtracted else '+'} {text}" for subtracted, text in signed[1:]]
     return _joined(pieces, " ", emit)
@@ -404,6 +233,13 @@ def _is_number_text(text: str) -> bool:
     return bool(_NUMBER_TEXT.match(text))
 
 
+def refuse_lacking(node: Expr, rendered: str, backend: Backend) -> None:
+    why = backend.lacking(rendered)
+    if why:
+        raise UnsupportedError(f"{type(node).__name__} ({describe(node)}) cannot be generated "
+                               f"for {backend.name}: {why}; use backend='numpy' for it")
+
+
 def _check_function_name(name: str) -> None:
     if not name.isidentifier() or keyword.iskeyword(name) or name in RESERVED:
         raise MatcalcError(f"the function name {name!r} is not a Python name the generated code "
@@ -411,11 +247,15 @@ def _check_function_name(name: str) -> None:
 
 
 def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[str] = (),
-             scalars_as_floats: bool = True, arguments: Sequence[Symbol] = ()) -> Generated:
-    """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy.
+             scalars_as_floats: bool = True, arguments: Sequence[Symbol] = (),
+             backend: str = "numpy") -> Generated:
+    """``def name(<symbols>, <unreadable dimensions>): ... return <outputs>`` using numpy, or
+    JAX or PyTorch (``backend``: "numpy", "jax", "torch"; ``numeric.backends``).
     ``arguments``: symbols the function takes even where the outputs do not use them (the
-    variables of f_and_grad).  ``name=None``: "f", or a free variant of it."""
-    roots = [as_expr(o) for o in outputs]
+    variables of f_and_grad).  ``name=None``: "f", or a free variant of it.  What runs is the
+    numerically stable form of each output (``numeric.stable``): the same value, no overflow."""
+    be = backend_named(backend)
+    roots = shared_softmax([stable(as_expr(o)) for o in outputs])
     order: list[Expr] = []
     seen: set[Expr] = set()
     for root in roots:
@@ -456,10 +296,9 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         for axis, d in enumerate(sym.shape):
             if d.is_Symbol and str(d) not in dim_source:
                 dim_source[str(d)] = f"{sym.name}.shape[{axis}]"
-    uses: Counter = Counter()
-    for node in order:
-        for a in node.args:
-            uses[a] += 1
+    twins = transpose_twins(order)
+    order, uses = evaluation_order(roots, twins)
+    in_products = only_in_products(order, twins)
 
     text: dict[Expr, str] = {}
     nesting: dict[Expr, int] = {}
@@ -472,15 +311,21 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         lines.append(f"    {temp} = {rendered}")
         return temp
 
-    rules = _rules(text, emit)
+    rules = _rules(text, emit, uses, Factors(factorisations(order, uses), emit))
     for node in order:
         rule = (SCALAR_RULES.get(type(node)) if node.args and node.args[0].is_scalar else None
                 ) or rules[type(node)]
-        rendered = rule(node, [text[a] for a in node.args])
-        depth = 1 + max((nesting[a] for a in node.args), default=0)
-        # a shared diagonal stays a vector expression: products apply it by broadcasting
-        shared = (uses[node] > 1 or node in roots) and not (isinstance(node, Diag)
-                                                            and node not in roots)
+        if node in twins:  # the transpose of an array already computed: a view of it
+            rendered = f"{text[twins[node]]}.T"
+        else:
+            rendered = rule(node, [text[a] for a in node.args])
+        if be is not NUMPY:
+            refuse_lacking(node, rendered, be)
+        depth = 1 if node in twins else 1 + max((nesting[a] for a in node.args), default=0)
+        # a shared diagonal stays a vector expression: products apply it by broadcasting;
+        # an inverse only ever applied is a solve in each product, never formed
+        shared = (uses[node] > 1 or node in roots) and not (
+            (isinstance(node, Diag) or node in in_products) and node not in roots)
         # computed once, unless it costs nothing: a name, a number, a transposed symbol
         trivial = (rendered.isidentifier() or _is_number_text(rendered)
                    or (isinstance(node, Transpose) and isinstance(node.args[0], Symbol)))
@@ -489,61 +334,40 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         text[node], nesting[node] = rendered, depth
 
     arguments = names + [d for d in dims if d not in dim_source]
-    header = [f"def {name}({', '.join(arguments)}):",
-              f'    """Generated by matcalc: {", ".join(labels) or "the expression"}."""']
-    prep = []
-    for s in symbols:
-        spelled = fmt_shape(s.shape)
-        if s.is_scalar:
-            prep.append(f'    {s.name} = _scalar({s.name}, "{s.name}")')
-        elif s.cols == 1:
-            prep.append(f'    {s.name} = _column({s.name}, "{s.name}", "{spelled}")')
-        else:
-            prep.append(f'    {s.name} = _matrix({s.name}, "{s.name}", "{spelled}")')
-    for dim in dims:
-        if dim in dim_source:
-            prep.append(f"    {dim} = {dim_source[dim]}")
-    for s in symbols:
-        if not s.is_scalar:
-            prep.append(f'    _expect({s.name}, "{s.name}", "{fmt_shape(s.shape)}", '
-                        f"({s.rows}, {s.cols}))")
-    results = []
-    for root in roots:
-        value = text[root]
-        results.append(f"float(np.asarray({value}).reshape(-1)[0])"
-                       if root.is_scalar and scalars_as_floats else value)
-    body = header + prep + lines + [f"    return {', '.join(results)}"]
-    called = {h for h in HELPERS if any(h + "(" in line for line in body)}
-    called |= {need for h in called for need in HELPER_NEEDS.get(h, ())}
-    used = [h for h in HELPERS if h in called]  # a helper's needs come before it in HELPERS
-    helpers = [HELPERS[h] + "\n\n" for h in used]
-    modules = sorted({m for n in order if isinstance(n, Func) for m in n.function.imports}
-                     | {m for n in order if isinstance(n, Unary) for m in n.spec.imports}
-                     | {HELPER_IMPORTS[h] for h in used if h in HELPER_IMPORTS})
-    imports = "".join(f"import {m}\n" for m in ["numpy as np", *modules])
-    source = imports + "\n\n" + "\n".join(helpers + body) + "\n"
+    modules = ({m for n in order if isinstance(n, Func) for m in n.function.imports}
+               | {m for n in order if isinstance(n, Unary) for m in n.spec.imports})
+    results = [(text[root], root.is_scalar and scalars_as_floats) for root in roots]
+    source = assemble(name, arguments, labels, symbols, dims, dim_source, lines, results,
+                      modules, be)
     return Generated(source, name, arguments)
 
 
-def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = ()) -> str:
+def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (),
+           backend: str = "numpy") -> str:
     """The source of ``def name(<symbols>): ... return <outputs>`` using numpy; a derivative
     that no longer shows a variable it takes its size from takes that variable (def f(X) for
     ∂tr(X)/∂X = I, not def f(n); see ``core.variables``)."""
     roots = [as_expr(o) for o in outputs]
     dims = dimension_symbols([n for r in roots for n in postorder(r)])
-    return generate(roots, name, labels, arguments=sources_of_sizes(roots, dims)).source
+    return generate(roots, name, labels, arguments=sources_of_sizes(roots, dims),
+                    backend=backend).source
 
 
 @recursion_guarded
 def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | None = None,
-            check: bool = False) -> str:
-    """The Python source of a readable numpy function of f's symbols (alphabetical), with
-    shared subexpressions computed once.  Without ``wrt``: ``def f(...)`` returns f.  With
-    ``wrt`` (a symbol or a list): ``def f_and_grad(...)`` returns f and ∂f/∂w for each w, in
-    the given layout (by default that of ``mc.diff``), all from one derivation.  With
-    ``check=True`` the file checks itself when run as a script: it compares the derivatives
-    with central finite differences at random inputs and exits 0 or 1
-    (:mod:`matcalc.numeric.selfcheck`)."""
+            backend: str = "numpy", check: bool = False) -> str:
+    """The Python source of a readable function of f's symbols (alphabetical), with shared
+    subexpressions computed once, in numpy, JAX or PyTorch (``backend``).  Without ``wrt``:
+    ``def f(...)`` returns f.  With ``wrt`` (a symbol or a list): ``def f_and_grad(...)``
+    returns f and ∂f/∂w for each w, in the given layout (by default that of ``mc.diff``), all
+    from one derivation.  With ``check=True`` the file checks itself when run as a script: it
+    compares the derivatives with central finite differences at random inputs and exits 0 or 1
+    (:mod:`matcalc.numeric.selfcheck`; numpy's code only)."""
+    backend_named(backend)  # an unknown backend is refused before any work
+    if check and backend != "numpy":
+        raise UnsupportedError(f"check=True writes a self-check in numpy; the {backend} code is "
+                               "checked against numpy's in matcalc's tests: generate numpy's "
+                               "code to check it, or leave check out")
     if hasattr(f, "latex") and not isinstance(f, Expr):
         raise MatcalcError("an index form is evaluated by mc.lambdify(form), with numpy einsum; "
                            "codegen writes the matrix (Kronecker) form: omit form='index'")
@@ -551,14 +375,14 @@ def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | N
     if wrt is None:
         if check:
             raise MatcalcError("check=True checks derivatives: give wrt= the variables")
-        return source([simplify(f)], name or "f", ["f"])
+        return source([simplify(f)], name or "f", ["f"], backend)
     many = isinstance(wrt, (list, tuple))
     wrts = list(wrt) if many else [wrt]
     derivatives = diff(f, wrts, layout)
     labels = ["f", *(f"∂f/∂{getattr(w, 'name', w)}" for w in wrts)]
     # every variable is an argument, also one the results no longer contain
     text = generate([simplify(f), *derivatives], name or "f_and_grad", labels,
-                    arguments=[w for w in wrts if isinstance(w, Symbol)]).source
+                    arguments=[w for w in wrts if isinstance(w, Symbol)], backend=backend).source
     if check:  # run as a script, the file compares itself with finite differences
         text += self_check_block(f, [differentiate(f, w, layout) for w in wrts],
                                  name or "f_and_grad")

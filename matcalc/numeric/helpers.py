@@ -177,6 +177,55 @@ HELPERS = {
     """sqrt[λᵢ, λᵢ, λⱼ] = −1/(2√λᵢ (√λᵢ + √λⱼ)²) at the eigenvalues of S (no cancellation)."""
     root = np.sqrt(_positive_eigenvalues(S, "sqrtm"))
     return -1.0 / (2.0 * root[:, None] * (root[:, None] + root[None, :]) ** 2)''',
+    "_row_sums": '''def _row_sums(M, m):
+    """M @ ones((k, m)) without the product: the row sums of M, repeated in m columns."""
+    s = M.sum(axis=1, keepdims=True)
+    return s if m == 1 else s * np.ones((1, m))''',
+    "_column_sums": '''def _column_sums(M, k):
+    """ones((k, m)) @ M without the product: the column sums of M, repeated in k rows."""
+    s = M.sum(axis=0, keepdims=True)
+    return s if k == 1 else np.ones((k, 1)) * s''',
+    "_add_diagonal": '''def _add_diagonal(M, v, negate=False):
+    """diag(v) + M, or diag(v) − M with negate, written into M: a new array nothing else holds."""
+    if negate:
+        np.negative(M, out=M)
+    M[np.diag_indices_from(M)] += np.reshape(v, -1)  # a column, or a number for c·I
+    return M''',
+    "_plus_diagonal": '''def _plus_diagonal(M, v):
+    """diag(v) + M in one new array, M unchanged."""
+    return _add_diagonal(np.array(M, copy=True), v)''',
+    "_lu_factor": '''def _lu_factor(X):
+    """P L U = X, once for every inverse, solve and determinant of X."""
+    lu, piv = scipy.linalg.lu_factor(X, check_finite=False)
+    if not np.all(np.diag(lu)):
+        raise np.linalg.LinAlgError("Singular matrix")
+    return lu, piv''',
+    "_lu_solve": '''def _lu_solve(F, B, trans=0):
+    """X⁻¹ B (trans=1: X⁻ᵀ B) from the LU factors of X."""
+    return scipy.linalg.lu_solve(F, B, trans=trans, check_finite=False)''',
+    "_lu_inv": '''def _lu_inv(F):
+    return _lu_solve(F, np.eye(F[0].shape[0]))''',
+    "_lu_det": '''def _lu_det(F):
+    lu, piv = F
+    swaps = np.count_nonzero(piv != np.arange(piv.shape[0]))
+    return (-1.0) ** swaps * np.prod(np.diag(lu))''',
+    "_lu_logdet": '''def _lu_logdet(F):
+    lu, piv = F
+    d = np.diag(lu)
+    if (-1.0) ** np.count_nonzero(piv != np.arange(piv.shape[0])) * np.prod(np.sign(d)) <= 0:
+        raise np.linalg.LinAlgError("log det X needs det X > 0")
+    return np.sum(np.log(np.abs(d)))''',
+    "_cho_factor": '''def _cho_factor(X):
+    """The Cholesky factor of a matrix declared spd, once for all its uses."""
+    return scipy.linalg.cho_factor(X, check_finite=False)''',
+    "_cho_solve": '''def _cho_solve(F, B):
+    return scipy.linalg.cho_solve(F, B, check_finite=False)''',
+    "_cho_inv": '''def _cho_inv(F):
+    return _cho_solve(F, np.eye(F[0].shape[0]))''',
+    "_cho_det": '''def _cho_det(F):
+    return np.prod(np.diag(F[0])) ** 2''',
+    "_cho_logdet": '''def _cho_logdet(F):
+    return 2.0 * np.sum(np.log(np.diag(F[0])))''',
 }
 #: the helpers a helper calls, and the modules helpers import
 HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_sqrtm": ("_real",),
@@ -194,6 +243,10 @@ HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_s
                                      "_real"),
                 "_divdiff2_exp": ("_divdiff2", "_divdiff_exp"),
                 "_divdiff2_log": ("_divdiff2", "_divdiff_log", "_positive_eigenvalues"),
-                "_divdiff2_sqrt": ("_positive_eigenvalues",)}
+                "_divdiff2_sqrt": ("_positive_eigenvalues",),
+                "_plus_diagonal": ("_add_diagonal",), "_lu_inv": ("_lu_solve",),
+                "_cho_inv": ("_cho_solve",)}
 HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",
-                  "_frechet_exp": "scipy.linalg", "_frechet2_exp": "scipy.linalg"}
+                  "_frechet_exp": "scipy.linalg", "_frechet2_exp": "scipy.linalg",
+                  "_lu_factor": "scipy.linalg", "_lu_solve": "scipy.linalg",
+                  "_cho_factor": "scipy.linalg", "_cho_solve": "scipy.linalg"}

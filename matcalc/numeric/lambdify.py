@@ -15,13 +15,14 @@ import numpy as np
 import sympy
 
 from matcalc.core.guards import recursion_guarded
-from matcalc.core.errors import MatcalcError, NumericError
+from matcalc.core.errors import MatcalcError, NumericError, UnsupportedError
 from matcalc.core.expr import Expr, as_expr
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import fmt_shape
 from matcalc.core.variables import variables_of
 from matcalc.core.walk import postorder
 from matcalc.engine.index_form import IndexForm
+from matcalc.numeric.backends import backend_named
 from matcalc.numeric.codegen import dimension_symbols, generate
 
 Env = dict[sympy.Symbol, int]
@@ -227,15 +228,63 @@ class NumpyFunction:
         return f"<numpy function of {', '.join(self.names)}: {self.expr}>"
 
 
+class BackendFunction:
+    """A compiled expression in JAX or PyTorch: call it with arrays by symbol name (and sizes
+    no array shows by their names).  ``function`` is the generated function itself, with
+    positional arguments in the order of ``arguments``: what ``jax.jit`` and ``jax.vmap``
+    take.  Arrays are passed as they are (a torch tensor keeps its device and dtype)."""
+
+    def __init__(self, expr: Expr, variables: Any, backend: str):
+        self.expr = as_expr(expr)
+        for v in variables:
+            if not isinstance(v, Symbol):
+                raise MatcalcError(f"variables= takes matcalc symbols, got {v!r}")
+        order = postorder(self.expr)
+        sized = [v for v in [*variables_of(self.expr), *variables]
+                 if any(d in dimension_symbols(order) for d in v.shape)]
+        self.generated = generate([self.expr], None, arguments=sized, backend=backend)
+        self.backend = backend
+        self.arguments = self.generated.arguments
+        self.function = self.generated.compile()
+
+    @property
+    def source(self) -> str:
+        return self.generated.source
+
+    def __call__(self, **kwargs: Any):
+        unknown = [k for k in kwargs if k not in self.arguments]
+        if unknown:
+            raise NumericError(f"unknown argument {unknown[0]!r}"
+                               f"{_did_you_mean(unknown[0], self.arguments)}; expected "
+                               f"{', '.join(self.arguments) or 'no arguments'}")
+        missing = [a for a in self.arguments if a not in kwargs]
+        if missing:
+            raise NumericError(f"missing argument {missing[0]!r}; expected "
+                               f"{', '.join(self.arguments)}")
+        return self.function(*(kwargs[a] for a in self.arguments))
+
+    def __repr__(self) -> str:
+        return f"<{self.backend} function of {', '.join(self.arguments)}: {self.expr}>"
+
+
 @recursion_guarded
-def lambdify(expr: Any, variables: Any = ()) -> Any:
+def lambdify(expr: Any, variables: Any = (), backend: str = "numpy") -> Any:
     """A numpy function of ``expr``: call it with arrays by symbol name; vectors may be 1-D or
     n×1.  A size no array shows is passed by its name (n=3), or read from a variable: a
     derivative knows the variables it was taken from, so ``lambdify(diff(tr(X), X))(X=x0)``
     reads n from X although ∂tr(X)/∂X = I shows no X (and ∂f/∂x takes f's arrays); for an
     expression built by hand, ``variables=[X]`` says the same.  Unknown names are refused.  A scalar comes back as a float, anything else as a 2-D array of the expression's
     shape (an n×1 column, a 1×n row).  An index form (``diff(..., form="index")``) gives the
-    4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum."""
+    4-D array d4[i, j, k, l] = ∂F_ij/∂X_kl, computed with numpy einsum.
+
+    ``backend="jax"`` or ``"torch"``: the same generated function in JAX or PyTorch, taking
+    that library's arrays as they are (see :class:`BackendFunction`)."""
+    if backend != "numpy":
+        if isinstance(expr, IndexForm):
+            raise UnsupportedError("an index form is evaluated with numpy einsum only; omit "
+                                   "backend= or use the matrix form")
+        backend_named(backend)
+        return BackendFunction(as_expr(expr), variables, backend)
     if isinstance(expr, IndexForm):
         return IndexFunction(expr)
     return NumpyFunction(as_expr(expr), variables)

@@ -17,10 +17,11 @@ from typing import Any, Optional
 from matcalc.core.errors import MatcalcError, UndeclaredNameError
 from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.results import (
-    derivatives, derivatives_json, error_json, hessian_json, read, second_derivative,
-    steps_json, variables_json,
+    derivative_code, derivatives, derivatives_json, error_json, hessian_json, read,
+    second_derivative, steps_json, variables_json,
 )  # fmt: skip
 from matcalc.faces.web.mathml import to_mathml
+from matcalc.numeric.codegen import source as codegen_source
 from matcalc.printing import to_latex, to_unicode
 
 #: the longest expression read, in characters (a long textbook loss is a few hundred)
@@ -30,7 +31,7 @@ MAX_DECLARATION = 200
 MAX_WRT = 8
 FIELDS = ("expr", "wrt", "layout", "order", "vars", "steps", "check", "code")
 #: the code generator's backends (numpy today; each one the generator gains is listed here)
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "jax", "torch")
 
 
 class BadRequest(Exception):
@@ -150,7 +151,8 @@ def _answer(request: Request) -> dict:
     payload = derivatives_json(c)
     for entry in payload["derivatives"]:
         _typeset(entry)
-    return {**head, **payload, **_code(payload.get("code"))}
+    others = {b: lambda b=b: derivative_code(f, c.results, b) for b in BACKENDS[1:]}
+    return {**head, **payload, **_code(payload.get("code"), others)}
 
 
 def _second(f: Any, wrts: list, request: Request) -> dict:
@@ -169,14 +171,27 @@ def _second(f: Any, wrts: list, request: Request) -> dict:
     if "check" in payload:
         entry["check"] = payload["check"]
     _typeset(entry)
-    out = {"name": h.name, "layout": None, "derivatives": [entry], **_code(payload.get("code"))}
+    others = {b: lambda b=b: codegen_source([h.hessian], "hessian", [h.label], backend=b)
+              for b in BACKENDS[1:]}
+    out = {"name": h.name, "layout": None, "derivatives": [entry],
+           **_code(payload.get("code"), others)}
     if h.reports:
         out["ok"] = h.ok
     return out
 
 
-def _code(source: Optional[str]) -> dict:
-    return {} if source is None else {"code": {BACKENDS[0]: source}}
+def _code(source: Optional[str], others: dict) -> dict:
+    """numpy's code (which checks itself when run), and each other backend's where it can
+    write this result: a backend that lacks an operation says so in a comment."""
+    if source is None:
+        return {}
+    code = {BACKENDS[0]: source}
+    for backend, write in others.items():
+        try:
+            code[backend] = write()
+        except MatcalcError as e:
+            code[backend] = f"# {backend}: {' '.join(str(e).split())}\n"
+    return {"code": code}
 
 
 def _typeset(entry: dict) -> None:

@@ -1,0 +1,209 @@
+"""One implementation of one evaluation case, timed in this process; prints JSON.
+
+    python benchmarks/worker.py CASE IMPLEMENTATION [--quick] [--repeat N]
+    python benchmarks/worker.py - limits [--quick]
+
+IMPLEMENTATION: generated (matcalc's numpy code), hand (the best hand-written numpy), jax
+(jax.jit of JAX's transforms), torch (torch.func), matcalc-jax (matcalc's JAX backend, jitted);
+``limits`` measures this machine's GEMM rate and memory bandwidth and names the BLAS kernel.
+``evaluation.py`` starts one process per implementation with its threads pinned (the
+environment it passes); each answer is checked against the case's numpy reference first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cases import CASES, Case  # noqa: E402
+from matcalc.numeric.codegen import Generated  # noqa: E402
+
+RTOL, ATOL_SCALE = 1e-6, 1e-9
+#: timed calls: at least the --repeat given, more for fast calls, within about this many s
+BUDGET, MAX_ROUNDS = 0.5, 41
+
+
+class Disagreement(RuntimeError):
+    """An implementation's answer differs from the numpy reference."""
+
+
+def flat(result: Any) -> list[np.ndarray]:
+    if isinstance(result, (tuple, list)):
+        return [a for r in result for a in flat(r)]
+    if hasattr(result, "detach"):
+        result = result.detach().cpu().numpy()
+    return [np.asarray(result, dtype=np.float64)]
+
+
+def check(case: Case, label: str, outputs: list, reference: list) -> None:
+    if len(outputs) != len(reference):
+        raise Disagreement(f"{case.title}: {label} gave {len(outputs)} outputs, the reference "
+                           f"{len(reference)}")
+    for i, (got, want) in enumerate(zip(outputs, reference)):
+        if got.size != want.size:
+            raise Disagreement(f"{case.title}: {label}'s output {i} has shape {got.shape}, "
+                               f"the reference's {want.shape}")
+        try:
+            np.testing.assert_allclose(got.reshape(want.shape), want, rtol=RTOL,
+                                       atol=ATOL_SCALE * float(np.max(np.abs(want))))
+        except AssertionError as error:
+            raise Disagreement(f"{case.title}: {label}'s output {i} disagrees with the "
+                               f"reference:{error}") from None
+
+
+def _generated(case: Case, backend: str) -> Callable:
+    fn = Generated(case.source(backend), case.name, []).compile()
+    return fn, [a for a in inspect.signature(fn).parameters]
+
+
+def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
+    """The variants of one implementation, as calls of no arguments."""
+    if implementation == "generated":
+        fn, names = _generated(case, "numpy")
+        return {"generated numpy": lambda: fn(**{a: case.inputs[a] for a in names})}
+    if implementation == "hand":
+        return {"hand-written numpy": lambda: case.fast(**case.inputs)}
+    if implementation in ("jax", "matcalc-jax"):
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        if implementation == "matcalc-jax":
+            fn, names = _generated(case, "jax")
+            jitted = jax.jit(fn)
+            args = [jax.numpy.asarray(case.inputs[a]) for a in names]
+            return {"matcalc → JAX (jit)": lambda: jax.block_until_ready(jitted(*args))}
+        args = [jax.numpy.asarray(case.inputs[a]) for a in case.args]
+        return {label: (lambda f: lambda: jax.block_until_ready(f(*args)))(jax.jit(t))
+                for label, t in transforms(case, jax.numpy, jax, "jax").items()}
+    if implementation == "torch":
+        import torch
+        import torch.func
+
+        torch.set_num_threads(1)
+        args = [torch.from_numpy(np.asarray(case.inputs[a])) for a in case.args]
+        return {label: (lambda f: lambda: f(*args))(t)
+                for label, t in transforms(case, torch, torch.func, "torch.func").items()}
+    raise SystemExit(f"unknown implementation {implementation!r}")
+
+
+def transforms(case: Case, xp: Any, ad: Any, prefix: str) -> dict[str, Callable]:
+    """The framework's derivatives of the case's loss, each returning what matcalc's code
+    returns (value and gradients; a Hessian; a Jacobian; value, gradient and Hessian)."""
+    def f(*a):
+        return case.loss(xp, *a)
+
+    argnums = tuple(range(case.n_wrt))
+    hessians = {"jacfwd(jacrev)": ad.jacfwd(ad.jacrev(f)), "jacrev(jacrev)": ad.jacrev(ad.jacrev(f))}
+    if case.kind == "gradient":
+        if prefix == "jax":
+            return {"jax.value_and_grad": ad.value_and_grad(f, argnums=argnums)}
+        gv = ad.grad_and_value(f, argnums=argnums)
+        return {"torch.func.grad_and_value": lambda *a: (lambda g, v: (v, g))(*gv(*a))}
+    if case.kind == "Jacobian":
+        return {f"{prefix}.jacrev": ad.jacrev(f), f"{prefix}.jacfwd": ad.jacfwd(f)}
+    if case.kind == "Hessian":
+        return {f"{prefix}.{k}": h for k, h in hessians.items()}
+    if prefix == "jax":
+        vg = ad.value_and_grad(f)
+    else:
+        gv = ad.grad_and_value(f)
+        vg = (lambda *a: (lambda g, v: (v, g))(*gv(*a)))
+    return {f"{prefix}.{k} + value_and_grad": (lambda h: lambda *a: (*vg(*a), h(*a)))(h)
+            for k, h in hessians.items()}
+
+
+def time_calls(case: Case, variants: dict[str, Callable], repeat: int) -> dict[str, dict]:
+    reference = flat(case.reference(**case.inputs))
+    out = {}
+    for label, call in variants.items():
+        t0 = time.perf_counter()
+        check(case, label, flat(call()), reference)
+        first = time.perf_counter() - t0
+        call()  # a second warm-up (a lazily built plan, caches)
+        rounds = repeat if repeat == 1 else max(repeat, min(MAX_ROUNDS, int(BUDGET / max(first, 1e-6))))
+        samples = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - t0)
+        out[label] = {"min": min(samples), "median": statistics.median(samples),
+                      "max": max(samples), "first": first, "rounds": rounds}
+    return out
+
+
+def blas() -> dict[str, str]:
+    """The BLAS numpy runs, as threadpoolctl reports it (kernel set and threads)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {"kernel": "threadpoolctl not installed"}
+    found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    found.sort(key=lambda i: "numpy" not in str(i.get("filepath")))  # numpy's own first
+    for info in found:
+        if info.get("user_api") == "blas":
+            return {"kernel": f"{info.get('internal_api')} {info.get('version')} "
+                              f"({info.get('architecture')})",
+                    "threads": str(info.get("num_threads"))}
+    return {"kernel": "unknown"}
+
+
+def limits(quick: bool) -> dict[str, float]:
+    """GEMM rate (flop/s, float64, best of 5) and memory bandwidth (bytes/s of a = b + c on
+    arrays far larger than the caches, best of 5)."""
+    n = 200 if quick else 1500
+    A, B = np.random.default_rng(0).standard_normal((2, n, n))
+    C = A @ B
+    gemm = min(_timed(lambda: np.matmul(A, B, out=C)) for _ in range(5))
+    size = 2 ** 16 if quick else 2 ** 24  # 128 MB per array
+    a, b, c = np.ones(size), np.ones(size), np.empty(size)
+    np.add(a, b, out=c)
+    stream = min(_timed(lambda: np.add(a, b, out=c)) for _ in range(5))
+    return {"gemm": 2.0 * n ** 3 / gemm, "bandwidth": 3 * 8.0 * size / stream}
+
+
+def _timed(call: Callable) -> float:
+    t0 = time.perf_counter()
+    call()
+    return time.perf_counter() - t0
+
+
+def run(case_key: str, implementation: str, quick: bool, repeat: int) -> dict:
+    if implementation == "limits":
+        return {**limits(quick), **blas()}
+    case = CASES[case_key](quick)
+    try:
+        variants = calls(case, implementation)
+    except ImportError as error:
+        return {"missing": str(error)}
+    return {"timings": time_calls(case, variants, repeat), **blas()}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("case")
+    ap.add_argument("implementation")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeat", type=int, default=7)
+    args = ap.parse_args()
+    try:
+        result = run(args.case, args.implementation, args.quick, args.repeat)
+    except Disagreement as error:
+        result = {"disagreement": str(error)}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
