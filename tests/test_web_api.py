@@ -101,8 +101,20 @@ def test_steps_check_and_code_of_the_main_job(server):
     assert rules[0] == "the function" and "diagonal matrix to Hadamard product" in rules
     assert all(s["mathml"] and s["lhs_mathml"] for s in d["steps"])
     assert d["check"]["ok"] and d["check"]["max_rel_error"] < 1e-6
-    assert set(data["code"]) == {"numpy"} and "def f_and_grad(" in data["code"]["numpy"]
-    compile(data["code"]["numpy"], "<generated>", "exec")
+    assert set(data["code"]) == {"numpy", "jax", "torch"}  # every backend the generator has
+    for backend, source in data["code"].items():
+        assert "def f_and_grad(" in source, backend
+        compile(source, f"<{backend}>", "exec")
+    assert 'if __name__ == "__main__":' in data["code"]["numpy"]  # numpy's file checks itself
+    assert "import jax" in data["code"]["jax"] and "import torch" in data["code"]["torch"]
+
+
+def test_a_backend_that_lacks_an_operation_says_so_in_its_tab(server):
+    status, _, data = server.post({"expr": "tr(logm(X))", "wrt": "X", "code": True,
+                                   "vars": ["X: matrix(n, n) spd"]})
+    assert status == 200
+    assert data["code"]["torch"].startswith("# torch: ") and "logm" in data["code"]["torch"]
+    compile(data["code"]["numpy"], "<numpy>", "exec")
 
 
 def test_without_wrt_the_answer_is_the_variables_with_kinds_and_declarations(server):

@@ -108,6 +108,10 @@ def test_type_change_the_layout_see_result_steps_code_check_and_share(browser, s
     assert len(steps) >= 2 and browser.find_elements(By.CSS_SELECTOR, "#steps math")
     assert "the function" in _text(browser, "#steps")
     assert "def f_and_grad(" in _text(browser, "#code")
+    tabs = browser.find_elements(By.CSS_SELECTOR, "#code-tabs .tab")
+    assert [t.text for t in tabs] == ["numpy", "jax", "torch"]
+    tabs[1].click()  # the JAX backend's code of the same result
+    _wait(browser, lambda: "import jax" in _text(browser, "#code"))
     assert "✓ passes" in _text(browser, "#check") and "max rel. error" in _text(browser, "#check")
     screenshot = Path(os.environ.get("MATCALC_SCREENSHOT") or tmp_path / "playground.png")
     assert browser.save_screenshot(str(screenshot)) and screenshot.stat().st_size > 10_000
