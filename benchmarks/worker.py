@@ -87,6 +87,8 @@ def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
         args = [jax.numpy.asarray(case.inputs[a]) for a in case.args]
         return {label: (lambda f: lambda: jax.block_until_ready(f(*args)))(jax.jit(t))
                 for label, t in transforms(case, jax.numpy, jax, "jax").items()}
+    if implementation == "hand-jax":  # the hand-written numpy formula, run by jax.numpy
+        return _hand_in_jax(case)
     if implementation == "torch":
         import torch
         import torch.func
@@ -96,6 +98,30 @@ def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
         return {label: (lambda f: lambda: f(*args))(t)
                 for label, t in transforms(case, torch, torch.func, "torch.func").items()}
     raise SystemExit(f"unknown implementation {implementation!r}")
+
+
+def _hand_in_jax(case: Case) -> dict[str, Callable[[], Any]]:
+    """The hand-written numpy function with ``np`` bound to ``jax.numpy``, under ``jax.jit``:
+    hand-written JAX code of the same formula, the yardstick of matcalc's JAX backend.  A
+    formula that needs what JAX lacks (in-place updates, SciPy's factorisations) has none."""
+    import types
+
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    fast = case.fast
+    as_jax = types.FunctionType(fast.__code__, {**fast.__globals__, "np": jax.numpy},
+                                fast.__name__, fast.__defaults__, fast.__closure__)
+    names = list(case.inputs)
+    jitted = jax.jit(lambda *a: as_jax(**dict(zip(names, a))))
+    args = [jax.numpy.asarray(case.inputs[a]) for a in names]
+    try:
+        jax.block_until_ready(jitted(*args))
+    except Exception as error:  # noqa: BLE001 - any failure to trace means "no such code"
+        print(f"hand-written numpy does not run under jax.jit: {type(error).__name__}",
+              file=sys.stderr)
+        return {}
+    return {"hand-written → jax.jit": lambda: jax.block_until_ready(jitted(*args))}
 
 
 def transforms(case: Case, xp: Any, ad: Any, prefix: str) -> dict[str, Callable]:
