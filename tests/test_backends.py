@@ -203,3 +203,16 @@ def test_stable_numbers_hold_in_every_backend(backend, request):
     got = np.asarray(J(z=convert(np.array([0.0, -800.0, 1.0]))))
     s = np.exp(np.array([0.0, -800.0, 1.0]) - np.logaddexp.reduce([0.0, -800.0, 1.0]))
     np.testing.assert_allclose(got, np.eye(3) - np.outer(np.ones(3), s), atol=1e-15)
+
+
+# regression: a function of a size (attention's √d) was generated as torch.sqrt(d) of an int
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_a_function_of_a_dimension_is_a_number_in_every_backend(backend):
+    n = mc.dims("n")
+    x = mc.vector("x", n)
+    module = pytest.importorskip(backend)
+    f = mc.lambdify(x / mc.sqrt(n) + mc.log(n) * x, backend=backend)
+    value = np.array([1.0, 2.0, 3.0])
+    arg = module.tensor(value, dtype=module.float64) if backend == "torch" else value
+    got = np.asarray(f(x=arg), dtype=float).ravel()
+    assert np.allclose(got, value / np.sqrt(3) + np.log(3) * value, rtol=1e-6)

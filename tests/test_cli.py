@@ -454,5 +454,14 @@ def test_asciify_spells_each_symbol_the_way_one_types_it():
 def test_a_broadcast_warning_goes_to_stderr_and_stdout_stays_the_result():
     out = run("diff", "x'*A*x + x", "--wrt", "x", "--json", check_exit=0)
     assert json.loads(out.stdout)["derivatives"][0]["wrt"] == "x"
-    assert out.stderr.startswith("matcalc: warning: the scalar x'*A*x is added to a vector")
+    assert out.stderr.startswith("matcalc: warning: the scalar x'*A*x is added to (or "
+                                 "subtracted from) a vector")
     assert "(x'*A*x)*ones(n)" in out.stderr
+
+
+# regression: the function's note was printed after its where block, on a name's line
+def test_the_function_line_is_written_out_with_its_note_on_it():
+    out = run("diff", "sum(softmax(A*x).*log(softmax(A*x)))", "--wrt", "x", check_exit=0).stdout
+    assert out.startswith("f = sum(softmax(Ax) ⊙ log(softmax(Ax)))    (a scalar)\n")
+    result = [line for line in out.splitlines() if line.startswith("∂f/∂x = ")]
+    assert result and result[0].endswith("[denominator layout, m×1]")

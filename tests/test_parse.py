@@ -415,7 +415,8 @@ def test_a_variable_scalar_added_to_an_array_parses_with_a_warning(text, scalar,
     with pytest.warns(mc.BroadcastWarning) as caught:
         e = mc.parse(text)
     message = str(caught[0].message)
-    assert f"the scalar {scalar} is added to a" in message and explicit in message
+    assert f"the scalar {scalar} is added to (or subtracted from) a" in message
+    assert explicit in message
     assert caught[0].filename == __file__  # it points at the caller, not at matcalc
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -166,12 +166,14 @@ def test_the_centring_jacobian_shows_its_ones_matrix():
 
 
 def test_a_number_spread_over_a_vector_stays_a_number_but_over_a_matrix_shows_its_ones():
+    # regression: in a sum of elementwise terms 1 was printed bare, and exp(W) − 1 read as e^W − I
     y, A = mc.vector("y", n), mc.matrix("A", n, n)
     assert mc.unicode(1 - y) == "1 − y"
     assert mc.unicode(A + 1) == "A + 𝟏𝟏ᵀ" and str(A + 1) == "A + ones(n, n)"
     assert mc.unicode(x - mc.sum(x) / n) == "x − (1/n) sum(x)𝟏"
-    X = mc.matrix("X", n, m)  # in a sum of elementwise terms a number reads as a number
-    assert mc.unicode(1 - mc.sigmoid(X)) == "1 − σ(X)" and mc.unicode(1 - X * X) == "1 − X ⊙ X"
+    X = mc.matrix("X", n, m)  # exp(X) − 1 would read as e^X − I
+    assert mc.unicode(1 - mc.sigmoid(X)) == "𝟏𝟏ᵀ − σ(X)" and mc.unicode(mc.exp(X) - 1) == (
+        "exp(X) − 𝟏𝟏ᵀ")
 
 
 def test_a_difference_prints_its_positive_term_first():
@@ -194,3 +196,14 @@ def test_a_negated_sum_keeps_its_brackets_in_every_printer():
     assert mc.unicode(mc.simplify(raw)) == "a − x"  # canonical: the sign goes into the sum
     assert mc.unicode(mc.simplify(-(a + x))) == "−(a + x)"
     assert mc.unicode(mc.simplify(mc.vector("b", n) - (x - a))) == "a + b − x"
+
+
+# regression: a division by a scalar lost its brackets under a power, a transpose or an inverse
+def test_a_quotient_is_bracketed_under_a_power_transpose_inverse_and_product():
+    c, A, B = mc.scalar("c"), mc.matrix("A", n, n), mc.matrix("B", n, n)
+    assert mc.unicode((x / c) ** 3) == "(x/c)³"
+    assert mc.unicode(mc.inv(A / c) @ B) == "(A/c)⁻¹B"
+    assert mc.unicode((x / c).T @ A @ x) == "(x/c)ᵀAx"
+    assert mc.unicode((A / c) @ B) == "(A/c)B"
+    assert mc.latex((x / c) ** 3) == r"\left(\frac{x}{c}\right)^{\circ 3}"
+    assert mc.unicode(x / c + x) == "x/c + x"

@@ -90,3 +90,14 @@ def test_code_with_steps_and_check_keeps_stdout_python(tmp_path):
     assert done.returncode == 0, done.stderr
     compile(done.stdout, "gen.py", "exec")
     assert "check ok" in done.stderr and "∂L/∂W" in done.stderr
+
+
+def test_a_jax_or_torch_file_run_as_a_script_does_not_look_like_a_passed_check(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "matcalc", "diff", "x'*A*x", "--wrt", "x", "--code", "jax"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "gen_jax.py"
+    path.write_text(done.stdout)
+    ran = run_file(path)
+    assert ran.returncode != 0 and "no self-check" in ran.stderr

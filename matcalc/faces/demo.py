@@ -33,7 +33,8 @@ def main(console: Console | None = None) -> int:
         report = check(L, W1, layout)
         ok &= report.ok
         mark = "[green]✓ check ok[/green]" if report.ok else "[red]✗ check FAILED[/red]"
-        console.print(f"  {layout:<12} ∂L/∂W₁ = {to_unicode(g)}")
+        text = to_unicode(g).replace("\n", "\n" + " " * 15)  # the where block under it
+        console.print(f"  {layout:<12} ∂L/∂W₁ = {text}", markup=False, highlight=False)
         console.print(f"  {'':<12} {mark}: max rel. error {report.max_rel_error:.1e} "
                       f"at {', '.join(f'{k}={v}' for k, v in report.sizes.items())}, "
                       f"seed {report.seed}")

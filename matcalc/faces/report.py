@@ -104,7 +104,7 @@ def _hessian(args: Any, out: Any, err: Any) -> int:
               else f"{h.label_latex} = {to_latex(h.hessian)}", file=out)
     else:
         console = Console(file=out, highlight=False)
-        console.print(Text(f"{h.name} = {to_unicode(f)}", style="bold"))
+        console.print(_function_lines(h.name, f, "a scalar"))
         if h.derivation is not None:
             _print_derivation(console, h.derivation, out)
         console.print(_result_lines(h.label, h.hessian, fmt_shape(h.hessian.shape)))
@@ -115,13 +115,24 @@ def _hessian(args: Any, out: Any, err: Any) -> int:
     return 0 if h.ok else 1
 
 
-def _result_lines(lhs: str, result: Any, note: str) -> Text:
-    """``lhs = result    [note]``, then the result's where block, if it names shared parts."""
+def _result_lines(lhs: str, result: Any, note: str, brackets: str = "[]") -> Text:
+    """``lhs = result    [note]``, then the result's where block, if it names shared parts
+    (the note stays on the result's line: it is about the result, not the last name)."""
     first, *where = to_unicode(result).split("\n")
-    text = Text(f"{lhs} = {first}", style="bold") + Text(f"    [{note}]", style="dim")
+    text = (Text(f"{lhs} = {first}", style="bold")
+            + Text(f"    {brackets[0]}{note}{brackets[1]}", style="dim"))
     for line in where:
         text += Text("\n" + line, style="bold")
     return text
+
+
+def _function_lines(name: str, f: Any, kind: str) -> Text:
+    """``f = …    (kind)``: the function as typed, written out; with a where block only when
+    written out it would be long (a function built with shared parts, such as a deep net)."""
+    text = to_unicode(f, where=False)
+    if len(text) <= 400:
+        return Text(f"{name} = {text}", style="bold") + Text(f"    ({kind})", style="dim")
+    return _result_lines(name, f, kind, "()")
 
 
 def _print_derivation(console: Console, derivation: Any, out: Any) -> None:
@@ -191,8 +202,7 @@ def _run(args: Any, out: Any, err: Any) -> int:
     kind = ("a scalar" if f.is_scalar else f"a vector ({fmt_shape(f.shape)})" if f.cols == 1
             else f"a matrix ({fmt_shape(f.shape)})")
     # the function keeps the name its derivation gives it (L in backpropagation, f otherwise)
-    console.print(Text(f"{c.name} = {to_unicode(f)}", style="bold")
-                  + Text(f"    ({kind})", style="dim"))
+    console.print(_function_lines(c.name, f, kind))
     console.print(Text(f"    {shapes}", style="dim"))
     for i, d in enumerate(c.results):
         if c.derivations:

@@ -182,6 +182,10 @@ def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = 
                           ["f", *(f"∂f/∂{d.wrt.name}" for d in results)], backend=backend)
     if backend == "numpy":
         code += self_check_block(f, results, "f_and_grad")
+    else:  # run as a script it must not look like a passed check
+        code += (f'\n\nif __name__ == "__main__":\n    import sys\n\n'
+                 f'    sys.exit("this {backend} file has no self-check: numpy\'s code '
+                 f'(matcalc diff ... --code) checks itself against finite differences")\n')
     return code
 
 

@@ -59,16 +59,17 @@ RESERVED = {"np", "float", "jax", "jnp", "torch", "_like", *HELPERS,
 
 def _number(value: sympy.Expr) -> str:
     """A constant as Python: 3.0, (-3.0), (1 / 2), (1.4142135623730951) for √2; constants
-    with dimensions (2*n, sqrt(n)) in numpy."""
+    with dimensions (2*n, math.sqrt(n)) with Python's math module."""
     if value.is_Integer:
         return f"{int(value)}.0" if value >= 0 else f"({int(value)}.0)"
     if value.is_Rational:
         return f"({value.p} / {value.q})"
     if value.is_number:
         return f"({float(value)!r})"
-    from sympy.printing.numpy import NumPyPrinter
+    from sympy.printing.pycode import PythonCodePrinter
 
-    return "(" + NumPyPrinter().doprint(value).replace("numpy.", "np.") + ")"
+    # Python's math on the sizes (plain ints in every backend: torch.sqrt(3) is refused)
+    return "(" + PythonCodePrinter({"fully_qualified_modules": True}).doprint(value) + ")"
 
 
 def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
@@ -93,7 +94,10 @@ def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
         MatMul: lambda n, a: matmul_code(n, a, text_of, emit),
         Pow: lambda n, a: ((n.exponent == 2 and squared_norm_code(n.base, text_of))
                            or _power(a[0], n.exponent)),
-        Func: lambda n, a: _func(n.function.code, n.arg, a[0]),
+        # a function of a size (√d) is a number, computed with Python's math in every backend
+        Func: lambda n, a: (_number(n.function.sympy(n.arg.value))
+                            if isinstance(n.arg, Const) and n.arg.value.free_symbols
+                            else _func(n.function.code, n.arg, a[0])),
         Transpose: lambda n, a: f"{a[0]}.T",
         Kron: lambda n, a: f"np.kron({a[0]}, {a[1]})",
         Commutation: lambda n, a: f"_commutation({n.m}, {n.n})",
@@ -335,7 +339,9 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
 
     arguments = names + [d for d in dims if d not in dim_source]
     modules = ({m for n in order if isinstance(n, Func) for m in n.function.imports}
-               | {m for n in order if isinstance(n, Unary) for m in n.spec.imports})
+               | {m for n in order if isinstance(n, Unary) for m in n.spec.imports}
+               | ({"math"} if any("math." in line for line in lines)
+                  or any("math." in t for t, _ in ((text[r], 0) for r in roots)) else set()))
     results = [(text[root], root.is_scalar and scalars_as_floats) for root in roots]
     source = assemble(name, arguments, labels, symbols, dims, dim_source, lines, results,
                       modules, be)

@@ -107,12 +107,12 @@ class Printer:
         return self.number(node.value)
 
     # -- sums ----------------------------------------------------------------------------------
-    def add_term(self, node: Expr, printed: Printed, elementwise: bool) -> Printed:
+    def add_term(self, node: Expr, printed: Printed) -> Printed:
         """A number spread over a vector prints as the number (``1 - y``, as every text on
-        neural networks writes it), and over a matrix in a sum of elementwise terms
-        (``1 - σ(X)``); elsewhere a matrix keeps its 𝟏𝟏ᵀ, since on paper c + A reads as cI + A
-        (``I - (1/n)𝟏𝟏ᵀ``), and a variable keeps its 𝟏 (``x - (1/n) sum(x)𝟏``)."""
-        if node.is_scalar or not (elementwise or node.rows == 1 or node.cols == 1):
+        neural networks writes it); over a matrix it keeps its 𝟏𝟏ᵀ, since on paper c + A
+        reads as cI + A (``I - (1/n)𝟏𝟏ᵀ``, ``exp(W) - 𝟏𝟏ᵀ``), and a variable keeps its 𝟏
+        (``x - (1/n) sum(x)𝟏``)."""
+        if node.is_scalar or (node.rows != 1 and node.cols != 1):
             return printed
         if isinstance(node, Ones):
             return self.number(sympy.Integer(1))
@@ -121,21 +121,10 @@ class Printer:
             return self.number(node.args[0].value)
         return printed
 
-    @staticmethod
-    def elementwise(term: Expr) -> bool:
-        """A term a reader reads entry by entry: an elementwise function, power or Hadamard
-        product (times a number), or a number spread over the array."""
-        if isinstance(term, Mul) and isinstance(term.args[0], Const):
-            rest = term.args[1:]
-            term = rest[0] if len(rest) == 1 else Mul.new(*rest)
-        return isinstance(term, (Func, Pow, Ones)) or (
-            isinstance(term, Mul) and sum(not a.is_scalar for a in term.args) >= 2)
-
     def add(self, node: Add, kids: list[Printed]) -> Printed:
         """Terms with a plus sign first, then those with a minus: ``x − μ``, ``I − (1/n)𝟏𝟏ᵀ``
         (the canonical order of the sum's terms is kept among each kind)."""
-        elementwise = all(self.elementwise(term) for term in node.args)
-        terms = [self.add_term(term, p, elementwise) for term, p in zip(node.args, kids)]
+        terms = [self.add_term(term, p) for term, p in zip(node.args, kids)]
         terms = [p for p in terms if p.neg is None] + [p for p in terms if p.neg is not None]
         parts: list[str] = []
         for i, p in enumerate(terms):

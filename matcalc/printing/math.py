@@ -155,10 +155,13 @@ class MathPrinter(Printer):
         if scalar_dens:
             alone = len(arrays) == 1 and not array_dens and not scalars and not lead
             body = self.frac(body, self.juxtapose(scalar_dens), arrays[0].prec if alone else MUL)
+            arrays_prec = MUL  # x/c is bracketed under a power, a transpose or an inverse
         if not arrays and array_dens:
             body = body + self.hadamard_div + self.hadamard_div.join(array_dens)
         if sign:
             return Printed(sign + body, NEG)
+        if scalar_dens:
+            return Printed(body, arrays_prec)
         return Printed(body, prec if arrays and not scalars and not lead else MUL)
 
     def matmul(self, node, kids):

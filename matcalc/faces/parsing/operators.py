@@ -112,7 +112,8 @@ class Operators:
             kind = "vector" if 1 in array else "matrix"
             size = ", ".join(str(d) for d in array if d != 1)
             warn(BroadcastWarning(
-                f"the scalar {what} is added to a {kind} ({fmt_shape(tuple(array))}) at "
+                f"the scalar {what} is added to (or subtracted from) a {kind} "
+                f"({fmt_shape(tuple(array))}) at "
                 f"position {at.pos}: it is spread over every entry; if that is meant, write "
                 f"{spread}*ones({size}), otherwise check the expression for a typo"))
 
