@@ -152,3 +152,13 @@ def test_x_times_its_sign_is_its_absolute_value():
 ])
 def test_derivatives_through_the_identities_match_finite_differences(f, wrt, layout):
     assert mc.check(f, wrt, layout).ok
+
+
+def test_ones_transposed_times_ones_is_the_size():
+    N = mc.dims("N")
+    assert mc.unicode(mc.simplify(mc.ones(N).T @ mc.ones(N))) == "N"
+    mu, S, D = mc.vector("mu", n), mc.matrix("S", n, spd=True), mc.matrix("D", N, n)
+    R = D - mc.ones(N) @ mu.T
+    L = mc.tr(R @ mc.inv(S) @ R.T)  # a batch Gaussian's quadratic term
+    assert mc.unicode(mc.hessian(L, mu)) == "(2N)S⁻¹"
+    assert mc.check_hessian(L, mu).ok

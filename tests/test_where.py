@@ -127,3 +127,11 @@ def test_a_part_that_reads_short_in_the_names_before_it_is_not_named():
     definitions = [line.split(" = ", 1)[1] for line in lines[2:]]
     assert definitions and all(len(text) >= MIN_CHARS for text in definitions)
     assert len(mc.unicode(g)) < len(mc.unicode(g, where=False)) / 3
+
+
+def test_a_short_part_shown_three_times_is_named():
+    """tanh(Vx) is eight characters: written out twice it stays, three times it is named."""
+    V, W = mc.matrix("V", m, n), mc.matrix("W", p, m)
+    H = mc.hessian(mc.norm2(W @ mc.tanh(V @ x) - t) ** 2, x)
+    text = mc.unicode(H)
+    assert text.count("tanh(Vx)") == 1 and "= tanh(Vx)" in text

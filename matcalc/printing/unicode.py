@@ -109,7 +109,7 @@ class UnicodePrinter(MathPrinter):
     def number(self, value: sympy.Expr) -> Printed:
         text = _IRRATIONAL_NAMES.sub(lambda m: _IRRATIONAL[m.group(0)], str(value))
         text = _ROOT_OF_ONE.sub(r"√\1", text).replace("-", "−").replace("**", "^")
-        text = text.replace("*", "·")
+        text = re.sub(r"(?<=\d)\*(?=[A-Za-z])", "", text).replace("*", "·")  # 2N, n·m
         if value.is_number and value.is_negative:
             return Printed(text, NEG, neg=self.number(-value))
         if value.is_Integer or value.is_Atom:

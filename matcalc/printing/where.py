@@ -23,6 +23,8 @@ from matcalc.printing.base import ATOM, Printed, Printer
 #: a part is named only if written out (in unicode) it is at least this long: tanh(W₁x) is
 #: named, x − a or W₁x is clearer written out than as a name to look up
 MIN_CHARS = 9
+#: the same for a part shown three times or more: tanh(Vx) three times is worth a name
+MIN_CHARS_OFTEN = 6
 #: a part of more nodes than this is long enough without printing it to measure
 _SURELY_LONG = 40
 #: the letters a name may take, first unused one wins (a user's own t keeps its meaning)
@@ -39,13 +41,24 @@ class Named:
     definitions: tuple[tuple[str, str], ...]
 
 
+def min_chars(shown: int) -> int:
+    """How long a part shown ``shown`` times must be to be named."""
+    return MIN_CHARS if shown <= 2 else MIN_CHARS_OFTEN
+
+
 def shared_parts(e: Expr, text_of: Callable[[Expr], str]) -> list[Expr]:
+    """The parts to name (see :func:`shared_counts`), children before parents."""
+    return list(shared_counts(e, text_of))
+
+
+def shared_counts(e: Expr, text_of: Callable[[Expr], str]) -> dict[Expr, int]:
     """The subexpressions of ``e`` to name, children before parents.
 
     Counts, from the root down, how often the printed tree shows each distinct node: a named
     node is shown once however often it is used, so its children count once per use inside it.
     A node shown at least twice whose text (``text_of``, written out) has at least
-    :data:`MIN_CHARS` characters is named; a transpose never is (its argument is, and is
+    :data:`MIN_CHARS` characters (:data:`MIN_CHARS_OFTEN` if shown three times or more) is
+    named, with how often it is shown; a transpose never is (its argument is, and is
     printed t₁ᵀ), nor a function of a symbol (softmax(x) reads better than its name)."""
     order = postorder(e)
     size: dict[Expr, int] = {}
@@ -57,21 +70,19 @@ def shared_parts(e: Expr, text_of: Callable[[Expr], str]) -> list[Expr]:
         height[node] = 1 + max((height[c] for c in node.args), default=0)
     shown: dict[Expr, int] = dict.fromkeys(size, 0)
     shown[e] = 1
-    named: set[Expr] = set()
+    named: dict[Expr, int] = {}
     for node in sorted(size, key=height.__getitem__, reverse=True):  # parents before children
         count = shown[node]
         if count >= 2 and size[node] > 2 and not isinstance(node, Transpose) and (
-                size[node] > _SURELY_LONG or len(text_of(node)) >= MIN_CHARS):
-            named.add(node)
+                size[node] > _SURELY_LONG or len(text_of(node)) >= min_chars(count)):
+            named[node] = count
             count = 1
         for child in node.args:
             shown[child] = min(_CAP, shown[child] + count)
-    seen: set[Expr] = set()
-    parts = []
+    parts: dict[Expr, int] = {}
     for node in order:
-        if node in named and node not in seen:
-            seen.add(node)
-            parts.append(node)
+        if node in named and node not in parts:
+            parts[node] = named[node]
     return parts
 
 
@@ -110,8 +121,9 @@ def print_named(printer: Printer, e: Expr, decider: Printer) -> Named:
     unicode ``decider``, so the LaTeX and the unicode of a result name the same parts: each
     part shown more than once (:func:`shared_parts`) whose definition, written in the names
     before it, still has :data:`MIN_CHARS` characters (t₂⁻¹ is clearer than a name for it)."""
-    candidates = shared_parts(e, decider.doprint)
-    named, kept = _written(decider, e, candidates, lambda node, text: len(text) >= MIN_CHARS)
+    candidates = shared_counts(e, decider.doprint)
+    named, kept = _written(decider, e, list(candidates),
+                           lambda node, text: len(text) >= min_chars(candidates[node]))
     if printer is decider:
         return named
     chosen = set(kept)

@@ -411,11 +411,14 @@ def _is_inverse_pair(a: Expr, b: Expr) -> bool:
 
 def c_matmul(factors: Sequence[Expr]) -> Expr:
     """Flatten; scalars to the front; X(−A − B) = −X(A + B); I A = A; 0 A = 0; X X⁻¹ = I;
-    V Vᵀ = I for eigenvectors; (AB)(AB)⁻¹ = I;
+    V Vᵀ = I for eigenvectors; (AB)(AB)⁻¹ = I; 𝟏ᵀ𝟏 = n;
     diag(u) diag(v) = diag(u ⊙ v);
     diag(u) v = u ⊙ v for a vector v; 1×1 sub-products pulled out as scalars."""
     if not factors:
         raise MatcalcError("internal: empty product")
+    if (len(factors) == 2 and isinstance(factors[0], Ones) and isinstance(factors[1], Ones)
+            and factors[0].rows == ONE and factors[1].cols == ONE):
+        return const(factors[0].cols)  # 𝟏ₙᵀ𝟏ₙ = n
     return _matmul(list(factors), orient=True)
 
 
