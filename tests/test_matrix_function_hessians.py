@@ -14,12 +14,7 @@ from matcalc.numeric.check import evaluate
 from matcalc.numeric.codegen import Generated
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
 
-n, m = mc.dims("n m")
-X, A, B = mc.matrix("X", n), mc.matrix("A", n), mc.matrix("B", n)
-S = mc.matrix("S", n, symmetric=True)
-P = mc.matrix("P", n, spd=True)
-W, V = mc.matrix("W", m, n), mc.matrix("V", n, m)
-x, c = mc.vector("x", n), mc.scalar("c")
+from tests.test_matrix_functions import A, B, P, S, V, W, X, c, n, x  # the same symbols
 
 #: (name, f, variable): by plain variables, so that f can be moved in any direction
 CASES = [

@@ -164,18 +164,29 @@ class DividedDifferences(Unary):
     function: str = ""
 
 
-def _divided_differences(cls: type[MatrixFunction]) -> type[DividedDifferences]:
+def divided_differences_node(cls: type[MatrixFunction], base: type[Unary], order: int,
+                            doc: str) -> type[Unary]:
+    """The node of the first (F⁽¹⁾) or second (F⁽²⁾) divided differences of the function of
+    the matrix function ``cls`` at a symmetric matrix, as a subclass of ``base``."""
     f, call = cls.function, cls.spec.call
+    mark, suffix = ("⁽¹⁾", "") if order == 1 else ("⁽²⁾", "2")
     spec = NodeSpec(
-        f"{call}_divdiff", latex="F^{{(1)}}_{{" + cls.frechet_latex.replace("{", "{{")
-        .replace("}", "}}") + r"}}\left({}\right)", unicode=f"F⁽¹⁾_{f}({{}})",
-        numpy=f"_divdiff_{f}({{}})", argument="square", result="same", public=f"{call}_divdiff",
-        definite_argument=cls.spec.definite_argument, spread_argument=True,
-        doc=f"F⁽¹⁾_{f}(S), the divided differences of {f} at the eigenvalues λ of a symmetric S "
+        f"{call}_divdiff{suffix}", latex=f"F^{{{{({order})}}}}_{{{{" + cls.frechet_latex
+        .replace("{", "{{").replace("}", "}}") + r"}}\left({}\right)",
+        unicode=f"F{mark}_{f}({{}})", numpy=f"_divdiff{suffix}_{f}({{}})", argument="square",
+        result="same", public=f"{call}_divdiff{suffix}",
+        definite_argument=cls.spec.definite_argument, spread_argument=True, doc=doc)
+    return type(f"{cls.__name__}Divdiff{suffix}", (base,), {
+        "__slots__": (), "function": f, "spec": spec})
+
+
+def _divided_differences(cls: type[MatrixFunction]) -> type[DividedDifferences]:
+    f = cls.function
+    return divided_differences_node(  # type: ignore[return-value]
+        cls, DividedDifferences, 1,
+        f"F⁽¹⁾_{f}(S), the divided differences of {f} at the eigenvalues λ of a symmetric S "
         f"(of its symmetric part): ({f}(λᵢ) − {f}(λⱼ))/(λᵢ − λⱼ), and {f}′(λᵢ) on the diagonal; "
         f"L_{f}(S)[E] = V (F⁽¹⁾_{f}(S) ⊙ (Vᵀ E V)) Vᵀ with V = eigvecsh(S).")
-    return type(f"{cls.__name__}Divdiff", (DividedDifferences,), {
-        "__slots__": (), "function": f, "spec": spec})
 
 
 ExpmDivdiff, LogmDivdiff, SqrtmDivdiff = (_divided_differences(cls) for cls in (Expm, Logm, Sqrtm))

@@ -15,7 +15,7 @@ from matcalc.core.shapes import is_square_shape
 from matcalc.core.spec import NodeSpec
 from matcalc.core.unary import Unary
 from matcalc.core.matrix_nodes import (
-    MATRIX_FUNCTIONS, Expm, Logm, MatrixFunction, OfMatrixFunction, Sqrtm,
+    MATRIX_FUNCTIONS, Expm, Logm, MatrixFunction, OfMatrixFunction, Sqrtm, divided_differences_node,
 )  # fmt: skip
 
 
@@ -84,19 +84,13 @@ class SecondDividedDifferences(Unary):
 
 
 def _second_divided_differences(cls: type[MatrixFunction]) -> type[SecondDividedDifferences]:
-    f, call = cls.function, cls.spec.call
-    spec = NodeSpec(
-        f"{call}_divdiff2", latex="F^{{(2)}}_{{" + cls.frechet_latex.replace("{", "{{")
-        .replace("}", "}}") + r"}}\left({}\right)", unicode=f"F⁽²⁾_{f}({{}})",
-        numpy=f"_divdiff2_{f}({{}})", argument="square", result="same", spread_argument=True,
-        definite_argument=cls.spec.definite_argument,
-        public=f"{call}_divdiff2",
-        doc=f"F⁽²⁾_{f}(S), the second divided differences {f}[λᵢ, λᵢ, λⱼ] of {f} at the "
+    f = cls.function
+    return divided_differences_node(  # type: ignore[return-value]
+        cls, SecondDividedDifferences, 2,
+        f"F⁽²⁾_{f}(S), the second divided differences {f}[λᵢ, λᵢ, λⱼ] of {f} at the "
         f"eigenvalues λ of a symmetric S (of its symmetric part): ({f}′(λᵢ) − {f}[λᵢ, λⱼ])/"
         f"(λᵢ − λⱼ), and {f}″(λᵢ)/2 where λᵢ = λⱼ; the divided differences F⁽¹⁾_{f}(S) have "
         f"the differential diag(dλ) F⁽²⁾ + F⁽²⁾ᵀ diag(dλ). It is not differentiated further.")
-    return type(f"{cls.__name__}Divdiff2", (SecondDividedDifferences,), {
-        "__slots__": (), "function": f, "spec": spec})
 
 
 ExpmDivdiff2, LogmDivdiff2, SqrtmDivdiff2 = (_second_divided_differences(cls)

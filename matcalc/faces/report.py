@@ -14,6 +14,7 @@ from rich.text import Text
 
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.core.shapes import fmt_shape
+from matcalc.core.walk import fold
 from matcalc.engine.diff import diff
 from matcalc.faces.ascii import asciify
 from matcalc.faces.demo import main as demo
@@ -129,9 +130,13 @@ def _result_lines(lhs: str, result: Any, note: str, brackets: str = "[]") -> Tex
 def _function_lines(name: str, f: Any, kind: str) -> Text:
     """``f = …    (kind)``: the function as typed, written out; with a where block only when
     written out it would be long (a function built with shared parts, such as a deep net)."""
-    text = to_unicode(f, where=False)
-    if len(text) <= 400:
-        return Text(f"{name} = {text}", style="bold") + Text(f"    ({kind})", style="dim")
+    # the tree's size first: a function built with shared parts can be exponentially long
+    # written out, so it is written out only when that is known to be short
+    tree = fold(f, lambda node, kids: min(10_000, 1 + sum(kids)))
+    if tree <= 200:
+        text = to_unicode(f, where=False)
+        if len(text) <= 400:
+            return Text(f"{name} = {text}", style="bold") + Text(f"    ({kind})", style="dim")
     return _result_lines(name, f, kind, "()")
 
 
