@@ -162,3 +162,22 @@ def test_ones_transposed_times_ones_is_the_size():
     L = mc.tr(R @ mc.inv(S) @ R.T)  # a batch Gaussian's quadratic term
     assert mc.unicode(mc.hessian(L, mu)) == "(2N)S⁻¹"
     assert mc.check_hessian(L, mu).ok
+
+
+def test_the_negation_of_a_difference_is_the_difference_the_other_way_round():
+    a = mc.vector("a", n)
+    for e in (-(x - a), -(2 * x - 4 * a)):
+        assert not mc.unicode(mc.simplify(e)).startswith("−(")
+    VALUES["a"] = 2 * xv
+    try:
+        assert np.allclose(value(mc.simplify(-(x - a))), 2 * xv - xv)
+        assert np.allclose(value(mc.simplify(-(2 * x - 4 * a))), 8 * xv - 2 * xv)
+    finally:
+        del VALUES["a"]
+
+
+@pytest.mark.parametrize("layout", mc.LAYOUTS)
+def test_derivatives_through_a_negated_difference_match_finite_differences(layout):
+    a = mc.vector("a", n)
+    f = mc.sum(mc.exp(-(x - a)) * x) + mc.norm2(-(2 * x - 4 * a)) ** 2
+    assert mc.check(f, x, layout).ok and mc.check(f, a, layout).ok
