@@ -78,6 +78,9 @@ CASES += [
     ("trace of a product", mc.tr(M.T @ S @ C) + mc.tr(M @ C.T), [M, S]),
     ("log-sum-exp Hessian", mc.hessian(mc.logsumexp(z), z), []),
     ("attention (row sums)", mc.sum(C * (mc.softmax(M @ M.T, axis=1) @ C)), [M, C]),
+    ("a difference written into its product's array", mc.norm2(C - S @ M) ** 2, [S, M]),
+    ("softmax and log softmax of a product, in its array",
+     mc.sum(C * mc.softmax(S @ M, axis=0)) + mc.sum(C * mc.log_softmax(S @ M, axis=1)), [S, M]),
     ("tanh network Hessian (diagonals at both ends)",
      mc.hessian(mc.vector("a", n).T @ mc.tanh(S @ mc.tanh(S @ z)), z), []),
 ]

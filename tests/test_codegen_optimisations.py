@@ -177,9 +177,71 @@ def test_the_ridge_hessian_keeps_its_gram_product_and_adds_the_identity_in_place
     assert mc.check_hessian(f, w).ok
 
 
-def test_a_difference_subtracts_rather_than_negating_first():
-    body = "\n".join(_body(mc.codegen(mc.norm2(X - U @ V.T) ** 2, wrt=[U]), "f_and_grad"))
-    assert "(X - ((U @ V.T)))" in body and "-((U @ V.T)) + X" not in body
+def test_a_difference_is_written_into_the_new_array_it_subtracts_and_never_into_an_input():
+    source = mc.codegen(mc.norm2(X - U @ V.T) ** 2, wrt=[U])
+    body = "\n".join(_body(source, "f_and_grad"))
+    # X − UVᵀ: one m×n array (UVᵀ's), not a second for the difference; never −UVᵀ + X
+    assert "_minus_into(X, ((U @ V.T)))" in body and "-((U @ V.T)) + X" not in body
+    inputs = {"U": Uv.copy(), "V": Vv.copy(), "X": Xv.copy()}
+    value, grad = _compiled(source, "f_and_grad")(**inputs)
+    E = Xv - Uv @ Vv.T
+    assert value == pytest.approx(np.sum(E * E), rel=1e-13)
+    np.testing.assert_allclose(grad, -2 * E @ Vv, rtol=1e-13)
+    for name, array in (("U", Uv), ("V", Vv), ("X", Xv)):
+        np.testing.assert_array_equal(inputs[name], array)  # inputs are only read
+    # a symbol subtracted is never written into: Y − X makes a new array
+    Y = mc.matrix("Y", m, n)
+    body = "\n".join(_body(mc.codegen(Y - X), "f"))
+    assert "_minus_into" not in body
+
+
+def test_softmax_of_a_new_array_is_computed_in_that_array_and_of_an_input_in_a_copy():
+    T, d = mc.dims("T d")
+    Q, K = mc.matrix("Q", T, d), mc.matrix("K", T, d)
+    Qv, Kv = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    body = "\n".join(_body(mc.codegen(mc.softmax(Q @ K.T, axis=1)), "f"))
+    assert "_softmax((Q @ K.T), axis=1, own=True)" in body
+    Z = mc.matrix("Z", T, T)
+    body = "\n".join(_body(mc.codegen(mc.softmax(Z, axis=1) + mc.log_softmax(Z, axis=0)), "f"))
+    assert "own=True" not in body
+    Zv = rng.standard_normal((6, 6))
+    given = Zv.copy()
+    got = mc.lambdify(mc.softmax(Z, axis=1) + mc.log_softmax(Z, axis=0))(Z=given)
+    np.testing.assert_array_equal(given, Zv)
+    S = np.exp(Zv - Zv.max(axis=1, keepdims=True))
+    L = Zv - Zv.max(axis=0) - np.log(np.exp(Zv - Zv.max(axis=0)).sum(axis=0))
+    np.testing.assert_allclose(got, S / S.sum(axis=1, keepdims=True) + L, rtol=1e-13)
+    got = mc.lambdify(mc.log_softmax(Q @ K.T, axis=1))(Q=Qv, K=Kv)
+    P = Qv @ Kv.T
+    np.testing.assert_allclose(got, P - np.log(np.exp(P).sum(axis=1, keepdims=True)),
+                               rtol=1e-12)
+
+
+def test_attention_sums_its_product_as_a_dot_and_broadcasts_its_row_sums():
+    T, d = mc.dims("T d")
+    Q, K, Vm, G = (mc.matrix(s, T, d) for s in "QKVG")
+    f = mc.sum(G * (mc.softmax(Q @ K.T, axis=1) @ Vm))
+    source = mc.codegen(f, wrt=[Q, K, Vm])
+    body = "\n".join(_body(source, "f_and_grad"))
+    assert "np.vdot(G, " in body and "np.sum(" not in body  # sum(G ⊙ SV) = ⟨G, SV⟩
+    assert re.search(r"_row_sums\(\w+, 1\)", body)  # a column of sums, broadcast
+    arrays = {s: rng.standard_normal((5, 3)) for s in "GKQV"}
+    kept = {s: a.copy() for s, a in arrays.items()}
+    value, gQ, gK, gV = _compiled(source, "f_and_grad")(**arrays)
+    for s in "GKQV":
+        np.testing.assert_array_equal(arrays[s], kept[s])
+    Z = arrays["Q"] @ arrays["K"].T
+    S = np.exp(Z - Z.max(axis=1, keepdims=True))
+    S /= S.sum(axis=1, keepdims=True)
+    dS = arrays["G"] @ arrays["V"].T
+    dZ = S * (dS - (S * dS).sum(axis=1, keepdims=True))
+    assert value == pytest.approx(np.sum(arrays["G"] * (S @ arrays["V"])), rel=1e-13)
+    np.testing.assert_allclose(gQ, dZ @ arrays["K"], rtol=1e-12)
+    np.testing.assert_allclose(gK, dZ.T @ arrays["Q"], rtol=1e-12)
+    np.testing.assert_allclose(gV, S.T @ arrays["G"], rtol=1e-12)
+    for w in (Q, K, Vm):
+        for layout in mc.LAYOUTS:
+            assert mc.check(f, w, layout).ok
 
 
 def test_softmax_reuses_log_softmax_where_both_are_needed():

@@ -119,6 +119,12 @@ _JAX_HELPERS = {
     return a''',
     "_logsumexp": '''def _logsumexp(z, axis=None):
     return jax.scipy.special.logsumexp(z, axis=axis, keepdims=axis is not None)''',
+    "_softmax": '''def _softmax(z, axis=None, own=False):
+    e = jnp.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)''',
+    "_log_softmax": '''def _log_softmax(z, axis=None, own=False):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - jnp.log(jnp.exp(shifted).sum(axis=axis, keepdims=True))''',
     "_logdet": '''def _logdet(X):
     """log det X; NaN where det X <= 0 (traced code cannot raise on a value)."""
     sign, value = jnp.linalg.slogdet(X)
@@ -132,6 +138,8 @@ _JAX_HELPERS = {
     return (-M if negate else M) + jnp.diag(d)''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
     return _add_diagonal(M, v)''',
+    "_minus_into": '''def _minus_into(A, B):
+    return A - B''',
     "_lu_factor": '''def _lu_factor(X):
     return jax.scipy.linalg.lu_factor(X)''',
     "_lu_logdet": '''def _lu_logdet(F):
@@ -220,13 +228,13 @@ _TORCH_HELPERS = {
     return (a > b).to(a.dtype)''',
     "_logaddexp": '''def _logaddexp(a, b):
     return torch.logaddexp(torch.as_tensor(a, dtype=b.dtype, device=b.device), b)''',
-    "_softmax": '''def _softmax(z, axis=None):
+    "_softmax": '''def _softmax(z, axis=None, own=False):
     return torch.softmax(z, dim=0 if axis is None else axis)''',
     "_logsumexp": '''def _logsumexp(z, axis=None):
     if axis is None:
         return torch.logsumexp(z.reshape(-1), dim=0)
     return torch.logsumexp(z, dim=axis, keepdim=True)''',
-    "_log_softmax": '''def _log_softmax(z, axis=None):
+    "_log_softmax": '''def _log_softmax(z, axis=None, own=False):
     return torch.log_softmax(z, dim=0 if axis is None else axis)''',
     "_kron_matmul": '''def _kron_matmul(A, B, M):
     """(A ⊗ B) @ M without building A ⊗ B."""
@@ -264,6 +272,9 @@ _TORCH_HELPERS = {
     return M''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
     return _add_diagonal(M.clone(), v)''',
+    "_minus_into": '''def _minus_into(A, B):
+    """A − B written into B: a new array nothing else holds."""
+    return torch.sub(A, B, out=B)''',
     "_lu_factor": '''def _lu_factor(X):
     return torch.linalg.lu_factor(X)''',
     "_lu_solve": '''def _lu_solve(F, B, trans=0):

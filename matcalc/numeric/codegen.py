@@ -22,7 +22,8 @@ from matcalc.core.expr import (
     Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose, as_expr, describe,
 )  # fmt: skip
 from matcalc.core.nodes import (
-    Commutation, Diag, Differential, Identity, Kron, NODE_TYPES, Partial, Trace,
+    Commutation, Diag, Differential, Identity, Kron, LogSoftmax, NODE_TYPES, Partial, Softmax,
+    Sum, Trace,
     PendingDifferential,
     Symbol, Unary, Zero, dimension_symbols,
 )  # fmt: skip
@@ -33,7 +34,7 @@ from matcalc.numeric.assemble import assemble
 from matcalc.numeric.backends import BACKENDS, NUMPY, Backend, backend_named
 from matcalc.numeric.helpers import HELPER_IMPORTS, HELPERS
 from matcalc.numeric.fused import (
-    add_with_diagonal, scaled_product, squared_norm_code, trace_code,
+    add_with_diagonal, fresh as _fresh, scaled_product, squared_norm_code, sum_code, trace_code,
 )  # fmt: skip
 from matcalc.numeric.products import MAX_NESTING, matmul_code
 from matcalc.numeric.reuse import (
@@ -89,8 +90,10 @@ def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
         Identity: lambda n, a: f"np.eye({n.rows})",
         Ones: lambda n, a: f"np.ones(({n.rows}, {n.cols}))",
         Zero: lambda n, a: f"np.zeros(({n.rows}, {n.cols}))",
-        Add: lambda n, a: add_with_diagonal(n, a, text_of, add_terms, emit) or _add(n, a, emit),
-        Mul: lambda n, a: scaled_product(n, text_of, uses, emit) or _mul(n, a, emit),
+        Add: lambda n, a: (add_with_diagonal(n, a, text_of, add_terms, emit)
+                           or _add(n, _sums_as_vectors(n, a), emit)),
+        Mul: lambda n, a: (scaled_product(n, text_of, uses, emit)
+                           or _mul(n, _sums_as_vectors(n, a), emit)),
         MatMul: lambda n, a: matmul_code(n, a, text_of, emit),
         Pow: lambda n, a: ((n.exponent == 2 and squared_norm_code(n.base, text_of))
                            or _power(a[0], n.exponent)),
@@ -107,12 +110,20 @@ def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
         # every one-argument node: the numpy code of its spec row
         **{cls: _operation for cls in NODE_TYPES if issubclass(cls, Unary)},
         Trace: lambda n, a: trace_code(n, text_of, emit) or _operation(n, a),
+        Sum: lambda n, a: sum_code(n, text_of, uses) or _operation(n, a),
+        **{cls: _over_own_array for cls in (Softmax, LogSoftmax)},
         **{cls: factored for cls in FACTORED_NODES},
     }
 
 
 def _operation(node: Unary, args: list[str]) -> str:
     return node.spec.numpy.format(args[0], axis=getattr(node, "axis", None))
+
+
+def _over_own_array(node: Unary, args: list[str]) -> str:
+    """softmax(z) written into z where z is a new array (softmax(Q Kᵀ)): one array, not two."""
+    text = _operation(node, args)
+    return text[:-1] + ", own=True)" if _fresh(node.args[0], args[0]) else text
 
 
 def _operation_on_a_number(node: Unary, args: list[str]) -> str:
@@ -126,6 +137,30 @@ SCALAR_RULES: dict[type, Callable[[Any, list[str]], str]] = {
     **{cls: _operation_on_a_number for cls in NODE_TYPES
        if issubclass(cls, Unary) and cls.spec.numpy_scalar},
 }
+
+#: the repeated sums of a product with ones (M𝟏𝟏ᵀ: the row sums in every column), which an
+#: elementwise operation with a full array can take as the vector and broadcast
+_REPEATED_SUMS = ("_row_sums(", "_column_sums(")
+
+
+def _sums_as_vectors(node: Expr, args: list[str]) -> list[str]:
+    """The arguments of an elementwise sum or product, with repeated row (column) sums passed
+    as the one column (row) of sums where another argument is a full array of the node's
+    shape: numpy broadcasts it to the same values, without building a second full array
+    (attention's S ⊙ (dS𝟏𝟏ᵀ) reads the row sums of dS once)."""
+    full = [i for i, (term, text) in enumerate(zip(node.args, args))
+            if term.shape == node.shape and not text.startswith(_REPEATED_SUMS)]
+    if not full or node.is_scalar:
+        return args
+    out = list(args)
+    for i, text in enumerate(args):
+        if text.startswith(_REPEATED_SUMS) and text.endswith(")"):
+            head, _, count = text[:-1].rpartition(", ")
+            if (head.count("(") == head.count(")") + 1
+                    and count.count("(") == count.count(")")):
+                out[i] = f"{head}, 1)"
+    return out
+
 
 def _constant_array(e: Expr) -> str | None:
     """A number broadcast over an array (c * ones), as the number; numpy broadcasts it back."""
@@ -141,6 +176,7 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
     """a + b with numbers as numbers and negated terms subtracted: (1.0 - t), not
     (np.ones((m, 1)) + (-1.0 * t)).  Some term is an array, so numpy keeps the shape."""
     signed: list[tuple[bool, str]] = []  # (subtracted, text)
+    fresh = ""  # the text of a subtracted term that makes a new array of the sum's shape
     for term, text in zip(node.args, args):
         number = _constant_array(term)
         if number is not None:
@@ -148,6 +184,9 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
             signed.append((negative, number.replace("-", "", 1) if negative else number))
         elif _negated(term, text):
             signed.append((True, text[2:-1]))
+            # −(a ⊙ b): the product of the rest is a new array
+            if len(term.args) > 2 or _fresh(term.args[1], text[2:-1]):
+                fresh = text[2:-1]
         else:
             signed.append((False, text))
     if all(_constant_array(t) is not None for t in node.args):
@@ -155,9 +194,19 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
     # the numbers first (1.0 - t), then an added term: X - (U @ V.T), not -(U @ V.T) + X,
     # which negates the product into a second array
     signed.sort(key=lambda p: (not p[1][0].isdigit(), p[0]))
+    if (len(signed) == 2 and signed[1] == (True, fresh) and not signed[0][0]
+            and not _fresh_text(signed[0][1]) and not _is_number_text(signed[0][1])
+            and not node.is_scalar):
+        # numpy reuses a new left operand's array for the result, never a right one's
+        return f"_minus_into({signed[0][1]}, {fresh})"
     pieces = [("-" if signed[0][0] else "") + signed[0][1]]
     pieces += [f"{'-' if subtracted else '+'} {text}" for subtracted, text in signed[1:]]
     return _joined(pieces, " ", emit)
+
+
+def _fresh_text(text: str) -> bool:
+    """Written inline as an operation, which numpy computes into a new array."""
+    return text.startswith("(") and not text.endswith(".T") and not _is_number_text(text)
 
 
 def _negated(node: Expr, text: str) -> bool:

@@ -6,7 +6,8 @@ for the same value:
 * ‖E‖² = ⟨E, E⟩ (``np.vdot``), not a square root squared;
 * diag(v) + M (and diag(v) − M) written into the fresh array M: the log-sum-exp Hessian
   diag(s) − ssᵀ makes one n×n array, not three;
-* c · (A B ⋯) = (c A) B ⋯ with c on the smallest factor: one small array scaled, not the result.
+* c · (A B ⋯) = (c A) B ⋯ with c on the smallest factor: one small array scaled, not the result;
+* sum(A ⊙ B) = ⟨A, B⟩ (``np.vdot``): no product array to sum.
 """
 
 from __future__ import annotations
@@ -62,6 +63,20 @@ def trace_code(node: Expr, text_of: dict, emit: Callable[[str], str]) -> Optiona
     return f'np.einsum("ij,ji->", {left}, {right})'
 
 
+def sum_code(node: Expr, text_of: dict, uses: dict) -> Optional[str]:
+    """sum(c A ⊙ B) as c ⟨A, B⟩, for an elementwise product of two arrays (and numbers) used
+    only in this sum; None otherwise."""
+    P = node.args[0]
+    if not isinstance(P, Mul) or P.is_scalar or uses.get(P, 0) > 1 or text_of[P].isidentifier():
+        return None
+    arrays = [f for f in P.args if not f.is_scalar]
+    numbers = [text_of[f] for f in P.args if f.is_scalar]
+    if len(arrays) != 2:
+        return None
+    inner = f"np.vdot({text_of[arrays[0]]}, {text_of[arrays[1]]})"
+    return f"({' * '.join([*numbers, inner])})" if numbers else inner
+
+
 def squared_norm_code(base: Expr, text_of: dict) -> Optional[str]:
     """‖E‖² as ⟨E, E⟩, for the square of a norm2 of an array; None otherwise."""
     if isinstance(base, Norm2) and not base.args[0].is_scalar:
@@ -70,7 +85,7 @@ def squared_norm_code(base: Expr, text_of: dict) -> Optional[str]:
     return None
 
 
-def _fresh(term: Expr, text: str) -> bool:
+def fresh(term: Expr, text: str) -> bool:
     """The text makes a new array that nothing else holds: a product or a sum written inline."""
     return (isinstance(term, (MatMul, Mul, Add)) and text.startswith("(")
             and not text.endswith(".T"))
@@ -91,12 +106,12 @@ def add_with_diagonal(node: Add, args: list[str], text_of: dict,
     if len(terms) == 1:
         term, text = terms[0], texts[0]
         if (isinstance(term, Mul) and isinstance(term.args[0], Const) and term.args[0].value == -1
-                and len(term.args) == 2 and _fresh(term.args[1], text_of_negated(text))):
+                and len(term.args) == 2 and fresh(term.args[1], text_of_negated(text))):
             folded = scaled_product(term, text_of, {}, emit)  # −ssᵀ as (−s) sᵀ: one pass
             if folded is not None:
                 return f"_add_diagonal({folded}, {v})"
             return f"_add_diagonal({text_of_negated(text)}, {v}, True)"
-        if _fresh(term, text):
+        if fresh(term, text):
             return f"_add_diagonal({text}, {v})"
         return f"_plus_diagonal({text}, {v})"
     return f"_add_diagonal({add_terms(terms, texts)}, {v})"

@@ -37,18 +37,25 @@ HELPERS = {
     return np.arange(m * n).reshape((m, n), order="F").T.reshape(-1, order="F")''',
     "_commutation": '''def _commutation(m, n):
     return np.eye(m * n)[_commutation_perm(m, n)]''',
-    "_softmax": '''def _softmax(z, axis=None):
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)''',
+    "_softmax": '''def _softmax(z, axis=None, own=False):
+    """softmax(z), shifted by its maximum; own: z is a new array nothing else holds, and the
+    result is written into it."""
+    top = z.max(axis=axis, keepdims=True)
+    e = np.subtract(z, top, out=z if own else None)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e''',
     "_logsumexp": '''def _logsumexp(z, axis=None):
     if axis is None:
         return np.logaddexp.reduce(z, axis=None)
     top = z.max(axis=axis, keepdims=True)
     return top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))''',
-    "_log_softmax": '''def _log_softmax(z, axis=None):
+    "_log_softmax": '''def _log_softmax(z, axis=None, own=False):
+    """log softmax(z) = z − logsumexp(z), shifted by the maximum; own: as for _softmax."""
     top = z.max(axis=axis, keepdims=True)
-    shifted = z - top
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))''',
+    shifted = np.subtract(z, top, out=z if own else None)
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted''',
     "_logdet": '''def _logdet(X):
     sign, value = np.linalg.slogdet(X)
     if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
@@ -191,6 +198,9 @@ HELPERS = {
         np.negative(M, out=M)
     M[np.diag_indices_from(M)] += np.reshape(v, -1)  # a column, or a number for c·I
     return M''',
+    "_minus_into": '''def _minus_into(A, B):
+    """A − B written into B: a new array nothing else holds (X − U @ V.T makes one array)."""
+    return np.subtract(A, B, out=B)''',
     "_plus_diagonal": '''def _plus_diagonal(M, v):
     """diag(v) + M in one new array, M unchanged."""
     return _add_diagonal(np.array(M, copy=True), v)''',
