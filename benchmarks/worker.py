@@ -199,6 +199,28 @@ def limits(quick: bool) -> dict[str, float]:
     return {"gemm": 2.0 * n ** 3 / gemm, "bandwidth": 3 * 8.0 * size / stream}
 
 
+def framework_gemm(framework: str, quick: bool) -> dict[str, float]:
+    """The GEMM rate (flop/s, float64, best of 5) of a framework's own BLAS, pinned like every
+    worker: what its matrix products cost, against numpy's, where a framework wins."""
+    n = 200 if quick else 1500
+    A, B = np.random.default_rng(0).standard_normal((2, n, n))
+    if framework == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        a, b = torch.from_numpy(A), torch.from_numpy(B)
+        call = lambda: torch.matmul(a, b)  # noqa: E731
+    else:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        a, b = jax.numpy.asarray(A), jax.numpy.asarray(B)
+        product = jax.jit(jax.numpy.matmul)
+        call = lambda: product(a, b).block_until_ready()  # noqa: E731
+    call()
+    return {"gemm": 2.0 * n ** 3 / min(_timed(call) for _ in range(5))}
+
+
 def _timed(call: Callable) -> float:
     t0 = time.perf_counter()
     call()
@@ -208,6 +230,11 @@ def _timed(call: Callable) -> float:
 def run(case_key: str, implementation: str, quick: bool, repeat: int) -> dict:
     if implementation == "limits":
         return {**limits(quick), **blas()}
+    if implementation in ("limits-jax", "limits-torch"):
+        try:
+            return framework_gemm(implementation.split("-")[1], quick)
+        except ImportError as error:
+            return {"missing": str(error)}
     case = CASES[case_key](quick)
     try:
         variants = calls(case, implementation)

@@ -11,20 +11,20 @@ This module is the public API, re-exported from the layers below; it defines not
 
 from importlib import import_module
 
-from matcalc.core import builders
-from matcalc.core.builders import *  # noqa: F403 - the builders made from the tables
 from matcalc.core.errors import (
     BroadcastWarning, MatcalcError, MatcalcWarning, NumericError, ParseError, ShapeError,
     UnsupportedError,
 )  # fmt: skip
-from matcalc.core.expr import Expr
-from matcalc.core.nodes import Symbol
-from matcalc.core.shapes import dims
 from matcalc.core.version import __version__
 
-#: the rest of the API, imported on first use (``mc.diff`` loads the engine, ``mc.latex`` the
-#: printers, ``mc.check`` numpy's numeric layer): ``import matcalc`` costs little beyond SymPy
+#: the API, imported on first use: ``mc.vector`` loads SymPy and the core, ``mc.diff`` the
+#: engine, ``mc.latex`` the printers, ``mc.check`` numpy's numeric layer; ``import matcalc``
+#: itself loads none of them (a CLI's --help or a notebook's first cell does not wait for
+#: SymPy).  The builders (``mc.tanh``, ``mc.tr``) are found in the table-made module.
 _LAZY = {
+    "Expr": ("matcalc.core.expr", "Expr"),
+    "Symbol": ("matcalc.core.nodes", "Symbol"),
+    "dims": ("matcalc.core.shapes", "dims"),
     "Derivation": ("matcalc.engine.derivation", "Derivation"),
     "Step": ("matcalc.engine.derivation", "Step"),
     "Differentiation": ("matcalc.engine.differentiation", "Differentiation"),
@@ -47,22 +47,28 @@ _LAZY = {
 }
 
 
+_EAGER = ["BroadcastWarning", "MatcalcError", "MatcalcWarning", "NumericError", "ParseError",
+          "ShapeError", "UnsupportedError", "__version__"]
+
+
+def _builders() -> list[str]:
+    return import_module("matcalc.core.builders").__all__
+
+
 def __getattr__(name: str):
     """A lazily imported part of the API, imported once and then kept (PEP 562)."""
-    if name not in _LAZY:
+    if name == "__all__":  # ``from matcalc import *``: every public name, the builders too
+        return [*_EAGER, *sorted(_LAZY), *_builders()]
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+    elif not name.startswith("__") and name in _builders():
+        module, attribute = "matcalc.core.builders", name
+    else:
         raise AttributeError(f"module 'matcalc' has no attribute {name!r}")
-    module, attribute = _LAZY[name]
     value = getattr(import_module(module), attribute)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
-
-__all__ = [
-    "BroadcastWarning", "Expr", "MatcalcError", "MatcalcWarning", "NumericError", "ParseError",
-    "ShapeError", "Symbol", "UnsupportedError", "dims", "__version__", *sorted(_LAZY),
-    *builders.__all__,
-]  # fmt: skip
+    return sorted(set(globals()) | set(_LAZY) | set(_builders()))

@@ -14,10 +14,11 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-#: modules that need an optional extra, imported in the one function that needs them so that the
-#: package loads without the extra (``matcalc serve`` and Starlette); named without the package,
-#: and still counted for layers and cycles
-OPTIONAL = ("faces.web.app",)
+#: modules imported in the one function that needs them, named without the package and still
+#: counted for layers and cycles: one that needs an optional extra, so that the package loads
+#: without it (``matcalc serve`` and Starlette), and the CLI's engine-backed parts, so that
+#: ``matcalc --help``, ``--version`` and a usage error answer before SymPy and numpy load
+OPTIONAL = ("faces.web.app", "faces.report", "faces.demo")
 LAYERS = ("core", "printing", "interop", "rules", "engine", "explain", "numeric", "faces")
 TOP = len(LAYERS)  # matcalc/__init__.py and __main__.py
 

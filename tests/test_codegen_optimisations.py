@@ -77,6 +77,25 @@ def test_one_cholesky_factor_serves_log_det_and_the_inverse_of_a_matrix_declared
     assert mc.check(f, S).ok and mc.check(f, mu).ok
 
 
+def test_the_inverse_of_an_spd_matrix_comes_from_its_cholesky_factor_and_is_symmetric():
+    S = mc.matrix("S", n, spd=True)
+    C = mc.matrix("C", n, symmetric=True)
+    f = mc.logdet(S) + mc.tr(mc.inv(S) @ C)  # the Gaussian NLL by Σ: Σ⁻¹ − Σ⁻¹CΣ⁻¹
+    source = mc.codegen(f, wrt=[S])
+    assert "potri" in source and "np.eye" not in source  # not n solves against I
+    Q, R = rng.standard_normal((5, 5)), rng.standard_normal((7, 5))
+    Sv, Cv = Q @ Q.T + np.eye(5), R.T @ R
+    value, grad = _compiled(source, "f_and_grad")(S=Sv, C=Cv)
+    inverse = mc.lambdify(mc.inv(S))(S=Sv)
+    np.testing.assert_array_equal(inverse, inverse.T)  # both triangles, mirrored exactly
+    Si = np.linalg.inv(Sv)
+    np.testing.assert_allclose(inverse, Si, rtol=1e-12, atol=1e-14)
+    assert value == pytest.approx(np.linalg.slogdet(Sv)[1] + np.trace(Si @ Cv), rel=1e-12)
+    np.testing.assert_allclose(grad, Si - Si @ Cv @ Si, rtol=1e-10, atol=1e-13)
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, S, layout).ok
+
+
 def test_one_lu_factorisation_serves_det_log_det_and_solves_of_a_general_matrix():
     A = mc.matrix("A", n)
     f = mc.logdet(A) + mc.det(A) + x.T @ mc.inv(A) @ mu + mu.T @ mc.inv(A).T @ x

@@ -27,25 +27,10 @@ from enum import Enum
 import numpy as np
 
 from matcalc.core.errors import MatcalcError
+from matcalc.core.layouts import LAYOUTS, Layout  # noqa: F401 - re-exported: the names
 from matcalc.core.expr import Expr
 from matcalc.rules.simplify import c_transpose
 from matcalc.core.shapes import Shape, is_column_shape, is_scalar_shape
-
-class Layout(str, Enum):
-    """The arrangement of a derivative; equal to its name, so ``layout="numerator"`` works."""
-
-    DENOMINATOR = "denominator"
-    NUMERATOR = "numerator"
-    MIXED = "mixed"
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
-
-
-LAYOUTS = tuple(layout.value for layout in Layout)
 
 
 class Case(Enum):

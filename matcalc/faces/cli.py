@@ -9,10 +9,8 @@ import warnings
 
 from matcalc.core.errors import MatcalcWarning
 from matcalc.core.version import __version__
-from matcalc.engine.layout import LAYOUTS
+from matcalc.core.layouts import LAYOUTS
 from matcalc.faces.ascii import AsciiStream
-from matcalc.faces.demo import MAIN_JOB
-from matcalc.faces.report import can_show, refuse, run
 from matcalc.faces.web import serve
 from matcalc.numeric.backends import BACKENDS
 
@@ -38,6 +36,8 @@ class JsonErrorParser(argparse.ArgumentParser):
     stdout ({"error": {"type": "UsageError", "message": ...}}), exit code 2 as ever."""
 
     def error(self, message: str):
+        from matcalc.faces.report import refuse
+
         sys.exit(refuse(message, True, sys.stdout, sys.stderr))
 
 
@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     if sys.stdout is None:  # started with stdout closed (>&-)
         _say("cannot write the output: standard output is closed")
         return 2
+    # the engine, SymPy and numpy load here, not for --help, --version or a usage error
+    from matcalc.faces.demo import MAIN_JOB
+    from matcalc.faces.report import run
+
     stdout = sys.stdout
     _ascii_fallback(stdout)
     try:
@@ -167,6 +171,8 @@ def _ascii_fallback(stream) -> None:
     """A terminal that cannot show ∂, ᵀ and ⊙ gets them spelled in ASCII (d, ', .*; see
     ``faces.ascii``) rather than a traceback, and '?' for anything with no spelling (JSON output
     stays lossless: it escapes them, see ``report.can_show``)."""
+    from matcalc.faces.report import can_show
+
     if not can_show(stream):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")

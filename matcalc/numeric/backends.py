@@ -119,6 +119,8 @@ _JAX_HELPERS = {
     return a''',
     "_logsumexp": '''def _logsumexp(z, axis=None):
     return jax.scipy.special.logsumexp(z, axis=axis, keepdims=axis is not None)''',
+    "_cho_inv": '''def _cho_inv(F):
+    return _cho_solve(F, jnp.eye(F[0].shape[0], dtype=F[0].dtype))''',
     "_softmax": '''def _softmax(z, axis=None, own=False):
     e = jnp.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)''',
@@ -171,7 +173,8 @@ JAX = Backend(
                      "not differentiable",
            "_kron_form": "built column by column in place; use the Fréchet form"},
     scalar_result="jnp.reshape({}, ())",
-    modules={"scipy.special": "jax.scipy.special", "scipy.linalg": "jax.scipy.linalg"},
+    modules={"scipy.special": "jax.scipy.special", "scipy.linalg": "jax.scipy.linalg",
+             "scipy.linalg.lapack": None},
 )
 
 _TORCH_NAMES = (
@@ -331,7 +334,7 @@ TORCH = Backend(
            "_commutation": "a permutation matrix is applied as a permutation in torch code"},
     scalar_result="_result({}, _like)",
     prep_extra=", _like",
-    modules={"scipy.special": None, "scipy.linalg": None},
+    modules={"scipy.special": None, "scipy.linalg": None, "scipy.linalg.lapack": None},
 )
 
 BACKENDS = {b.name: b for b in (NUMPY, JAX, TORCH)}

@@ -231,7 +231,14 @@ HELPERS = {
     "_cho_solve": '''def _cho_solve(F, B):
     return scipy.linalg.cho_solve(F, B, check_finite=False)''',
     "_cho_inv": '''def _cho_inv(F):
-    return _cho_solve(F, np.eye(F[0].shape[0]))''',
+    """X⁻¹ from the Cholesky factor of X: LAPACK's potri (n³ flops, against 2n³ for n solves),
+    which writes one triangle; the other is its mirror."""
+    potri, = scipy.linalg.lapack.get_lapack_funcs(("potri",), (F[0],))
+    inverse, info = potri(F[0], lower=F[1])
+    if info != 0:
+        raise np.linalg.LinAlgError("the Cholesky factor is singular")
+    upper = np.triu(inverse) if not F[1] else np.tril(inverse).T
+    return upper + np.triu(upper, 1).T''',
     "_cho_det": '''def _cho_det(F):
     return np.prod(np.diag(F[0])) ** 2''',
     "_cho_logdet": '''def _cho_logdet(F):
@@ -254,9 +261,9 @@ HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_s
                 "_divdiff2_exp": ("_divdiff2", "_divdiff_exp"),
                 "_divdiff2_log": ("_divdiff2", "_divdiff_log", "_positive_eigenvalues"),
                 "_divdiff2_sqrt": ("_positive_eigenvalues",),
-                "_plus_diagonal": ("_add_diagonal",), "_lu_inv": ("_lu_solve",),
-                "_cho_inv": ("_cho_solve",)}
+                "_plus_diagonal": ("_add_diagonal",), "_lu_inv": ("_lu_solve",)}
 HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",
                   "_frechet_exp": "scipy.linalg", "_frechet2_exp": "scipy.linalg",
                   "_lu_factor": "scipy.linalg", "_lu_solve": "scipy.linalg",
-                  "_cho_factor": "scipy.linalg", "_cho_solve": "scipy.linalg"}
+                  "_cho_factor": "scipy.linalg", "_cho_solve": "scipy.linalg",
+                  "_cho_inv": "scipy.linalg.lapack"}
