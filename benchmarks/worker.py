@@ -4,7 +4,8 @@
     python benchmarks/worker.py - limits [--quick]
 
 IMPLEMENTATION: generated (matcalc's numpy code), hand (the best hand-written numpy), jax
-(jax.jit of JAX's transforms), torch (torch.func), matcalc-jax (matcalc's JAX backend, jitted);
+(jax.jit of JAX's transforms), torch (torch.func), matcalc-jax (matcalc's JAX backend, jitted),
+hand-jax (hand_jax.py's hand-written JAX of the hand-written numpy's formula, jitted);
 ``limits`` measures this machine's GEMM rate and memory bandwidth and names the BLAS kernel.
 ``evaluation.py`` starts one process per implementation with its threads pinned (the
 environment it passes); each answer is checked against the case's numpy reference first.
@@ -75,20 +76,17 @@ def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
         return {"generated numpy": lambda: fn(**{a: case.inputs[a] for a in names})}
     if implementation == "hand":
         return {"hand-written numpy": lambda: case.fast(**case.inputs)}
-    if implementation in ("jax", "matcalc-jax"):
+    if implementation == "matcalc-jax":
+        return _jitted(case, lambda: _generated(case, "jax")[0], "matcalc → JAX (jit)")
+    if implementation == "hand-jax":  # hand_jax.py: the hand-written numpy's formula in JAX
+        return _jitted(case, lambda: _hand_jax()[case.key], "hand-written JAX (jit)")
+    if implementation == "jax":
         import jax
 
         jax.config.update("jax_enable_x64", True)
-        if implementation == "matcalc-jax":
-            fn, names = _generated(case, "jax")
-            jitted = jax.jit(fn)
-            args = [jax.numpy.asarray(case.inputs[a]) for a in names]
-            return {"matcalc → JAX (jit)": lambda: jax.block_until_ready(jitted(*args))}
         args = [jax.numpy.asarray(case.inputs[a]) for a in case.args]
         return {label: (lambda f: lambda: jax.block_until_ready(f(*args)))(jax.jit(t))
                 for label, t in transforms(case, jax.numpy, jax, "jax").items()}
-    if implementation == "hand-jax":  # the hand-written numpy formula, run by jax.numpy
-        return _hand_in_jax(case)
     if implementation == "torch":
         import torch
         import torch.func
@@ -100,28 +98,22 @@ def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
     raise SystemExit(f"unknown implementation {implementation!r}")
 
 
-def _hand_in_jax(case: Case) -> dict[str, Callable[[], Any]]:
-    """The hand-written numpy function with ``np`` bound to ``jax.numpy``, under ``jax.jit``:
-    hand-written JAX code of the same formula, the yardstick of matcalc's JAX backend.  A
-    formula that needs what JAX lacks (in-place updates, SciPy's factorisations) has none."""
-    import types
+def _hand_jax() -> dict[str, Callable]:
+    from hand_jax import HAND_JAX  # imports jax: only when asked for
 
+    return HAND_JAX
+
+
+def _jitted(case: Case, function: Callable[[], Callable], label: str) -> dict[str, Callable]:
+    """``function()`` under ``jax.jit`` (float64), called with the case's inputs as JAX arrays
+    in the order of its parameters: matcalc's JAX backend and the hand-written JAX alike."""
     import jax
 
-    jax.config.update("jax_enable_x64", True)
-    fast = case.fast
-    as_jax = types.FunctionType(fast.__code__, {**fast.__globals__, "np": jax.numpy},
-                                fast.__name__, fast.__defaults__, fast.__closure__)
-    names = list(case.inputs)
-    jitted = jax.jit(lambda *a: as_jax(**dict(zip(names, a))))
-    args = [jax.numpy.asarray(case.inputs[a]) for a in names]
-    try:
-        jax.block_until_ready(jitted(*args))
-    except Exception as error:  # noqa: BLE001 - any failure to trace means "no such code"
-        print(f"hand-written numpy does not run under jax.jit: {type(error).__name__}",
-              file=sys.stderr)
-        return {}
-    return {"hand-written → jax.jit": lambda: jax.block_until_ready(jitted(*args))}
+    jax.config.update("jax_enable_x64", True)  # before any array is made
+    fn = function()
+    jitted = jax.jit(fn)
+    args = [jax.numpy.asarray(case.inputs[a]) for a in inspect.signature(fn).parameters]
+    return {label: lambda: jax.block_until_ready(jitted(*args))}
 
 
 def transforms(case: Case, xp: Any, ad: Any, prefix: str) -> dict[str, Callable]:
@@ -157,8 +149,13 @@ def time_calls(case: Case, variants: dict[str, Callable], repeat: int) -> dict[s
         t0 = time.perf_counter()
         check(case, label, flat(call()), reference)
         first = time.perf_counter() - t0
+        t0 = time.perf_counter()
         call()  # a second warm-up (a lazily built plan, caches)
-        rounds = repeat if repeat == 1 else max(repeat, min(MAX_ROUNDS, int(BUDGET / max(first, 1e-6))))
+        # rounds from the second call: the first includes JAX's compilation, which left
+        # sub-millisecond JAX calls at the minimum of 7 rounds, too few on a noisy machine
+        warm = time.perf_counter() - t0
+        rounds = repeat if repeat == 1 else max(repeat, min(MAX_ROUNDS,
+                                                            int(BUDGET / max(warm, 1e-6))))
         samples = []
         for _ in range(rounds):
             t0 = time.perf_counter()

@@ -99,3 +99,20 @@ def test_a_wrong_implementation_is_caught_before_it_is_timed():
     case.fast = lambda z: (0.0, z, np.eye(z.size))
     with pytest.raises(worker.Disagreement, match="disagrees with the reference"):
         worker.time_calls(case, {"wrong": lambda: case.fast(**case.inputs)}, 1)
+
+
+def test_every_case_has_hand_written_jax_code():
+    pytest.importorskip("jax", reason="jax is not installed: the hand-written JAX is not run")
+    hand_jax = importlib.import_module("hand_jax")
+    assert set(hand_jax.HAND_JAX) == set(cases.CASES)
+
+
+@pytest.mark.parametrize("key", SMALL)
+def test_hand_written_jax_agrees_with_the_numpy_reference_output_for_output(key):
+    pytest.importorskip("jax", reason="jax is not installed: the hand-written JAX is not run")
+    case = SMALL[key]
+    (label, call), = worker.calls(case, "hand-jax").items()
+    got = worker.flat(call())
+    shapes = [np.shape(a) for a in worker.flat(case.fast(**case.inputs))]
+    assert [g.shape for g in got] == shapes, f"{key}: {label} returns other shapes than numpy"
+    worker.check(case, label, got, worker.flat(case.reference(**case.inputs)))
