@@ -214,6 +214,22 @@ def test_a_difference_is_written_into_the_new_array_it_subtracts_and_never_into_
     assert "_minus_into" not in body
 
 
+def test_a_difference_never_writes_into_a_temporary_that_later_lines_read():
+    # regression: −(t1) was taken for a new array, so t1 = tanh(AB) was overwritten by X − t1
+    # before the product read it (found through polar(V) + top_singular(V)'s derivative)
+    A, B = mc.matrix("A", n), mc.matrix("B", n)
+    P = mc.tanh(A @ B)
+    F = (mc.matrix("X", n) - P) @ P
+    source = mc.codegen(F)
+    assert "_minus_into" not in source.split("def f(")[1]
+    Av, Bv, Wv = rng.standard_normal((3, 4, 4))
+    Pv = np.tanh(Av @ Bv)
+    np.testing.assert_allclose(mc.lambdify(F)(A=Av, B=Bv, X=Wv), (Wv - Pv) @ Pv, rtol=1e-13)
+    V = mc.matrix("V", m, n)
+    for layout in mc.LAYOUTS:
+        assert mc.check(mc.polar(V) + mc.top_singular(V), V, layout).ok
+
+
 def test_softmax_of_a_new_array_is_computed_in_that_array_and_of_an_input_in_a_copy():
     T, d = mc.dims("T d")
     Q, K = mc.matrix("Q", T, d), mc.matrix("K", T, d)
@@ -279,3 +295,17 @@ def test_softmax_reuses_log_softmax_where_both_are_needed():
     assert value == pytest.approx(-np.sum(Yv * np.log(P)), rel=1e-12)
     np.testing.assert_allclose(grad, Xv.T @ (P - Yv), rtol=1e-10)
     assert mc.check(f, W).ok
+
+
+def test_repeated_sums_stay_full_size_beside_a_number_and_broadcast_beside_an_array():
+    T, d = mc.dims("T d")
+    M = mc.matrix("M", T, d)
+    Mv = rng.standard_normal((5, 3))
+    sums = Mv.sum(axis=1, keepdims=True) * np.ones((1, 3))
+    for F, want, column in ((M @ mc.ones(d, d) + 2, sums + 2, False),
+                            (mc.tanh(M) * (M @ mc.ones(d, d)), np.tanh(Mv) * sums, True)):
+        body = "\n".join(_body(mc.codegen(F), "f"))
+        assert ("_row_sums(M, 1)" in body) is column, body
+        got = mc.lambdify(F)(M=Mv)
+        assert got.shape == (5, 3)
+        np.testing.assert_allclose(got, want, rtol=1e-13)

@@ -149,7 +149,8 @@ def _sums_as_vectors(node: Expr, args: list[str]) -> list[str]:
     shape: numpy broadcasts it to the same values, without building a second full array
     (attention's S ⊙ (dS𝟏𝟏ᵀ) reads the row sums of dS once)."""
     full = [i for i, (term, text) in enumerate(zip(node.args, args))
-            if term.shape == node.shape and not text.startswith(_REPEATED_SUMS)]
+            if term.shape == node.shape and not text.startswith(_REPEATED_SUMS)
+            and _constant_array(term) is None and not _is_number_text(text)]
     if not full or node.is_scalar:
         return args
     out = list(args)

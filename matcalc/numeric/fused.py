@@ -12,6 +12,7 @@ for the same value:
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Optional
 
 from matcalc.core.expr import Add, Const, Expr, MatMul, Mul, Ones, Transpose
@@ -85,10 +86,15 @@ def squared_norm_code(base: Expr, text_of: dict) -> Optional[str]:
     return None
 
 
+#: a name, a number or a transposed name, however bracketed: (t13) is an array held elsewhere
+_HELD = re.compile(r"\(*-?[\w.]+\)*")
+
+
 def fresh(term: Expr, text: str) -> bool:
-    """The text makes a new array that nothing else holds: a product or a sum written inline."""
+    """The text makes a new array that nothing else holds: a product or a sum written inline
+    (never a bracketed name such as (t13), a temporary that later lines read again)."""
     return (isinstance(term, (MatMul, Mul, Add)) and text.startswith("(")
-            and not text.endswith(".T"))
+            and not text.endswith(".T") and not _HELD.fullmatch(text))
 
 
 def add_with_diagonal(node: Add, args: list[str], text_of: dict,
