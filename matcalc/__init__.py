@@ -11,11 +11,11 @@ This module is the public API, re-exported from the layers below; it defines not
 
 from importlib import import_module
 
-from matcalc.core.errors import (
+from matcalc.core.errors import (  # noqa: F401 - the public API (__all__ is made on demand)
     BroadcastWarning, MatcalcError, MatcalcWarning, NumericError, ParseError, ShapeError,
     UnsupportedError,
 )  # fmt: skip
-from matcalc.core.version import __version__
+from matcalc.core.version import __version__  # noqa: F401 - the public API
 
 #: the API, imported on first use: ``mc.vector`` loads SymPy and the core, ``mc.diff`` the
 #: engine, ``mc.latex`` the printers, ``mc.check`` numpy's numeric layer; ``import matcalc``
