@@ -166,6 +166,37 @@ def time_calls(case: Case, variants: dict[str, Callable], repeat: int) -> dict[s
     return out
 
 
+#: side-by-side pairs: (ours, the yardstick), alternated call by call in one process
+PAIRS = {"pair-numpy": ("generated", "hand"), "pair-jax": ("matcalc-jax", "hand-jax")}
+PAIR_BUDGET, PAIR_ROUNDS = 3.0, (15, 201)
+
+
+def time_pair(case: Case, implementation: str) -> dict:
+    """ours / yardstick, call by call: both are called alternately (each first in every other
+    round) in one pinned process, so that a busy spell of the shared machine slows both alike;
+    median and quartiles of the per-pair ratios.  Both answers are checked first."""
+    reference = flat(case.reference(**case.inputs))
+    pair = [next(iter(calls(case, side).items())) for side in PAIRS[implementation]]
+    for label, call in pair:
+        check(case, label, flat(call()), reference)
+        call()
+    t0 = time.perf_counter()
+    for _, call in pair:
+        call()
+    low, high = PAIR_ROUNDS
+    rounds = max(low, min(high, int(PAIR_BUDGET / max(time.perf_counter() - t0, 1e-6))))
+    ratios = []
+    for k in range(rounds):
+        times = {}
+        for label, call in (pair if k % 2 == 0 else pair[::-1]):
+            t0 = time.perf_counter()
+            call()
+            times[label] = time.perf_counter() - t0
+        ratios.append(times[pair[0][0]] / times[pair[1][0]])
+    q1, median, q3 = statistics.quantiles(ratios, n=4)
+    return {"pair": {"median": median, "q1": q1, "q3": q3, "rounds": rounds}}
+
+
 def blas() -> dict[str, str]:
     """The BLAS numpy runs, as threadpoolctl reports it (kernel set and threads)."""
     try:
@@ -233,6 +264,11 @@ def run(case_key: str, implementation: str, quick: bool, repeat: int) -> dict:
         except ImportError as error:
             return {"missing": str(error)}
     case = CASES[case_key](quick)
+    if implementation in PAIRS:
+        try:
+            return time_pair(case, implementation)
+        except ImportError as error:
+            return {"missing": str(error)}
     try:
         variants = calls(case, implementation)
     except ImportError as error:
