@@ -161,6 +161,13 @@ def test_jax_log_det_is_nan_not_an_exception_where_det_is_not_positive(jax):
     assert np.isnan(jax.jit(fn.function)(-np.eye(3)))
 
 
+def test_jax_code_says_how_to_compute_in_float64():
+    # JAX silently computes in float32 unless x64 is on: the file says so at its top
+    source = mc.codegen(mc.sum(mc.tanh(S @ z)), wrt=z, backend="jax")
+    assert source.splitlines()[1] == '# jax.config.update("jax_enable_x64", True)'
+    assert "float32" in source.splitlines()[0]
+
+
 def test_torch_code_runs_in_its_inputs_dtype(torch):
     f = mc.norm2(M.T @ mc.tanh(S @ z)) ** 2 + mc.tr(S) * mc.sum(mc.ones(n))
     fn = mc.lambdify(mc.diff(f, S), backend="torch")

@@ -160,8 +160,10 @@ _JAX_HELPERS = {
 }
 
 JAX = Backend(
-    "jax", ("import jax", "import jax.numpy as jnp", "import jax.scipy.special",
-                   "import jax.scipy.linalg"),
+    "jax", ("# JAX computes in float32 unless float64 is switched on before any array is made:",
+            '# jax.config.update("jax_enable_x64", True)',
+            "import jax", "import jax.numpy as jnp", "import jax.scipy.special",
+            "import jax.scipy.linalg"),
     prefixes=(("np.", "jnp."), ("scipy.linalg.expm", "jax.scipy.linalg.expm"),
               ("scipy.linalg.lu_", "jax.scipy.linalg.lu_"),
               ("scipy.linalg.cho_", "jax.scipy.linalg.cho_"),
