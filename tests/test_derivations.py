@@ -397,3 +397,14 @@ def test_layer_norm_and_batch_cross_entropy_are_shorter_than_one_and_a_half_text
         result = mc.diff(L, w)
         assert len(str(result)) < 1.5 * len(str(form)), (len(str(result)), len(str(form)))
         _values_agree(result, form, values)
+
+
+def test_a_derivation_repr_is_one_readable_line_not_a_dataclass_dump():
+    import matcalc as mc
+
+    n = mc.dims("n")
+    x, A = mc.vector("x", n), mc.matrix("A", n)
+    d = mc.derive(x.T @ A @ x, x)
+    assert repr(d) == ("<Derivation of ∂(x.T @ A @ x)/∂x in denominator layout: "
+                       f"{len(d)} steps, result (A + A.T) @ x>")
+    assert "\n" not in repr(d) and "Rule(" not in repr(d)

@@ -130,3 +130,9 @@ class Derivation:
 
     def __str__(self) -> str:
         return self.text()
+
+    def __repr__(self) -> str:
+        """One line a REPL can show: what is derived, by what, in which layout, in how many
+        steps, and the result (``str()`` and ``.latex()`` give the steps themselves)."""
+        return (f"<Derivation of ∂({self.f})/∂{self.wrt} in {self.layout} layout: "
+                f"{len(self.steps)} steps, result {self.result}>")
