@@ -127,6 +127,17 @@ def test_lambdify_bad_sizes_and_singular_matrices():
         mc.lambdify(mc.inv(X))(X=np.zeros((3, 3)))
 
 
+def test_a_singular_matrix_through_its_lu_factor_is_one_error_with_no_warning_printed_first():
+    import warnings
+
+    v = mc.vector("v", n)
+    f = mc.lambdify(mc.det(X) + v.T @ mc.inv(X) @ v)  # one LU serves det and the solve
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's LinAlgWarning would be raised here
+        with pytest.raises(mc.NumericError, match="singular"):
+            f(X=np.array([[1.0, 2.0, 0.0], [2.0, 4.0, 0.0], [0.0, 0.0, 1.0]]), v=np.ones(3))
+
+
 def test_a_symbol_named_like_a_dimension_is_refused():
     nn = mc.scalar("n")
     with pytest.raises(mc.MatcalcError, match="has the name of the dimension n"):

@@ -206,8 +206,10 @@ HELPERS = {
     return _add_diagonal(np.array(M, copy=True), v)''',
     "_lu_factor": '''def _lu_factor(X):
     """P L U = X, once for every inverse, solve and determinant of X."""
-    lu, piv = scipy.linalg.lu_factor(X, check_finite=False)
-    if not np.all(np.diag(lu)):
+    # LAPACK's getrf itself: scipy's lu_factor would print a LinAlgWarning before our error
+    getrf, = scipy.linalg.lapack.get_lapack_funcs(("getrf",), (X,))
+    lu, piv, info = getrf(X)
+    if info > 0 or not np.all(np.diag(lu)):
         raise np.linalg.LinAlgError("Singular matrix")
     return lu, piv''',
     "_lu_solve": '''def _lu_solve(F, B, trans=0):
@@ -264,6 +266,6 @@ HELPER_NEEDS = {"_commutation": ("_commutation_perm",), "_logm": ("_real",), "_s
                 "_plus_diagonal": ("_add_diagonal",), "_lu_inv": ("_lu_solve",)}
 HELPER_IMPORTS = {"_logm": "scipy.linalg", "_sqrtm": "scipy.linalg",
                   "_frechet_exp": "scipy.linalg", "_frechet2_exp": "scipy.linalg",
-                  "_lu_factor": "scipy.linalg", "_lu_solve": "scipy.linalg",
+                  "_lu_factor": "scipy.linalg.lapack", "_lu_solve": "scipy.linalg",
                   "_cho_factor": "scipy.linalg", "_cho_solve": "scipy.linalg",
                   "_cho_inv": "scipy.linalg.lapack"}
