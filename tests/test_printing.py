@@ -3,6 +3,7 @@
 import io
 
 import pytest
+import sympy
 from rich.console import Console
 
 import matcalc as mc
@@ -173,7 +174,7 @@ def test_a_number_spread_over_a_vector_stays_a_number_but_over_a_matrix_shows_it
     assert mc.unicode(x - mc.sum(x) / n) == "x − (1/n) sum(x)𝟏"
     X = mc.matrix("X", n, m)  # exp(X) − 1 would read as e^X − I
     assert mc.unicode(1 - mc.sigmoid(X)) == "𝟏𝟏ᵀ − σ(X)" and mc.unicode(mc.exp(X) - 1) == (
-        "exp(X) − 𝟏𝟏ᵀ")
+        "exp∘(X) − 𝟏𝟏ᵀ")
 
 
 def test_a_difference_prints_its_positive_term_first():
@@ -207,3 +208,23 @@ def test_a_quotient_is_bracketed_under_a_power_transpose_inverse_and_product():
     assert mc.unicode((A / c) @ B) == "(A/c)B"
     assert mc.latex((x / c) ** 3) == r"\left(\frac{x}{c}\right)^{\circ 3}"
     assert mc.unicode(x / c + x) == "x/c + x"
+
+
+# regression: exp, log and sqrt of a matrix printed as exp(W), log(W), √W: on paper (Higham, the
+# Matrix Cookbook) those are the matrix exponential, logarithm and square root, expm/logm/sqrtm
+def test_an_elementwise_function_of_a_matrix_never_reads_as_its_matrix_function():
+    W = mc.matrix("W", n)
+    for f, fm, uni, tex in [
+            (mc.exp, mc.expm, "exp∘(W)", r"\exp^{\circ}\left(W\right)"),
+            (mc.log, mc.logm, "log∘(W)", r"\log^{\circ}\left(W\right)"),
+            (mc.sqrt, mc.sqrtm, "W∘¹ᐟ²", r"W^{\circ \frac{1}{2}}")]:
+        assert (mc.unicode(f(W)), mc.latex(f(W))) == (uni, tex)
+        assert mc.unicode(fm(W)) == f"{fm.__name__}(W)" and mc.latex(fm(W)) == (
+            rf"\operatorname{{{fm.__name__}}}\left(W\right)")
+        for e in (f(W), fm(W)):  # the text names them apart and reads back
+            assert mc.parse(mc.text(e), {"W": W}) == e
+        # a vector, a scalar: no matrix function to confuse it with, written as before
+        assert mc.unicode(f(x)) in ("exp(x)", "log(x)", "√(x)")
+    assert mc.unicode(W ** sympy.Rational(1, 2)) == "W∘¹ᐟ²"  # the power ½ too
+    assert mc.unicode(mc.exp(mc.matrix("X", n, m)) - 1) == "exp∘(X) − 𝟏𝟏ᵀ"
+    assert mc.unicode(mc.tanh(W)) == "tanh(W)"  # no tanhm: one meaning, unmarked

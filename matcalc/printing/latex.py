@@ -103,6 +103,9 @@ class LatexPrinter(MathPrinter):
     def sqrt(self, arg: str) -> str:
         return rf"\sqrt{{{arg}}}"
 
+    def hadamard_name(self, name: str) -> str:
+        return rf"{name}^{{\circ}}"
+
     def norm(self, arg: str, matrix: bool) -> str:
         return rf"\left\lVert {arg} \right\rVert_{{{'F' if matrix else '2'}}}"
 

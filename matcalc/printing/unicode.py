@@ -176,6 +176,9 @@ class UnicodePrinter(MathPrinter):
     def sqrt(self, arg: str) -> str:
         return f"√({arg})"
 
+    def hadamard_name(self, name: str) -> str:
+        return f"{name}∘"
+
     def norm(self, arg: str, matrix: bool) -> str:
         return f"‖{arg}‖{'_F' if matrix else '₂'}"
 
