@@ -228,3 +228,29 @@ def test_an_elementwise_function_of_a_matrix_never_reads_as_its_matrix_function(
     assert mc.unicode(W ** sympy.Rational(1, 2)) == "W∘¹ᐟ²"  # the power ½ too
     assert mc.unicode(mc.exp(mc.matrix("X", n, m)) - 1) == "exp∘(X) − 𝟏𝟏ᵀ"
     assert mc.unicode(mc.tanh(W)) == "tanh(W)"  # no tanhm: one meaning, unmarked
+
+
+# regression: a float the user typed printed as an exact fraction, 1e-5 as 1/100000
+def test_a_decimal_number_prints_as_a_decimal_and_keeps_its_exact_value():
+    f = x.T @ x + 1e-5 * mc.sum(x)
+    g = mc.diff(f, x)
+    assert (str(g), mc.unicode(g), mc.latex(g)) == (
+        "1e-05 + 2 * x", "10⁻⁵ + 2x", r"10^{-5} + 2 x")
+    assert mc.unicode(f) == "xᵀx + 10⁻⁵ sum(x)" and str(f) == "x.T @ x + 1e-05 * sum(x)"
+    assert mc.check(f, x).ok  # the value is the float's: 1/100000 exactly
+    assert mc.simplify(mc.parse(str(g), {"x": x})) == g
+    c = [node for node in postorder(g) if isinstance(node, mc.core.expr.Const)]
+    assert [node.value for node in c] == [sympy.Rational(1, 100000), 2]
+    cases = {0.05: ("0.05", "0.05", "0.05"), 2.5e-5: ("2.5e-05", "2.5·10⁻⁵", r"2.5 \cdot 10^{-5}"),
+             -0.3: ("-0.3", "−0.3", "-0.3"), 2.00001: ("2.00001", "2.00001", "2.00001"),
+             1e20: ("100000000000000000000", "100000000000000000000", "100000000000000000000")}
+    for number, forms in cases.items():
+        e = number * x
+        assert (str(e), mc.unicode(e), mc.latex(e)) == tuple(
+            f"{t} * x" if i == 0 else (f"{t}x" if i == 1 else f"{t} x")
+            for i, t in enumerate(forms)), number
+        assert eval(str(e), namespace(e)) == e  # the text rebuilds the same exact value
+    # a fraction the user means stays a fraction; so does one that no float holds exactly
+    assert mc.unicode(x / 2) == "(1/2)x" and mc.unicode(mc.core.expr.Const.new(
+        sympy.Rational(1, 3)) * x) == "(1/3)x"
+    assert str(sympy.Rational(10**20 + 1, 10**20) * x) == "100000000000000000001/100000000000000000000 * x"

@@ -14,6 +14,7 @@ from matcalc.core.expr import Const, MatMul, Mul, Pow
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Pinv
 from matcalc.core.nodes import Identity, Inverse, Kron, Norm2, Vec
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
+from matcalc.printing.decimals import decimal_form
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -148,7 +149,9 @@ class MathPrinter(Printer):
                 sign = self.negation
             else:
                 number = self.number(coef)
-                bracket = self.bracket_fractions and not coef.is_Integer and len(factors) > 0
+                # (1/2)x, where 1/2x reads as 1/(2x); but 0.05x, 10⁻⁵x, 2.5·10⁻⁵x
+                plain = coef.is_Integer or decimal_form(coef) is not None
+                bracket = self.bracket_fractions and not plain and len(factors) > 0
                 lead.append(f"({number.text})" if bracket else number.text)
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
             else "1"
