@@ -459,6 +459,17 @@ def test_a_broadcast_warning_goes_to_stderr_and_stdout_stays_the_result():
     assert "(x'*A*x)*ones(n)" in out.stderr
 
 
+# regression: the broadcast warning reached stderr only, not a program reading --json
+@pytest.mark.parametrize("command", ["diff", "hessian"])
+def test_json_carries_the_broadcast_warnings_and_none_when_there_are_none(command):
+    data = json.loads(run(command, "x'*(x + c)", "--wrt", "x", "--json", check_exit=0).stdout)
+    (message,) = data["warnings"]
+    assert message.startswith("the scalar c is added to (or subtracted from) a vector (n×1)")
+    assert "c*ones(n)" in message
+    assert json.loads(run(command, "x'*x", "--wrt", "x", "--json", check_exit=0).stdout)[
+        "warnings"] == []
+
+
 # regression: the function's note was printed after its where block, on a name's line
 def test_the_function_line_is_written_out_with_its_note_on_it():
     out = run("diff", "sum(softmax(A*x).*log(softmax(A*x)))", "--wrt", "x", check_exit=0).stdout

@@ -37,7 +37,7 @@ def test_the_page_has_its_elements_one_script_file_and_no_inline_script(server):
     status, headers, body = server.get("/")
     page = body.decode()
     assert status == 200 and headers["content-type"].startswith("text/html")
-    for element in ('id="expr"', 'id="result"', 'id="steps"', 'id="code"', 'id="check"'):
+    for element in ('id="expr"', 'id="expr-warnings"', 'id="result"', 'id="steps"', 'id="code"', 'id="check"'):
         assert element in page
     scripts = re.findall(r"<script\b[^>]*>", page)
     assert scripts == ['<script src="/static/app.js" defer>']
@@ -125,6 +125,18 @@ def test_without_wrt_the_answer_is_the_variables_with_kinds_and_declarations(ser
     status, _, data = server.post({"expr": "x'*S*x", "wrt": "x",
                                    "vars": ["S: matrix(n, n) symmetric"]})
     assert data["derivatives"][0]["result"] == "2 * (S @ x)"
+
+
+# regression: the broadcast warning of the command line was missing from the web answer
+def test_the_answer_carries_the_broadcast_warnings(server):
+    for body in ({"expr": "x + c"}, {"expr": "x'*(x + c)", "wrt": "x"},
+                 {"expr": "x'*(x + c)", "wrt": "x", "order": 2}):
+        status, _, data = server.post(body)
+        assert status == 200, data
+        (message,) = data["warnings"]
+        assert message.startswith("the scalar c is added to (or subtracted from) a vector")
+    status, _, data = server.post({"expr": "1 - x", "wrt": "x"})  # a number: idiom, no warning
+    assert status == 200 and data["warnings"] == []
 
 
 def test_a_parse_error_is_400_with_the_position_of_the_spot(server):

@@ -10,11 +10,12 @@ the answer to bad input (for a parse error with where it is).
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 from matcalc.core import builders as ops
-from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.errors import MatcalcError, MatcalcWarning, ParseError
 from matcalc.core.expr import Expr
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import dims
@@ -65,15 +66,28 @@ def parse_var(spec: str) -> Symbol:
     return ops.matrix(name, *dim, **{p: True for p in props})
 
 
-def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]
-         ) -> tuple[Expr, list[Symbol]]:
-    """The expression, parsed with the declared symbols, and the symbols named by ``wrt_names``
-    (each must occur in it)."""
+class Reading(NamedTuple):
+    """What a face read from a request: the expression, the variables to differentiate by, and
+    the messages of the warnings the text raised (``BroadcastWarning``), for its answer."""
+
+    f: Expr
+    wrts: list[Symbol]
+    warnings: list[str]
+
+
+def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]) -> Reading:
+    """The expression, parsed with the declared symbols, the symbols named by ``wrt_names``
+    (each must occur in it), and the messages of matcalc's warnings on the text.  The warnings
+    are issued as well, as the library issues them (the command shows them on stderr)."""
     symbols = {}
     for spec in var_specs:
         s = parse_var(spec)
         symbols[s.name] = s
-    f = parse(expr, symbols)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = parse(expr, symbols)
+    for w in caught:  # caught to be read, then let through
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     by_name = {s.name: s for s in f.free_symbols()}
     wrts = []
     for name in wrt_names:
@@ -81,7 +95,8 @@ def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]
             raise MatcalcError(f"{name} does not appear in {expr!r}; "
                                f"its variables are {', '.join(sorted(by_name)) or 'none'}")
         wrts.append(by_name[name])
-    return f, wrts
+    return Reading(f, wrts, [str(w.message) for w in caught
+                             if issubclass(w.category, MatcalcWarning)])
 
 
 def variables_json(f: Expr) -> list[dict]:
@@ -204,11 +219,11 @@ def function_name(derivation: Optional[Derivation]) -> str:
     return getattr(first, "name", "f")
 
 
-def derivatives_json(c: Derivatives) -> dict:
-    """What ``matcalc diff --json`` prints."""
+def derivatives_json(c: Derivatives, warned: Sequence[str] = ()) -> dict:
+    """What ``matcalc diff --json`` prints; ``warned``, the warnings on the text (``read``)."""
     f = c.f
     payload: dict[str, Any] = {
-        "expression": str(f), "latex": to_latex(f), "name": c.name,
+        "expression": str(f), "latex": to_latex(f), "name": c.name, "warnings": list(warned),
         "layout": c.results[0].layout if c.results else c.layout,
         "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
                     sorted(f.free_symbols(), key=lambda s: s.name)},
@@ -298,9 +313,10 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
     return result
 
 
-def hessian_json(h: SecondDerivative) -> dict:
-    """What ``matcalc hessian --json`` prints."""
-    payload = {"expression": str(h.f), "name": h.name, "wrt": [h.x.name, h.y.name],
+def hessian_json(h: SecondDerivative, warned: Sequence[str] = ()) -> dict:
+    """What ``matcalc hessian --json`` prints; ``warned``, the warnings on the text (``read``)."""
+    payload = {"expression": str(h.f), "name": h.name, "warnings": list(warned),
+               "wrt": [h.x.name, h.y.name],
                "hessian": str(h.hessian),
                "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
                "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),

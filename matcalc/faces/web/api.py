@@ -139,8 +139,9 @@ def _error(e: MatcalcError) -> dict:
 
 
 def _answer(request: Request) -> dict:
-    f, wrts = read(request.expr, request.vars, request.wrt)
+    f, wrts, warned = read(request.expr, request.vars, request.wrt)
     head = {"expression": str(f), "latex": to_latex(f), "unicode": to_unicode(f),
+            "warnings": warned,
             "mathml": to_mathml(to_latex(f), display=True), "variables": variables_json(f),
             "order": request.order, "derivatives": []}
     if not wrts:  # no variable named: what the expression is, for choosing one
@@ -148,7 +149,7 @@ def _answer(request: Request) -> dict:
     if request.order == 2:
         return {**head, **_second(f, wrts, request)}
     c = derivatives(f, wrts, request.layout, request.steps, request.check, request.code)
-    payload = derivatives_json(c)
+    payload = derivatives_json(c, warned)
     for entry in payload["derivatives"]:
         _typeset(entry)
     others = {b: lambda b=b: derivative_code(f, c.results, b) for b in BACKENDS[1:]}
