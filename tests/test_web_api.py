@@ -65,7 +65,7 @@ def test_a_gradient_comes_as_text_unicode_latex_and_mathml(server):
     assert d["result"] == "(A + A.T) @ x" and d["unicode"] == "(A + Aᵀ)x"
     assert d["latex"] == r"\left(A + A^{\top}\right) x" and d["layout"] == "denominator"
     assert d["mathml"].startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"')
-    assert d["shape"] == ["n", "1"] and d["lhs"] == "∂f/∂x"
+    assert d["shape"] == ["n", "1"] and d["lhs"] == "∂L/∂x"
     assert [(v["name"], v["kind"], v["dims"]) for v in data["variables"]] == [
         ("A", "matrix", ["n", "n"]), ("x", "vector", ["n"])]
 
@@ -85,7 +85,7 @@ def test_a_hessian_and_a_mixed_hessian_checked(server):
                                    "check": True})
     (d,) = data["derivatives"]
     assert status == 200 and d["unicode"] == "diag(softmax(x)) − softmax(x) softmax(x)ᵀ"
-    assert d["lhs"] == "∂²f/∂x∂xᵀ" and d["check"]["ok"] and data["ok"] is True
+    assert d["lhs"] == "∂²L/∂x∂xᵀ" and d["check"]["ok"] and data["ok"] is True
     status, _, data = server.post({"expr": "x'*A*y", "wrt": ["x", "y"], "order": 2})
     assert status == 200 and data["derivatives"][0]["result"] == "A"
     status, _, data = server.post({"expr": "x'*A*x", "wrt": "x", "order": 2,

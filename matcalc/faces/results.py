@@ -22,8 +22,8 @@ from matcalc.core.shapes import dims
 from matcalc.engine.derivation import Derivation
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import Differentiation, differentiate
-from matcalc.engine.layout import TRANSPOSED, Case
-from matcalc.explain import derive
+from matcalc.engine.layout import TRANSPOSED, Case, Layout
+from matcalc.explain import derive, function_name
 from matcalc.faces.parsing import parse
 from matcalc.numeric.check import CheckReport, check, check_hessian
 from matcalc.numeric.codegen import source as codegen_source
@@ -175,8 +175,11 @@ class Derivatives:
 
     @property
     def name(self) -> str:
-        """The function's name: the derivation's (L or f), else f."""
-        return function_name(self.derivations[0] if self.derivations else None)
+        """The function's name, the one its derivation gives it (L in backpropagation, f, y
+        or F otherwise), with steps and without."""
+        if self.derivations:
+            return derivation_name(self.derivations[0])
+        return function_name(self.results[0]) if self.results else "f"
 
 
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
@@ -212,10 +215,10 @@ def steps_json(d: Derivation) -> list[dict]:
             for s in d]
 
 
-def function_name(derivation: Optional[Derivation]) -> str:
+def derivation_name(derivation: Derivation) -> str:
     """The name a derivation gives the function in its first step (L in backpropagation, f
-    otherwise), so that the header, the steps and the result tell one story; f without one."""
-    first = derivation.steps[0].lhs if derivation is not None and derivation.steps else None
+    otherwise), so that the header, the steps and the result tell one story."""
+    first = derivation.steps[0].lhs if derivation.steps else None
     return getattr(first, "name", "f")
 
 
@@ -278,7 +281,10 @@ class SecondDerivative:
 
     @property
     def name(self) -> str:
-        return function_name(self.derivation)
+        """The name the gradient's derivation gives the function, with steps and without."""
+        if self.derivation is not None:
+            return derivation_name(self.derivation)
+        return function_name(differentiate(self.f, self.x, Layout.DENOMINATOR))
 
     @property
     def label(self) -> str:
