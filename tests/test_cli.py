@@ -241,6 +241,28 @@ def test_hessian_command():
     assert run("hessian", "W*x", "--wrt", "x", check_exit=2).stderr.startswith("matcalc: error")
 
 
+# regression: hessian --json had a schema of its own; now diff's, with its own keys kept
+def test_hessian_json_has_the_shape_of_diff_json_and_keeps_its_own_keys():
+    flags = ["--wrt", "x", "--steps", "--check", "--code", "--json"]
+    diff = json.loads(run("diff", "x'*A*x", *flags, check_exit=0).stdout)
+    hess = json.loads(run("hessian", "x'*A*x", *flags, check_exit=0).stdout)
+    assert set(diff) <= set(hess), set(diff) - set(hess)
+    (d,), (h,) = diff["derivatives"], hess["derivatives"]
+    assert set(d) <= set(h), set(d) - set(h)
+    assert set(d["check"]) == set(h["check"]) and set(d["steps"][0]) == set(h["steps"][0])
+    assert h["result"] == "A + A.T" and h["lhs"] == "∂²L/∂x∂xᵀ" and h["shape"] == ["n", "n"]
+    assert h["wrt"] == "x" and h["convention"] == "the Hessian" and hess["layout"] is None
+    assert hess["symbols"] == diff["symbols"] and hess["ok"] is True and h["check"]["ok"]
+    # the keys callers of the old schema read, with their old meaning
+    assert hess["wrt"] == ["x", "x"] and hess["hessian"] == "A + A.T"
+    assert hess["latex"] == r"A + A^{\top}" and hess["unicode"] == "A + Aᵀ"
+    assert hess["steps"] == h["steps"] and hess["check"] == h["check"]
+    assert {"where", "latex_in_names", "shape", "code", "name", "expression"} <= set(hess)
+    mixed = json.loads(run("hessian", "u'*W*x", "--wrt", "x", "--wrt", "u", "--json",
+                           check_exit=0).stdout)["derivatives"][0]
+    assert mixed["wrt"] == "x, u" and mixed["convention"] == "the mixed Hessian, rows by x"
+
+
 # issue 15: the Hessian 2I of x'x no longer shows x, and its code took the size n instead
 def test_generated_hessian_code_takes_the_variable_it_lost():
     out = run("hessian", "x'*x", "--wrt", "x", "--code", check_exit=0)

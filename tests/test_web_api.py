@@ -86,6 +86,9 @@ def test_a_hessian_and_a_mixed_hessian_checked(server):
     (d,) = data["derivatives"]
     assert status == 200 and d["unicode"] == "diag(softmax(x)) − softmax(x) softmax(x)ᵀ"
     assert d["lhs"] == "∂²L/∂x∂xᵀ" and d["check"]["ok"] and data["ok"] is True
+    # the answer has the shape of a gradient's, as hessian --json has diff --json's
+    status, _, gradient = server.post({"expr": "logsumexp(x)", "wrt": "x", "check": True})
+    assert set(gradient) == set(data) and set(gradient["derivatives"][0]) == set(d)
     status, _, data = server.post({"expr": "x'*A*y", "wrt": ["x", "y"], "order": 2})
     assert status == 200 and data["derivatives"][0]["result"] == "A"
     status, _, data = server.post({"expr": "x'*A*x", "wrt": "x", "order": 2,

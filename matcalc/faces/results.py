@@ -222,15 +222,19 @@ def derivation_name(derivation: Derivation) -> str:
     return getattr(first, "name", "f")
 
 
+def symbols_json(f: Expr) -> dict:
+    """f's symbols by name: [rows, cols]."""
+    return {s.name: [str(s.rows), str(s.cols)] for s in
+            sorted(f.free_symbols(), key=lambda s: s.name)}
+
+
 def derivatives_json(c: Derivatives, warned: Sequence[str] = ()) -> dict:
     """What ``matcalc diff --json`` prints; ``warned``, the warnings on the text (``read``)."""
     f = c.f
     payload: dict[str, Any] = {
         "expression": str(f), "latex": to_latex(f), "name": c.name, "warnings": list(warned),
         "layout": c.results[0].layout if c.results else c.layout,
-        "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
-                    sorted(f.free_symbols(), key=lambda s: s.name)},
-        "derivatives": [],
+        "symbols": symbols_json(f), "derivatives": [],
     }
     name = c.name
     for i, d in enumerate(c.results):
@@ -319,18 +323,38 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
     return result
 
 
-def hessian_json(h: SecondDerivative, warned: Sequence[str] = ()) -> dict:
-    """What ``matcalc hessian --json`` prints; ``warned``, the warnings on the text (``read``)."""
-    payload = {"expression": str(h.f), "name": h.name, "warnings": list(warned),
-               "wrt": [h.x.name, h.y.name],
-               "hessian": str(h.hessian),
-               "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
-               "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),
-               "shape": [str(s) for s in h.hessian.shape]}
+def hessian_entry(h: SecondDerivative) -> dict:
+    """The Hessian as one entry of ``derivatives``, with the keys of a derivative's entry."""
+    entry: dict[str, Any] = {
+        "wrt": h.x.name if h.x == h.y else f"{h.x.name}, {h.y.name}", "layout": None,
+        "convention": ("the Hessian" if h.x == h.y else f"the mixed Hessian, rows by {h.x.name}")
+        + (", in the vec convention" if h.vec else ""),
+        "lhs": h.label, "lhs_latex": h.label_latex, "result": str(h.hessian),
+        "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
+        "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),
+        "shape": [str(s) for s in h.hessian.shape]}
     if h.derivation is not None:
-        payload["steps"] = steps_json(h.derivation)
+        entry["steps"] = steps_json(h.derivation)
     if h.report is not None:
-        payload["check"] = check_json(h.report)
+        entry["check"] = check_json(h.report)
+    return entry
+
+
+def hessian_json(h: SecondDerivative, warned: Sequence[str] = ()) -> dict:
+    """What ``matcalc hessian --json`` prints: the shape of ``derivatives_json`` (the Hessian
+    its one entry, no layout: ∂²f/∂x∂yᵀ has one convention), and the keys of its first schema,
+    which callers may read: ``wrt`` both names, ``hessian``, and ``latex``, ``unicode``,
+    ``where``, ``latex_in_names``, ``shape``, ``steps``, ``check`` of the Hessian (so ``latex`` is
+    the Hessian's here, the function's in ``diff --json``)."""
+    entry = hessian_entry(h)
+    payload: dict[str, Any] = {
+        "expression": str(h.f), "name": h.name, "warnings": list(warned), "layout": None,
+        "symbols": symbols_json(h.f), "derivatives": [entry],
+        "wrt": [h.x.name, h.y.name], "hessian": entry["result"],
+        **{k: entry[k] for k in ("latex", "unicode", "where", "latex_in_names", "shape",
+                                 "steps", "check") if k in entry}}
     if h.code is not None:
         payload["code"] = h.code
+    if h.reports:
+        payload["ok"] = h.ok
     return payload
