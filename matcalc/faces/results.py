@@ -177,27 +177,34 @@ class Derivatives:
     def name(self) -> str:
         """The function's name, the one its derivation gives it (L in backpropagation, f, y
         or F otherwise), with steps and without."""
-        if self.derivations:
-            return derivation_name(self.derivations[0])
-        return function_name(self.results[0]) if self.results else "f"
+        return _name(self.derivations, self.results)
+
+
+def _name(derivations: Sequence[Derivation], results: Sequence[Differentiation]) -> str:
+    if derivations:
+        return derivation_name(derivations[0])
+    return function_name(results[0]) if results else "f"
 
 
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
                 want_check: bool = False, want_code: bool | str = False) -> Derivatives:
     """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name."""
     results = [differentiate(f, w, layout) for w in wrts]
+    derivations = [derive(f, w, layout) for w in wrts] if steps else []
     code = None
     if want_code:
-        code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy")
-    return Derivatives(f, layout, results,
-                       [derive(f, w, layout) for w in wrts] if steps else [],
+        code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy",
+                               _name(derivations, results))
+    return Derivatives(f, layout, results, derivations,
                        [check(f, w, layout) for w in wrts] if want_check else [], code)
 
 
-def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy") -> str:
-    """``f_and_grad`` in a backend; numpy's file checks itself when run as a script."""
+def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy",
+                    name: str = "f") -> str:
+    """``f_and_grad`` in a backend, its docstring calling the function ``name``; numpy's file
+    checks itself when run as a script."""
     code = codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                          ["f", *(f"∂f/∂{d.wrt.name}" for d in results)], backend=backend)
+                          [name, *(f"∂{name}/∂{d.wrt.name}" for d in results)], backend=backend)
     if backend == "numpy":
         code += self_check_block(f, results, "f_and_grad")
     else:  # run as a script it must not look like a passed check

@@ -152,7 +152,7 @@ def _answer(request: Request) -> dict:
     payload = derivatives_json(c, warned)
     for entry in payload["derivatives"]:
         _typeset(entry)
-    others = {b: lambda b=b: derivative_code(f, c.results, b) for b in BACKENDS[1:]}
+    others = {b: lambda b=b: derivative_code(f, c.results, b, c.name) for b in BACKENDS[1:]}
     return {**head, **payload, **_code(payload.get("code"), others)}
 
 
