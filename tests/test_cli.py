@@ -37,22 +37,22 @@ def test_main_job_derives_step_by_step_and_checks():
 
 def test_plain_diff_and_several_variables():
     out = run("diff", "x'*A*x", "--wrt", "x", "--wrt", "A", check_exit=0)
-    assert "∂f/∂x = (A + Aᵀ)x" in out.stdout and "∂f/∂A = xxᵀ" in out.stdout
+    assert "∂L/∂x = (A + Aᵀ)x" in out.stdout and "∂L/∂A = xxᵀ" in out.stdout
 
 
 @pytest.mark.parametrize("layout,expected", [("denominator", "Wᵀ"), ("numerator", "W"),
                                              ("mixed", "W")])
 def test_layout_flag(layout, expected):
     out = run("diff", "W*x", "--wrt", "x", "--layout", layout, check_exit=0)
-    assert f"∂f/∂x = {expected}    [{layout} layout" in out.stdout
+    assert f"∂y/∂x = {expected}    [{layout} layout" in out.stdout
 
 
 def test_var_declares_shapes_and_properties():
     out = run("diff", "x.T @ S @ x", "--wrt", "x", "--var", "S: matrix(n, n) symmetric",
               "--var", "x: vector(n)", check_exit=0)
-    assert "∂f/∂x = 2Sx" in out.stdout
+    assert "∂L/∂x = 2Sx" in out.stdout
     out = run("diff", "lam*x'*x", "--wrt", "x", "--var", "lam: scalar", check_exit=0)
-    assert "∂f/∂x = 2λx" in out.stdout
+    assert "∂L/∂x = 2λx" in out.stdout
 
 
 def test_latex_prints_only_latex_that_renders_in_katex():
@@ -160,7 +160,7 @@ def test_a_parse_error_shows_the_spot_with_a_caret_in_the_commands_words(expr, m
 
 def test_a_name_declared_as_the_advice_says_is_then_read():
     out = run("diff", "α*x", "--wrt", "x", "--var", "α: scalar", check_exit=0)
-    assert "∂f/∂x = αI" in out.stdout
+    assert "∂y/∂x = αI" in out.stdout
 
 
 @pytest.mark.parametrize("args,expected", [
@@ -229,9 +229,9 @@ def test_python_code_in_the_expression_does_nothing(tmp_path):
 
 def test_hessian_command():
     out = run("hessian", "norm2(A*x - y)^2", "--wrt", "x", "--check", check_exit=0)
-    assert "∂²f/∂x∂xᵀ = 2AᵀA" in out.stdout and "check ok" in out.stdout
+    assert "∂²L/∂x∂xᵀ = 2AᵀA" in out.stdout and "check ok" in out.stdout
     mixed = run("hessian", "u'*W*x", "--wrt", "x", "--wrt", "u", check_exit=0)
-    assert "∂²f/∂x∂uᵀ = Wᵀ" in mixed.stdout
+    assert "∂²L/∂x∂uᵀ = Wᵀ" in mixed.stdout
     tex = run("hessian", "x'*A*x", "--wrt", "x", "--latex", check_exit=0).stdout.strip()
     assert tex.endswith("= A + A^{\\top}")
     data = json.loads(run("hessian", "logsumexp(x)", "--wrt", "x", "--json", "--code",
@@ -239,6 +239,28 @@ def test_hessian_command():
     assert data["hessian"] == "diag(softmax(x)) - softmax(x) @ softmax(x).T"
     assert "def hessian" in data["code"]
     assert run("hessian", "W*x", "--wrt", "x", check_exit=2).stderr.startswith("matcalc: error")
+
+
+# regression: hessian --json had a schema of its own; now diff's, with its own keys kept
+def test_hessian_json_has_the_shape_of_diff_json_and_keeps_its_own_keys():
+    flags = ["--wrt", "x", "--steps", "--check", "--code", "--json"]
+    diff = json.loads(run("diff", "x'*A*x", *flags, check_exit=0).stdout)
+    hess = json.loads(run("hessian", "x'*A*x", *flags, check_exit=0).stdout)
+    assert set(diff) <= set(hess), set(diff) - set(hess)
+    (d,), (h,) = diff["derivatives"], hess["derivatives"]
+    assert set(d) <= set(h), set(d) - set(h)
+    assert set(d["check"]) == set(h["check"]) and set(d["steps"][0]) == set(h["steps"][0])
+    assert h["result"] == "A + A.T" and h["lhs"] == "∂²L/∂x∂xᵀ" and h["shape"] == ["n", "n"]
+    assert h["wrt"] == "x" and h["convention"] == "the Hessian" and hess["layout"] is None
+    assert hess["symbols"] == diff["symbols"] and hess["ok"] is True and h["check"]["ok"]
+    # the keys callers of the old schema read, with their old meaning
+    assert hess["wrt"] == ["x", "x"] and hess["hessian"] == "A + A.T"
+    assert hess["latex"] == r"A + A^{\top}" and hess["unicode"] == "A + Aᵀ"
+    assert hess["steps"] == h["steps"] and hess["check"] == h["check"]
+    assert {"where", "latex_in_names", "shape", "code", "name", "expression"} <= set(hess)
+    mixed = json.loads(run("hessian", "u'*W*x", "--wrt", "x", "--wrt", "u", "--json",
+                           check_exit=0).stdout)["derivatives"][0]
+    assert mixed["wrt"] == "x, u" and mixed["convention"] == "the mixed Hessian, rows by x"
 
 
 # issue 15: the Hessian 2I of x'x no longer shows x, and its code took the size n instead
@@ -306,12 +328,12 @@ def test_generated_code_with_a_shared_diagonal_runs():
 
 def test_matrix_by_matrix_and_hessian_by_a_matrix_in_the_vec_convention():
     out = run("diff", "A*X*B", "--wrt", "X", "--check", check_exit=0).stdout
-    assert "∂vec f/∂vec Xᵀ = Bᵀ ⊗ A" in out and "the vec convention" in out and "check ok" in out
+    assert "∂vec F/∂vec Xᵀ = Bᵀ ⊗ A" in out and "the vec convention" in out and "check ok" in out
     den = json.loads(run("diff", "A*X*B", "--wrt", "X", "--layout", "denominator", "--json",
                          check_exit=0).stdout)["derivatives"][0]
     assert den["result"] == "kron(B, A.T)" and den["layout"] == "denominator"
     tex = run("diff", "A*X*B", "--wrt", "X", "--latex", check_exit=0).stdout.strip()
-    assert tex == (r"\frac{\partial \operatorname{vec} f}{\partial \operatorname{vec}(X)^{\top}} = "
+    assert tex == (r"\frac{\partial \operatorname{vec} F}{\partial \operatorname{vec}(X)^{\top}} = "
                    r"B^{\top} \otimes A")
     done = run("hessian", "tr(X'*A*X)", "--wrt", "X", "--check", "--code", check_exit=0)
     summary, code = done.stderr, done.stdout  # with --code, stdout is the Python alone
@@ -369,7 +391,7 @@ def test_huge_or_deep_input_is_bad_input_not_a_traceback():
 # regression: an expression starting with '-' was read as a command-line option
 def test_an_expression_starting_with_a_minus_is_not_an_option():
     out = run_in_narrow_terminal("diff", "-sum(y.*log(sigmoid(X*w)))", "--wrt", "w")
-    assert out.returncode == 0 and "∂f/∂w" in out.stdout
+    assert out.returncode == 0 and "∂L/∂w" in out.stdout
 
 
 def test_a_declared_dimension_is_a_number_in_text():
@@ -401,7 +423,7 @@ def test_unwritable_output_ascii_terminals_and_closed_pipes_end_cleanly():
     piped = subprocess.run(" ".join(f"'{c}'" if "'" not in c else f'"{c}"' for c in command)
                            + " | head -c 10", shell=True, capture_output=True, text=True,
                            cwd=ROOT, timeout=120, executable="/bin/bash")
-    assert "Traceback" not in piped.stderr and piped.stdout.startswith("f = x")
+    assert "Traceback" not in piped.stderr and piped.stdout.startswith("L = x")
     status = subprocess.run(" ".join(f"'{c}'" if "'" not in c else f'"{c}"' for c in command)
                             + " | head -c 10 > /dev/null; echo ${PIPESTATUS[0]}", shell=True,
                             capture_output=True, text=True, cwd=ROOT, timeout=120,
@@ -459,9 +481,41 @@ def test_a_broadcast_warning_goes_to_stderr_and_stdout_stays_the_result():
     assert "(x'*A*x)*ones(n)" in out.stderr
 
 
+# regression: the broadcast warning reached stderr only, not a program reading --json
+@pytest.mark.parametrize("command", ["diff", "hessian"])
+def test_json_carries_the_broadcast_warnings_and_none_when_there_are_none(command):
+    data = json.loads(run(command, "x'*(x + c)", "--wrt", "x", "--json", check_exit=0).stdout)
+    (message,) = data["warnings"]
+    assert message.startswith("the scalar c is added to (or subtracted from) a vector (n×1)")
+    assert "c*ones(n)" in message
+    assert json.loads(run(command, "x'*x", "--wrt", "x", "--json", check_exit=0).stdout)[
+        "warnings"] == []
+
+
+# regression: the function was L with --steps (the derivation's name) and f without
+@pytest.mark.parametrize("expr,wrt,var,name", [
+    ("norm2(W2*tanh(W1*x) - t)^2", "W1", [], "L"),  # a network: a backward pass, L
+    ("logdet(X)", "X", [], "f"),  # a matrix function: the differential, f
+    ("tanh(A*tanh(B*x))", "x", [], "o"),  # a chain of layers: x → h₁ → o
+    ("log(det(X)) + f*tr(X)", "X", [], "g"),  # f is taken by a symbol
+    ("A*X*B", "X", [], "F"),  # a matrix
+    ("x'*S*x", "x", ["S: matrix(n, n) symmetric"], "L"),  # derived with a plain S
+])
+def test_the_function_has_the_same_name_with_and_without_steps(expr, wrt, var, name):
+    args = ["diff", expr, "--wrt", wrt, *(a for v in var for a in ("--var", v))]
+    for steps in ([], ["--steps"]):
+        out = run(*args, *steps, check_exit=0).stdout
+        assert out.startswith(f"{name} = ") and (f"∂{name}/∂" in out or f"∂vec {name}/" in out)
+    assert json.loads(run(*args, "--json", check_exit=0).stdout)["name"] == name
+    for steps in ([], ["--steps"]):  # the Hessian's: the name its gradient's derivation gives
+        if name in "Lfg":
+            out = run("hessian", expr, "--wrt", wrt, *args[4:], *steps, check_exit=0).stdout
+            assert out.startswith(f"{name} = ") and f"∂²{name}/∂" in out, out
+
+
 # regression: the function's note was printed after its where block, on a name's line
 def test_the_function_line_is_written_out_with_its_note_on_it():
     out = run("diff", "sum(softmax(A*x).*log(softmax(A*x)))", "--wrt", "x", check_exit=0).stdout
-    assert out.startswith("f = sum(softmax(Ax) ⊙ log(softmax(Ax)))    (a scalar)\n")
-    result = [line for line in out.splitlines() if line.startswith("∂f/∂x = ")]
+    assert out.startswith("L = sum(softmax(Ax) ⊙ log(softmax(Ax)))    (a scalar)\n")
+    result = [line for line in out.splitlines() if line.startswith("∂L/∂x = ")]
     assert result and result[0].endswith("[denominator layout, m×1]")

@@ -62,6 +62,11 @@ def all_latex() -> list[str]:
     where_blocks = [mc.latex(mc.diff(L, w)) for w in weights]
     assert all(r"\text{where}" in b for b in where_blocks[:-1])
     texts += where_blocks + [rf"\frac{{\partial f}}{{\partial W}} = {b}" for b in where_blocks]
+    # an elementwise function of a matrix (exp∘, the Hadamard root) and decimals (10⁻⁵)
+    n = mc.dims("n")
+    W, x = mc.matrix("W", n), mc.vector("x", n)
+    texts += [mc.latex(e) for e in (mc.exp(W), mc.log(W) + mc.sqrt(W), 2.5e-5 * x + 1e-5 * x,
+                                    0.05 * x)]
     return texts
 
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+import sympy
 from rich.console import Console
 
 import matcalc as mc
@@ -173,7 +174,7 @@ def test_a_number_spread_over_a_vector_stays_a_number_but_over_a_matrix_shows_it
     assert mc.unicode(x - mc.sum(x) / n) == "x − (1/n) sum(x)𝟏"
     X = mc.matrix("X", n, m)  # exp(X) − 1 would read as e^X − I
     assert mc.unicode(1 - mc.sigmoid(X)) == "𝟏𝟏ᵀ − σ(X)" and mc.unicode(mc.exp(X) - 1) == (
-        "exp(X) − 𝟏𝟏ᵀ")
+        "exp∘(X) − 𝟏𝟏ᵀ")
 
 
 def test_a_difference_prints_its_positive_term_first():
@@ -207,3 +208,49 @@ def test_a_quotient_is_bracketed_under_a_power_transpose_inverse_and_product():
     assert mc.unicode((A / c) @ B) == "(A/c)B"
     assert mc.latex((x / c) ** 3) == r"\left(\frac{x}{c}\right)^{\circ 3}"
     assert mc.unicode(x / c + x) == "x/c + x"
+
+
+# regression: exp, log and sqrt of a matrix printed as exp(W), log(W), √W: on paper (Higham, the
+# Matrix Cookbook) those are the matrix exponential, logarithm and square root, expm/logm/sqrtm
+def test_an_elementwise_function_of_a_matrix_never_reads_as_its_matrix_function():
+    W = mc.matrix("W", n)
+    for f, fm, uni, tex in [
+            (mc.exp, mc.expm, "exp∘(W)", r"\exp^{\circ}\left(W\right)"),
+            (mc.log, mc.logm, "log∘(W)", r"\log^{\circ}\left(W\right)"),
+            (mc.sqrt, mc.sqrtm, "W∘¹ᐟ²", r"W^{\circ \frac{1}{2}}")]:
+        assert (mc.unicode(f(W)), mc.latex(f(W))) == (uni, tex)
+        assert mc.unicode(fm(W)) == f"{fm.__name__}(W)" and mc.latex(fm(W)) == (
+            rf"\operatorname{{{fm.__name__}}}\left(W\right)")
+        for e in (f(W), fm(W)):  # the text names them apart and reads back
+            assert mc.parse(mc.text(e), {"W": W}) == e
+        # a vector, a scalar: no matrix function to confuse it with, written as before
+        assert mc.unicode(f(x)) in ("exp(x)", "log(x)", "√(x)")
+    assert mc.unicode(W ** sympy.Rational(1, 2)) == "W∘¹ᐟ²"  # the power ½ too
+    assert mc.unicode(mc.exp(mc.matrix("X", n, m)) - 1) == "exp∘(X) − 𝟏𝟏ᵀ"
+    assert mc.unicode(mc.tanh(W)) == "tanh(W)"  # no tanhm: one meaning, unmarked
+
+
+# regression: a float the user typed printed as an exact fraction, 1e-5 as 1/100000
+def test_a_decimal_number_prints_as_a_decimal_and_keeps_its_exact_value():
+    f = x.T @ x + 1e-5 * mc.sum(x)
+    g = mc.diff(f, x)
+    assert (str(g), mc.unicode(g), mc.latex(g)) == (
+        "1e-05 + 2 * x", "10⁻⁵ + 2x", r"10^{-5} + 2 x")
+    assert mc.unicode(f) == "xᵀx + 10⁻⁵ sum(x)" and str(f) == "x.T @ x + 1e-05 * sum(x)"
+    assert mc.check(f, x).ok  # the value is the float's: 1/100000 exactly
+    assert mc.simplify(mc.parse(str(g), {"x": x})) == g
+    c = [node for node in postorder(g) if isinstance(node, mc.core.expr.Const)]
+    assert [node.value for node in c] == [sympy.Rational(1, 100000), 2]
+    cases = {0.05: ("0.05", "0.05", "0.05"), 2.5e-5: ("2.5e-05", "2.5·10⁻⁵", r"2.5 \cdot 10^{-5}"),
+             -0.3: ("-0.3", "−0.3", "-0.3"), 2.00001: ("2.00001", "2.00001", "2.00001"),
+             1e20: ("100000000000000000000", "100000000000000000000", "100000000000000000000")}
+    for number, forms in cases.items():
+        e = number * x
+        assert (str(e), mc.unicode(e), mc.latex(e)) == tuple(
+            f"{t} * x" if i == 0 else (f"{t}x" if i == 1 else f"{t} x")
+            for i, t in enumerate(forms)), number
+        assert eval(str(e), namespace(e)) == e  # the text rebuilds the same exact value
+    # a fraction the user means stays a fraction; so does one that no float holds exactly
+    assert mc.unicode(x / 2) == "(1/2)x" and mc.unicode(mc.core.expr.Const.new(
+        sympy.Rational(1, 3)) * x) == "(1/3)x"
+    assert str(sympy.Rational(10**20 + 1, 10**20) * x) == "100000000000000000001/100000000000000000000 * x"

@@ -37,7 +37,7 @@ def test_the_page_has_its_elements_one_script_file_and_no_inline_script(server):
     status, headers, body = server.get("/")
     page = body.decode()
     assert status == 200 and headers["content-type"].startswith("text/html")
-    for element in ('id="expr"', 'id="result"', 'id="steps"', 'id="code"', 'id="check"'):
+    for element in ('id="expr"', 'id="expr-warnings"', 'id="result"', 'id="steps"', 'id="code"', 'id="check"'):
         assert element in page
     scripts = re.findall(r"<script\b[^>]*>", page)
     assert scripts == ['<script src="/static/app.js" defer>']
@@ -65,7 +65,7 @@ def test_a_gradient_comes_as_text_unicode_latex_and_mathml(server):
     assert d["result"] == "(A + A.T) @ x" and d["unicode"] == "(A + Aᵀ)x"
     assert d["latex"] == r"\left(A + A^{\top}\right) x" and d["layout"] == "denominator"
     assert d["mathml"].startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"')
-    assert d["shape"] == ["n", "1"] and d["lhs"] == "∂f/∂x"
+    assert d["shape"] == ["n", "1"] and d["lhs"] == "∂L/∂x"
     assert [(v["name"], v["kind"], v["dims"]) for v in data["variables"]] == [
         ("A", "matrix", ["n", "n"]), ("x", "vector", ["n"])]
 
@@ -85,7 +85,10 @@ def test_a_hessian_and_a_mixed_hessian_checked(server):
                                    "check": True})
     (d,) = data["derivatives"]
     assert status == 200 and d["unicode"] == "diag(softmax(x)) − softmax(x) softmax(x)ᵀ"
-    assert d["lhs"] == "∂²f/∂x∂xᵀ" and d["check"]["ok"] and data["ok"] is True
+    assert d["lhs"] == "∂²L/∂x∂xᵀ" and d["check"]["ok"] and data["ok"] is True
+    # the answer has the shape of a gradient's, as hessian --json has diff --json's
+    status, _, gradient = server.post({"expr": "logsumexp(x)", "wrt": "x", "check": True})
+    assert set(gradient) == set(data) and set(gradient["derivatives"][0]) == set(d)
     status, _, data = server.post({"expr": "x'*A*y", "wrt": ["x", "y"], "order": 2})
     assert status == 200 and data["derivatives"][0]["result"] == "A"
     status, _, data = server.post({"expr": "x'*A*x", "wrt": "x", "order": 2,
@@ -125,6 +128,18 @@ def test_without_wrt_the_answer_is_the_variables_with_kinds_and_declarations(ser
     status, _, data = server.post({"expr": "x'*S*x", "wrt": "x",
                                    "vars": ["S: matrix(n, n) symmetric"]})
     assert data["derivatives"][0]["result"] == "2 * (S @ x)"
+
+
+# regression: the broadcast warning of the command line was missing from the web answer
+def test_the_answer_carries_the_broadcast_warnings(server):
+    for body in ({"expr": "x + c"}, {"expr": "x'*(x + c)", "wrt": "x"},
+                 {"expr": "x'*(x + c)", "wrt": "x", "order": 2}):
+        status, _, data = server.post(body)
+        assert status == 200, data
+        (message,) = data["warnings"]
+        assert message.startswith("the scalar c is added to (or subtracted from) a vector")
+    status, _, data = server.post({"expr": "1 - x", "wrt": "x"})  # a number: idiom, no warning
+    assert status == 200 and data["warnings"] == []
 
 
 def test_a_parse_error_is_400_with_the_position_of_the_spot(server):

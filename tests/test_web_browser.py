@@ -152,3 +152,17 @@ def test_an_example_and_the_hessian_and_a_declared_kind(browser, server):
     kind.find_element(By.CSS_SELECTOR, "option[value=symmetric]").click()
     _wait(browser, lambda: "symmetric" in browser.current_url and _settled(browser)
           and _text(browser, "#result .derivative math").endswith("=2S"))
+
+
+# regression: the broadcast warning was on the command line's stderr only, not on the page
+def test_a_broadcast_warning_shows_under_the_input_and_goes_when_fixed(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server.url + "?expr=x'*(x%20%2B%20c)&wrt=x")  # x'*(x + c)
+    _wait(browser, lambda: _settled(browser) and browser.find_element(
+        By.ID, "expr-warnings").is_displayed())
+    assert _text(browser, "#expr-warnings li").startswith(
+        "the scalar c is added to (or subtracted from) a vector")
+    browser.get(server.url + "?expr=x'*x&wrt=x")
+    _wait(browser, lambda: _settled(browser) and _text(browser, "#result math"))
+    assert not browser.find_element(By.ID, "expr-warnings").is_displayed()

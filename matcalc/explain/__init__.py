@@ -7,7 +7,9 @@ from typing import Any, Optional
 from matcalc.core.guards import recursion_guarded
 from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.diff import hessian
-from matcalc.engine.differentiation import differentiate, plain_variables, upstream_scalar
+from matcalc.engine.differentiation import (
+    Differentiation, differentiate, plain_variables, upstream_scalar,
+)  # fmt: skip
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Expr, as_expr
@@ -15,9 +17,9 @@ from matcalc.core.nodes import NODE_TYPES, Kron, Partial, Symbol, Unary
 from matcalc.core.walk import postorder
 from matcalc.rules.simplify import substitute
 from matcalc.engine.layout import Case, Layout
-from matcalc.explain.backprop import backprop_derivation
-from matcalc.explain.chain import chain_derivation
-from matcalc.explain.differential import differential_derivation
+from matcalc.explain.backprop import LOSS, backprop_derivation
+from matcalc.explain.chain import chain_derivation, chain_name, is_chain
+from matcalc.explain.differential import differential_derivation, differential_name
 
 
 def _properties_back(f, wrt: Symbol, layout: str, result, inner: Derivation) -> Derivation:
@@ -81,13 +83,29 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     if plain:  # unstructured, as diff is
         inner = derive(substitute(f, plain), plain[d.wrt], d.layout, _prefix=_prefix)
         return _properties_back(f, d.wrt, d.layout, d.result, inner)
-    if d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR) and _is_a_network(d.canonical):
+    if _is_backward_pass(d):
         return backprop_derivation(f, d.wrt, d.layout, d.result, prefix=_prefix)
-    if d.case is Case.VECTOR_BY_VECTOR:
-        chained = chain_derivation(d, _prefix)
-        if chained is not None:
-            return chained
+    if is_chain(d):
+        return chain_derivation(d, _prefix)
     return differential_derivation(d)
+
+
+def function_name(d: Differentiation) -> str:
+    """The name ``derive(d.f, d.wrt, d.layout)`` gives the function in its first step, found
+    without deriving: L for a backward pass, o for a chain of layers, else f, y or F (by the
+    differential's choice), so that a face names the function alike with steps and without."""
+    plain = plain_variables([d.wrt])
+    if plain:  # derived with the plain variable, as derive does
+        d = differentiate(substitute(d.f, plain), plain[d.wrt], d.layout)
+    if _is_backward_pass(d):
+        return LOSS
+    if is_chain(d):
+        return chain_name(d.canonical)
+    return differential_name(d.f)
+
+
+def _is_backward_pass(d: Differentiation) -> bool:
+    return d.case in (Case.SCALAR_BY_ARRAY, Case.SCALAR_BY_SCALAR) and _is_a_network(d.canonical)
 
 
 #: nodes of matrix calculus proper, as their spec rows say (and the Kronecker product): where

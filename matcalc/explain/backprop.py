@@ -166,6 +166,9 @@ def vjp(definition: Expr, s: Symbol, cotangent: Expr) -> tuple[Expr, Rule]:
     return gradient_of(inner(cotangent, dg), Differential.new(s)), rule
 
 
+#: what a backward pass calls the function: the loss
+LOSS = "L"
+
 #: a differential rule as a backward pass says it: linearity is the add gate
 BACKWARD_WORDS = {records.LINEARITY: records.ADD_GATE}
 
@@ -176,8 +179,8 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     fc = simplify(f)
     dep = depends(fc, x)
     if not dep.get(fc):
-        lhs = Partial.new("L", x.name, result.shape)
-        return Derivation(f, x, layout, (Step(STEP_RULES["function"], Symbol.new("L", fc.shape), f),
+        lhs = Partial.new(LOSS, x.name, result.shape)
+        return Derivation(f, x, layout, (Step(STEP_RULES["function"], Symbol.new(LOSS, fc.shape), f),
                                          Step(STEP_RULES["zero"], lhs, result)), result)
     path = [n for n in postorder(fc) if dep.get(n)]
     uses: Counter = Counter()
@@ -188,8 +191,8 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
     named = _choose_named(fc, x, path, uses, dep)
     names = fresh_names(fc, prefix, len(named))
     symbol_of: dict[Expr, Symbol] = {n: Symbol.new(nm, n.shape) for n, nm in zip(named, names)}
-    root = Symbol.new("L" if upstream is None else "Y", fc.shape)
-    loss = "L"
+    root = Symbol.new(LOSS if upstream is None else "Y", fc.shape)
+    loss = LOSS
 
     # a named node's definition is the node over its arguments in names; one memo, seeded
     # with the names, serves every definition (linear: no mapping is rebuilt per name)

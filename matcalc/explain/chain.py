@@ -45,20 +45,32 @@ def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
     return layers
 
 
-def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivation]:
+def is_chain(d: Differentiation) -> bool:
+    """Whether ∂f/∂x is derived by the vectored chain rule: f a composition of two or more
+    vector functions of the vector x (else ``chain_derivation`` is None)."""
     if d.case is not Case.VECTOR_BY_VECTOR:
+        return False
+    layers = _layers(d.canonical, d.wrt)
+    return bool(layers) and len(layers) >= 2
+
+
+def chain_name(f: Expr) -> str:
+    """What the chain's derivation calls the function: its output o (y where f has an o)."""
+    return "o" if "o" not in {s.name for s in f.free_symbols()} else "y"
+
+
+def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivation]:
+    if not is_chain(d):
         return None
     f, x, layout = d.canonical, d.wrt, d.layout
     # mixed layout takes Jacobians as in numerator layout (its gradients are columns, which
     # do not compose by the chain rule), so its chain is the numerator one
     chain_layout = chain_layout_of(layout)
     layers = _layers(f, x)
-    if not layers or len(layers) < 2:
-        return None
     # names from the input side: x → h₁ → ⋯ → hₖ₋₁ → o
     inner = [inp for _, inp in layers[:-1]][::-1]  # h₁ … hₖ₋₁ as nodes
     names = fresh_names(f, prefix, len(inner))
-    out_name = "o" if "o" not in {s.name for s in f.free_symbols()} else "y"
+    out_name = chain_name(f)
     symbol_of = {node: Symbol.new(nm, node.shape) for node, nm in zip(inner, names)}
     o = Symbol.new(out_name, f.shape)
     symbol_of[f] = o

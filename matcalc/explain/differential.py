@@ -63,11 +63,17 @@ def expand_differential(f: Expr, x: Symbol) -> list[tuple[Expr, Rule]]:
         levels.append((current, combine(fired)))
 
 
+def differential_name(f: Expr) -> str:
+    """What the differential's derivation calls the function: f, y or F by its kind, or the
+    next name of ``NAMES`` that f's own symbols leave free."""
+    taken = {s.name for s in f.free_symbols()}
+    choices = NAMES["scalar" if f.is_scalar else "vector" if f.cols == 1 else "matrix"]
+    return next((nm for nm in choices if nm not in taken), choices[0] + "_")
+
+
 def differential_derivation(d: Differentiation) -> Derivation:
     x = d.wrt
-    taken = {s.name for s in d.f.free_symbols()}
-    choices = NAMES["scalar" if d.f.is_scalar else "vector" if d.f.cols == 1 else "matrix"]
-    f_name = next((nm for nm in choices if nm not in taken), choices[0] + "_")
+    f_name = differential_name(d.f)
     lhs_f = Symbol.new(f_name, d.f.shape)
     steps = [Step(STEP_RULES["function"], lhs_f, d.f)]
     if d.canonical is not d.f:

@@ -92,10 +92,10 @@ def _hessian(args: Any, out: Any, err: Any) -> int:
     """∂²f/∂x∂yᵀ; checked as the Jacobian of the gradient against finite differences."""
     if len(args.wrt) > 2:
         raise MatcalcError("hessian takes one --wrt (the Hessian) or two (the mixed Hessian)")
-    f, wrts = _variables(args)
+    f, wrts, warned = _variables(args)
     h = second_derivative(f, wrts, args.check, args.code, getattr(args, "steps", False))
     if args.json:
-        print(json.dumps(hessian_json(h), indent=2, ensure_ascii=not can_show(out)), file=out)
+        print(json.dumps(hessian_json(h, warned), indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if h.ok else 1
     code_out = out
     if h.code is not None:
@@ -150,12 +150,12 @@ def _index(args: Any, out: Any) -> int:
     """The index form ∂F_ij/∂X_kl of each derivative, checked as a 4-D array on request."""
     if args.layout or args.steps or args.code:
         raise MatcalcError("--index prints the index form alone: it has no layout, steps or code")
-    f, wrts = _variables(args)
+    f, wrts, warned = _variables(args)
     forms = [diff(f, w, form="index") for w in wrts]
     reports = [check(f, w, form="index") for w in wrts] if args.check else []
     ok = all(r.ok for r in reports)
     if args.json:
-        payload = {"expression": str(f), "derivatives": [
+        payload = {"expression": str(f), "warnings": warned, "derivatives": [
             {"wrt": w.name, "index": str(fm), "latex": fm.latex(),
              **({"check": check_json(reports[i])} if reports else {})}
             for i, (w, fm) in enumerate(zip(wrts, forms))]}
@@ -177,13 +177,13 @@ def _index(args: Any, out: Any) -> int:
 def _run(args: Any, out: Any, err: Any) -> int:
     if getattr(args, "index", False):
         return _index(args, out)
-    f, wrts = _variables(args)
+    f, wrts, warned = _variables(args)
     want_check = args.command == "check" or getattr(args, "check", False)
     c = derivatives(f, wrts, args.layout, getattr(args, "steps", False), want_check,
                     getattr(args, "code", False))
 
     if args.json:
-        print(json.dumps(derivatives_json(c), indent=2, ensure_ascii=not can_show(out)),
+        print(json.dumps(derivatives_json(c, warned), indent=2, ensure_ascii=not can_show(out)),
               file=out)
         return 0 if c.ok else 1
     code_out = out

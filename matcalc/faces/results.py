@@ -10,19 +10,20 @@ the answer to bad input (for a parse error with where it is).
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, replace
-from typing import Any, Optional, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 from matcalc.core import builders as ops
-from matcalc.core.errors import MatcalcError, ParseError
+from matcalc.core.errors import MatcalcError, MatcalcWarning, ParseError
 from matcalc.core.expr import Expr
 from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import dims
 from matcalc.engine.derivation import Derivation
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import Differentiation, differentiate
-from matcalc.engine.layout import TRANSPOSED, Case
-from matcalc.explain import derive
+from matcalc.engine.layout import TRANSPOSED, Case, Layout
+from matcalc.explain import derive, function_name
 from matcalc.faces.parsing import parse
 from matcalc.numeric.check import CheckReport, check, check_hessian
 from matcalc.numeric.codegen import source as codegen_source
@@ -65,15 +66,28 @@ def parse_var(spec: str) -> Symbol:
     return ops.matrix(name, *dim, **{p: True for p in props})
 
 
-def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]
-         ) -> tuple[Expr, list[Symbol]]:
-    """The expression, parsed with the declared symbols, and the symbols named by ``wrt_names``
-    (each must occur in it)."""
+class Reading(NamedTuple):
+    """What a face read from a request: the expression, the variables to differentiate by, and
+    the messages of the warnings the text raised (``BroadcastWarning``), for its answer."""
+
+    f: Expr
+    wrts: list[Symbol]
+    warnings: list[str]
+
+
+def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]) -> Reading:
+    """The expression, parsed with the declared symbols, the symbols named by ``wrt_names``
+    (each must occur in it), and the messages of matcalc's warnings on the text.  The warnings
+    are issued as well, as the library issues them (the command shows them on stderr)."""
     symbols = {}
     for spec in var_specs:
         s = parse_var(spec)
         symbols[s.name] = s
-    f = parse(expr, symbols)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = parse(expr, symbols)
+    for w in caught:  # caught to be read, then let through
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     by_name = {s.name: s for s in f.free_symbols()}
     wrts = []
     for name in wrt_names:
@@ -81,7 +95,8 @@ def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]
             raise MatcalcError(f"{name} does not appear in {expr!r}; "
                                f"its variables are {', '.join(sorted(by_name)) or 'none'}")
         wrts.append(by_name[name])
-    return f, wrts
+    return Reading(f, wrts, [str(w.message) for w in caught
+                             if issubclass(w.category, MatcalcWarning)])
 
 
 def variables_json(f: Expr) -> list[dict]:
@@ -160,26 +175,36 @@ class Derivatives:
 
     @property
     def name(self) -> str:
-        """The function's name: the derivation's (L or f), else f."""
-        return function_name(self.derivations[0] if self.derivations else None)
+        """The function's name, the one its derivation gives it (L in backpropagation, f, y
+        or F otherwise), with steps and without."""
+        return _name(self.derivations, self.results)
+
+
+def _name(derivations: Sequence[Derivation], results: Sequence[Differentiation]) -> str:
+    if derivations:
+        return derivation_name(derivations[0])
+    return function_name(results[0]) if results else "f"
 
 
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
                 want_check: bool = False, want_code: bool | str = False) -> Derivatives:
     """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name."""
     results = [differentiate(f, w, layout) for w in wrts]
+    derivations = [derive(f, w, layout) for w in wrts] if steps else []
     code = None
     if want_code:
-        code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy")
-    return Derivatives(f, layout, results,
-                       [derive(f, w, layout) for w in wrts] if steps else [],
+        code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy",
+                               _name(derivations, results))
+    return Derivatives(f, layout, results, derivations,
                        [check(f, w, layout) for w in wrts] if want_check else [], code)
 
 
-def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy") -> str:
-    """``f_and_grad`` in a backend; numpy's file checks itself when run as a script."""
+def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy",
+                    name: str = "f") -> str:
+    """``f_and_grad`` in a backend, its docstring calling the function ``name``; numpy's file
+    checks itself when run as a script."""
     code = codegen_source([simplify(f), *(d.result for d in results)], "f_and_grad",
-                          ["f", *(f"∂f/∂{d.wrt.name}" for d in results)], backend=backend)
+                          [name, *(f"∂{name}/∂{d.wrt.name}" for d in results)], backend=backend)
     if backend == "numpy":
         code += self_check_block(f, results, "f_and_grad")
     else:  # run as a script it must not look like a passed check
@@ -197,22 +222,26 @@ def steps_json(d: Derivation) -> list[dict]:
             for s in d]
 
 
-def function_name(derivation: Optional[Derivation]) -> str:
+def derivation_name(derivation: Derivation) -> str:
     """The name a derivation gives the function in its first step (L in backpropagation, f
-    otherwise), so that the header, the steps and the result tell one story; f without one."""
-    first = derivation.steps[0].lhs if derivation is not None and derivation.steps else None
+    otherwise), so that the header, the steps and the result tell one story."""
+    first = derivation.steps[0].lhs if derivation.steps else None
     return getattr(first, "name", "f")
 
 
-def derivatives_json(c: Derivatives) -> dict:
-    """What ``matcalc diff --json`` prints."""
+def symbols_json(f: Expr) -> dict:
+    """f's symbols by name: [rows, cols]."""
+    return {s.name: [str(s.rows), str(s.cols)] for s in
+            sorted(f.free_symbols(), key=lambda s: s.name)}
+
+
+def derivatives_json(c: Derivatives, warned: Sequence[str] = ()) -> dict:
+    """What ``matcalc diff --json`` prints; ``warned``, the warnings on the text (``read``)."""
     f = c.f
     payload: dict[str, Any] = {
-        "expression": str(f), "latex": to_latex(f), "name": c.name,
+        "expression": str(f), "latex": to_latex(f), "name": c.name, "warnings": list(warned),
         "layout": c.results[0].layout if c.results else c.layout,
-        "symbols": {s.name: [str(s.rows), str(s.cols)] for s in
-                    sorted(f.free_symbols(), key=lambda s: s.name)},
-        "derivatives": [],
+        "symbols": symbols_json(f), "derivatives": [],
     }
     name = c.name
     for i, d in enumerate(c.results):
@@ -263,7 +292,10 @@ class SecondDerivative:
 
     @property
     def name(self) -> str:
-        return function_name(self.derivation)
+        """The name the gradient's derivation gives the function, with steps and without."""
+        if self.derivation is not None:
+            return derivation_name(self.derivation)
+        return function_name(differentiate(self.f, self.x, Layout.DENOMINATOR))
 
     @property
     def label(self) -> str:
@@ -298,17 +330,38 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
     return result
 
 
-def hessian_json(h: SecondDerivative) -> dict:
-    """What ``matcalc hessian --json`` prints."""
-    payload = {"expression": str(h.f), "name": h.name, "wrt": [h.x.name, h.y.name],
-               "hessian": str(h.hessian),
-               "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
-               "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),
-               "shape": [str(s) for s in h.hessian.shape]}
+def hessian_entry(h: SecondDerivative) -> dict:
+    """The Hessian as one entry of ``derivatives``, with the keys of a derivative's entry."""
+    entry: dict[str, Any] = {
+        "wrt": h.x.name if h.x == h.y else f"{h.x.name}, {h.y.name}", "layout": None,
+        "convention": ("the Hessian" if h.x == h.y else f"the mixed Hessian, rows by {h.x.name}")
+        + (", in the vec convention" if h.vec else ""),
+        "lhs": h.label, "lhs_latex": h.label_latex, "result": str(h.hessian),
+        "latex": to_latex(h.hessian), "unicode": to_unicode(h.hessian),
+        "where": where_json(h.hessian), "latex_in_names": latex_in_names(h.hessian),
+        "shape": [str(s) for s in h.hessian.shape]}
     if h.derivation is not None:
-        payload["steps"] = steps_json(h.derivation)
+        entry["steps"] = steps_json(h.derivation)
     if h.report is not None:
-        payload["check"] = check_json(h.report)
+        entry["check"] = check_json(h.report)
+    return entry
+
+
+def hessian_json(h: SecondDerivative, warned: Sequence[str] = ()) -> dict:
+    """What ``matcalc hessian --json`` prints: the shape of ``derivatives_json`` (the Hessian
+    its one entry, no layout: ∂²f/∂x∂yᵀ has one convention), and the keys of its first schema,
+    which callers may read: ``wrt`` both names, ``hessian``, and ``latex``, ``unicode``,
+    ``where``, ``latex_in_names``, ``shape``, ``steps``, ``check`` of the Hessian (so ``latex`` is
+    the Hessian's here, the function's in ``diff --json``)."""
+    entry = hessian_entry(h)
+    payload: dict[str, Any] = {
+        "expression": str(h.f), "name": h.name, "warnings": list(warned), "layout": None,
+        "symbols": symbols_json(h.f), "derivatives": [entry],
+        "wrt": [h.x.name, h.y.name], "hessian": entry["result"],
+        **{k: entry[k] for k in ("latex", "unicode", "where", "latex_in_names", "shape",
+                                 "steps", "check") if k in entry}}
     if h.code is not None:
         payload["code"] = h.code
+    if h.reports:
+        payload["ok"] = h.ok
     return payload

@@ -20,6 +20,7 @@ from matcalc.core.nodes import (
     Unary, Zero,
 )  # fmt: skip
 from matcalc.core.walk import fold
+from matcalc.printing.decimals import Decimal10, decimal_form
 
 # precedence: a child printed at a lower precedence than its context needs is parenthesised
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5
@@ -101,6 +102,24 @@ class Printer:
 
     # -- numbers -------------------------------------------------------------------------------
     def number(self, value: sympy.Expr) -> Printed:
+        raise NotImplementedError
+
+    #: the sign in front of a negative number
+    number_minus = "-"
+
+    def decimal_number(self, value: sympy.Expr) -> Optional[Printed]:
+        """A rational a typed decimal becomes (1e-5, 0.05), printed as that decimal; None for
+        any other number (:mod:`matcalc.printing.decimals`)."""
+        form = decimal_form(value)
+        if form is None:
+            return None
+        p = self.decimal_text(form)
+        if value.is_negative:
+            return Printed(self.number_minus + p.text, NEG, neg=p)
+        return p
+
+    def decimal_text(self, form: Decimal10) -> Printed:
+        """A positive decimal: ``mantissa`` or ``mantissa`` × 10^``exponent``."""
         raise NotImplementedError
 
     def const(self, node: Const, kids) -> Printed:

@@ -9,6 +9,7 @@ from matcalc.core.expr import Expr
 from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS
 from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.decimals import Decimal10
 from matcalc.printing.unicode import UnicodePrinter
 from matcalc.printing.where import Named, print_named, where_latex
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
@@ -43,7 +44,18 @@ class LatexPrinter(MathPrinter):
             head = rf"\mathit{{{stem}}}"
         return f"{head}_{{{sub}}}" if sub else head
 
+    def decimal_text(self, form: Decimal10) -> Printed:
+        if form.exponent is None:
+            return Printed(form.mantissa, ATOM)
+        power = f"10^{{{form.exponent}}}"
+        if form.mantissa == "1":
+            return Printed(power, POW)
+        return Printed(rf"{form.mantissa} \cdot {power}", MUL)
+
     def number(self, value: sympy.Expr) -> Printed:
+        decimal = self.decimal_number(value)
+        if decimal is not None:
+            return decimal
         text = sympy.latex(value)
         if value.is_number and value.is_negative:
             return Printed(text, NEG, neg=self.number(-value))
@@ -102,6 +114,9 @@ class LatexPrinter(MathPrinter):
 
     def sqrt(self, arg: str) -> str:
         return rf"\sqrt{{{arg}}}"
+
+    def hadamard_name(self, name: str) -> str:
+        return rf"{name}^{{\circ}}"
 
     def norm(self, arg: str, matrix: bool) -> str:
         return rf"\left\lVert {arg} \right\rVert_{{{'F' if matrix else '2'}}}"

@@ -11,9 +11,10 @@ import re
 import sympy
 
 from matcalc.core.expr import Const, MatMul, Mul, Pow
-from matcalc.core.matrix_nodes import Pinv
+from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Pinv
 from matcalc.core.nodes import Identity, Inverse, Kron, Norm2, Vec
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed, Printer
+from matcalc.printing.decimals import decimal_form
 
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -148,7 +149,9 @@ class MathPrinter(Printer):
                 sign = self.negation
             else:
                 number = self.number(coef)
-                bracket = self.bracket_fractions and not coef.is_Integer and len(factors) > 0
+                # (1/2)x, where 1/2x reads as 1/(2x); but 0.05x, 10⁻⁵x, 2.5·10⁻⁵x
+                plain = coef.is_Integer or decimal_form(coef) is not None
+                bracket = self.bracket_fractions and not plain and len(factors) > 0
                 lead.append(f"({number.text})" if bracket else number.text)
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
             else "1"
@@ -169,18 +172,35 @@ class MathPrinter(Printer):
 
     def pow(self, node: Pow, kids):
         k = node.exponent
-        if k == sympy.Rational(1, 2):
+        kind = _kind(node)
+        if k == sympy.Rational(1, 2) and kind != "matrix":  # √W would read as sqrtm(W)
             return Printed(self.sqrt(kids[0].text), ATOM)
-        base = self.paren(kids[0], POW)
-        kind = "scalar" if node.is_scalar else "vector" if 1 in node.shape else "matrix"
-        return Printed(self.sup(base, self.power_text(k, kind)), POW,
-                       recip=kids[0] if k == -1 else None)
+        return self._power(kids[0], k, kind)
+
+    def _power(self, base: Printed, k: sympy.Expr, kind: str) -> Printed:
+        return Printed(self.sup(self.paren(base, POW), self.power_text(k, kind)), POW,
+                       recip=base if k == -1 else None)
 
     def func(self, node, kids):
+        if node.name in MATRIX_FUNCTIONS and _kind(node) == "matrix":
+            return self.hadamard_func(node, kids)
         name = self.func_name(node.name)
         if "{}" in name:  # a template from the function table: √(u), |u|
             return Printed(name.format(kids[0].text), ATOM)
         return Printed(self.call(name, kids[0].text), ATOM)
+
+    def hadamard_func(self, node, kids):
+        """An elementwise exp, log or sqrt of a matrix, marked ∘ as a Hadamard power is:
+        exp∘(W), log∘(W), W∘¹ᐟ² (the Hadamard root).  Written exp(W), log W, √W it reads as the
+        matrix function (Higham, Functions of Matrices; Matrix Cookbook §10.2), which matcalc
+        names expm, logm, sqrtm.  A vector or a scalar has no matrix function: left unmarked."""
+        if node.name == "sqrt":
+            return self._power(kids[0], sympy.Rational(1, 2), "matrix")
+        return Printed(self.call(self.hadamard_name(self.func_name(node.name)), kids[0].text),
+                       ATOM)
+
+    def hadamard_name(self, name: str) -> str:
+        raise NotImplementedError
 
     def transpose(self, node, kids):
         child = kids[0]
@@ -267,6 +287,12 @@ class MathPrinter(Printer):
 
     def subscript(self, base: str, *dims) -> str:
         raise NotImplementedError
+
+
+def _kind(node) -> str:
+    """A "scalar", a "vector" (a row or a column) or a "matrix": how a power or an elementwise
+    function of it is written."""
+    return "scalar" if node.is_scalar else "vector" if 1 in node.shape else "matrix"
 
 
 def split_name(name: str) -> tuple[str, str]:

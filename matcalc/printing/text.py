@@ -12,6 +12,7 @@ from matcalc.core.expr import Const, Expr, Mul, Pow
 from matcalc.core.shapes import ONE
 from matcalc.core.walk import postorder
 from matcalc.printing.base import ATOM, MUL, NEG, POW, Printed, Printer
+from matcalc.printing.decimals import Decimal10
 
 
 def _dim(d) -> str:
@@ -23,7 +24,15 @@ class TextPrinter(Printer):
     #: Python mark (@, .T, **), A * B would read as the matrix product
     marked = False
 
+    def decimal_text(self, form: Decimal10) -> Printed:
+        if form.exponent is None:
+            return Printed(form.mantissa, ATOM)
+        return Printed(f"{form.mantissa}e{form.exponent:+03d}", ATOM)  # as Python writes 1e-05
+
     def number(self, value: sympy.Expr) -> Printed:
+        decimal = self.decimal_number(value)
+        if decimal is not None:
+            return decimal
         if value.is_Integer:
             p = Printed(str(value), NEG if value < 0 else ATOM)
         elif value.is_Rational:

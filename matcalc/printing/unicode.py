@@ -13,6 +13,7 @@ from matcalc.core.expr import Expr
 from matcalc.core.shapes import fmt_dim
 from matcalc.core.spec import FUNCTIONS
 from matcalc.printing.base import ADD, ATOM, MUL, NEG, POW, Printed
+from matcalc.printing.decimals import Decimal10
 from matcalc.printing.where import Named, print_named, where_unicode
 from matcalc.printing.math import ALIASES, GREEK, MathPrinter, split_name
 
@@ -106,7 +107,20 @@ class UnicodePrinter(MathPrinter):
             ALIASES.get(stem, stem) in GREEK) else stem
         return stem + sub.translate(_SUB)
 
+    number_minus = "−"
+
+    def decimal_text(self, form: Decimal10) -> Printed:
+        if form.exponent is None:
+            return Printed(form.mantissa, ATOM)
+        power = "10" + str(form.exponent).translate(_SUP)
+        if form.mantissa == "1":
+            return Printed(power, POW)
+        return Printed(f"{form.mantissa}·{power}", MUL)
+
     def number(self, value: sympy.Expr) -> Printed:
+        decimal = self.decimal_number(value)
+        if decimal is not None:
+            return decimal
         text = _IRRATIONAL_NAMES.sub(lambda m: _IRRATIONAL[m.group(0)], str(value))
         text = _ROOT_OF_ONE.sub(r"√\1", text).replace("-", "−").replace("**", "^")
         text = re.sub(r"(?<=\d)\*(?=[A-Za-z])", "", text).replace("*", "·")  # 2N, n·m
@@ -175,6 +189,9 @@ class UnicodePrinter(MathPrinter):
 
     def sqrt(self, arg: str) -> str:
         return f"√({arg})"
+
+    def hadamard_name(self, name: str) -> str:
+        return f"{name}∘"
 
     def norm(self, arg: str, matrix: bool) -> str:
         return f"‖{arg}‖{'_F' if matrix else '₂'}"

@@ -18,7 +18,7 @@ from matcalc.core.errors import MatcalcError, UndeclaredNameError
 from matcalc.engine.layout import LAYOUTS
 from matcalc.faces.results import (
     derivative_code, derivatives, derivatives_json, error_json, hessian_json, read,
-    second_derivative, steps_json, variables_json,
+    second_derivative, variables_json,
 )  # fmt: skip
 from matcalc.faces.web.mathml import to_mathml
 from matcalc.numeric.codegen import source as codegen_source
@@ -139,8 +139,9 @@ def _error(e: MatcalcError) -> dict:
 
 
 def _answer(request: Request) -> dict:
-    f, wrts = read(request.expr, request.vars, request.wrt)
+    f, wrts, warned = read(request.expr, request.vars, request.wrt)
     head = {"expression": str(f), "latex": to_latex(f), "unicode": to_unicode(f),
+            "warnings": warned,
             "mathml": to_mathml(to_latex(f), display=True), "variables": variables_json(f),
             "order": request.order, "derivatives": []}
     if not wrts:  # no variable named: what the expression is, for choosing one
@@ -148,32 +149,21 @@ def _answer(request: Request) -> dict:
     if request.order == 2:
         return {**head, **_second(f, wrts, request)}
     c = derivatives(f, wrts, request.layout, request.steps, request.check, request.code)
-    payload = derivatives_json(c)
+    payload = derivatives_json(c, warned)
     for entry in payload["derivatives"]:
         _typeset(entry)
-    others = {b: lambda b=b: derivative_code(f, c.results, b) for b in BACKENDS[1:]}
+    others = {b: lambda b=b: derivative_code(f, c.results, b, c.name) for b in BACKENDS[1:]}
     return {**head, **payload, **_code(payload.get("code"), others)}
 
 
 def _second(f: Any, wrts: list, request: Request) -> dict:
     h = second_derivative(f, wrts, request.check, request.code, request.steps)
     payload = hessian_json(h)
-    entry = {"wrt": payload["wrt"][0] if h.x == h.y else ", ".join(payload["wrt"]),
-             "layout": None, "convention": ("the Hessian" if h.x == h.y else
-                                            f"the mixed Hessian, rows by {h.x.name}")
-             + (", in the vec convention" if h.vec else ""),
-             "lhs": h.label, "lhs_latex": h.label_latex,
-             "result": payload["hessian"], "latex": payload["latex"],
-             "unicode": payload["unicode"], "shape": payload["shape"],
-             "where": payload["where"], "latex_in_names": payload["latex_in_names"]}
-    if h.derivation is not None:
-        entry["steps"] = steps_json(h.derivation)
-    if "check" in payload:
-        entry["check"] = payload["check"]
+    (entry,) = payload["derivatives"]
     _typeset(entry)
     others = {b: lambda b=b: codegen_source([h.hessian], "hessian", [h.label], backend=b)
               for b in BACKENDS[1:]}
-    out = {"name": h.name, "layout": None, "derivatives": [entry],
+    out = {"name": h.name, "layout": None, "symbols": payload["symbols"], "derivatives": [entry],
            **_code(payload.get("code"), others)}
     if h.reports:
         out["ok"] = h.ok

@@ -117,6 +117,7 @@ async function run() {
     clearOutputs("The derivative appears here.");
     showVariables([]);
     showError(null);
+    showWarnings([]);
     return;
   }
   setStatus("busy", "computing…");
@@ -131,6 +132,7 @@ async function run() {
       variablesOf = expr;
       keepKnownNames();
       showVariables(variables);
+      showWarnings(first.data.warnings);
     }
     if (!state.wrt.length) {
       state.wrt = defaultWrt();
@@ -145,6 +147,7 @@ async function run() {
     variables = answer.data.variables;
     showVariables(variables);
     showError(null);
+    showWarnings(answer.data.warnings);
     show(answer.data);
     setStatus("done", `${Math.round(performance.now() - started)} ms`);
   } catch (e) {
@@ -165,6 +168,7 @@ function keepKnownNames() {
 function fail(answer) {
   const error = (answer.data && answer.data.error) || {message: `error ${answer.status}`};
   showError(error);
+  showWarnings([]);
   setStatus("error", answer.status === 503 ? "stopped" : "error");
   for (const id of ["result", "check", "steps", "code"]) $(id).classList.add("stale");
 }
@@ -200,6 +204,13 @@ function showError(error) {
   } else {
     caret.hidden = true;
   }
+}
+
+function showWarnings(list) {
+  // text that parses but may not mean what it says (a scalar spread over a vector), under the input
+  const box = $("expr-warnings");
+  box.replaceChildren(...(list || []).map((message) => el("li", {text: message})));
+  box.hidden = !box.children.length;
 }
 
 function showVariables(list) {
