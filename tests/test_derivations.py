@@ -405,6 +405,6 @@ def test_a_derivation_repr_is_one_readable_line_not_a_dataclass_dump():
     n = mc.dims("n")
     x, A = mc.vector("x", n), mc.matrix("A", n)
     d = mc.derive(x.T @ A @ x, x)
-    assert repr(d) == ("<Derivation of ∂(x.T @ A @ x)/∂x in denominator layout: "
-                       f"{len(d)} steps, result (A + A.T) @ x>")
+    assert repr(d) == ("<Derivation: f = x.T @ A @ x, by x, denominator layout, "
+                       f"{len(d)} steps; result (A + A.T) @ x>")
     assert "\n" not in repr(d) and "Rule(" not in repr(d)

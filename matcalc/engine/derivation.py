@@ -132,7 +132,7 @@ class Derivation:
         return self.text()
 
     def __repr__(self) -> str:
-        """One line a REPL can show: what is derived, by what, in which layout, in how many
-        steps, and the result (``str()`` and ``.latex()`` give the steps themselves)."""
-        return (f"<Derivation of ∂({self.f})/∂{self.wrt} in {self.layout} layout: "
-                f"{len(self.steps)} steps, result {self.result}>")
+        """One line a REPL can show: the function, the variable, the layout, the number of
+        steps and the result (a gradient's, a Jacobian's or a Hessian's) (``str()`` and ``.latex()`` give the steps themselves)."""
+        return (f"<Derivation: f = {self.f}, by {self.wrt}, {self.layout} layout, "
+                f"{len(self.steps)} steps; result {self.result}>")
