@@ -138,8 +138,9 @@ def report(rows: list, limits: dict, quick: bool, repeat: int) -> list[str]:
     lines = [
         "## (c) Evaluation: generated code vs the best hand-written numpy, JAX and PyTorch", "",
         f"Times in ms: median (min–max) over at least {repeat} timed calls after two warm-up "
-        "calls, each implementation in its own process, every thread pool pinned to one "
-        "thread; each answer checked against a plain numpy reference first. Hand-written "
+        "calls, each implementation in its own process, pinned to one CPU (sched_setaffinity, "
+        "before numpy or JAX load: XLA otherwise ran its GEMM on both cores) with every thread "
+        "pool at one thread; each answer checked against a plain numpy reference first. Hand-written "
         "numpy is written for speed (syrk for Gram matrices, scaling on the small factor, "
         "in-place updates), not copied from the generator. JAX: `jax.jit` of `value_and_grad`, "
         "`jacfwd(jacrev)` (= `jax.hessian`), `jacrev(jacrev)`, `jacrev`/`jacfwd`, fastest "

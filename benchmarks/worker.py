@@ -14,6 +14,7 @@ environment it passes); each answer is checked against the case's numpy referenc
 from __future__ import annotations
 
 import argparse
+import os
 import inspect
 import json
 import statistics
@@ -22,7 +23,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
+# One CPU for this process, before numpy (OpenBLAS starts its threads at import, and a thread
+# keeps the affinity it started with) and before JAX: thread-count settings are not enough —
+# XLA's CPU client starts its own pool whatever OMP/XLA_FLAGS say, and its GEMM ran on both
+# cores in an earlier run (130 GFLOP/s against one core's 70–76).
+PINNED_CPU = "not pinned (no sched_setaffinity here)"
+if __name__ == "__main__" and hasattr(os, "sched_setaffinity"):
+    _cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {_cpu})
+    PINNED_CPU = f"CPU {_cpu}"
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -287,7 +298,7 @@ def main() -> int:
         result = run(args.case, args.implementation, args.quick, args.repeat)
     except Disagreement as error:
         result = {"disagreement": str(error)}
-    print(json.dumps(result))
+    print(json.dumps({**result, "cpu": PINNED_CPU}))
     return 0
 
 
