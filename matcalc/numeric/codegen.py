@@ -185,8 +185,8 @@ def _add(node: Add, args: list[str], emit: Callable[[str], str]) -> str:
             signed.append((negative, number.replace("-", "", 1) if negative else number))
         elif _negated(term, text):
             signed.append((True, text[2:-1]))
-            # −(a ⊙ b): the product of the rest is a new array
-            if len(term.args) > 2 or _fresh(term.args[1], text[2:-1]):
+            # −(a ⊙ b): the product of the rest is a new array (unless it was named a temporary)
+            if _fresh(term if len(term.args) > 2 else term.args[1], text[2:-1]):
                 fresh = text[2:-1]
         else:
             signed.append((False, text))
