@@ -45,13 +45,19 @@ def _layers(f: Expr, x: Symbol) -> Optional[list[tuple[Expr, Expr]]]:
     return layers
 
 
+def _chain_layers(d: Differentiation) -> Optional[list[tuple[Expr, Expr]]]:
+    """The layers of f when it is a composition of two or more vector functions of the
+    vector x, else None."""
+    if d.case is not Case.VECTOR_BY_VECTOR:
+        return None
+    layers = _layers(d.canonical, d.wrt)
+    return layers if layers and len(layers) >= 2 else None
+
+
 def is_chain(d: Differentiation) -> bool:
     """Whether ∂f/∂x is derived by the vectored chain rule: f a composition of two or more
     vector functions of the vector x (else ``chain_derivation`` is None)."""
-    if d.case is not Case.VECTOR_BY_VECTOR:
-        return False
-    layers = _layers(d.canonical, d.wrt)
-    return bool(layers) and len(layers) >= 2
+    return _chain_layers(d) is not None
 
 
 def chain_name(f: Expr) -> str:
@@ -60,13 +66,13 @@ def chain_name(f: Expr) -> str:
 
 
 def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivation]:
-    if not is_chain(d):
+    layers = _chain_layers(d)
+    if layers is None:
         return None
     f, x, layout = d.canonical, d.wrt, d.layout
     # mixed layout takes Jacobians as in numerator layout (its gradients are columns, which
     # do not compose by the chain rule), so its chain is the numerator one
     chain_layout = chain_layout_of(layout)
-    layers = _layers(f, x)
     # names from the input side: x → h₁ → ⋯ → hₖ₋₁ → o
     inner = [inp for _, inp in layers[:-1]][::-1]  # h₁ … hₖ₋₁ as nodes
     names = fresh_names(f, prefix, len(inner))
