@@ -48,6 +48,11 @@ class Case:
     bytes: float
     closed_form: bool = False
     n_wrt: int = 1
+    #: ``library_only(**inputs)`` gives a call of no arguments that makes only the library
+    #: calls of the hand-written formula that no numpy code can avoid (its matrix products and
+    #: factorisations, and one exp or tanh of each element the loss takes it of), on operands
+    #: computed beforehand: what numpy's BLAS and LAPACK reach on the case's shapes
+    library_only: Callable[..., Callable[[], Any]] | None = None
     sources: dict[str, str] = field(default_factory=dict)
 
     def source(self, backend: str = "numpy") -> str:
@@ -126,10 +131,15 @@ def _mf(quick: bool, trace_form: bool) -> Case:
         E = X - U @ V.T
         return xp.trace(E.T @ E) if trace_form else xp.sum(E * E)
 
+    def library_only(U, V, X):
+        E = X - U @ V.T
+        return lambda: (U @ V.T, E @ V, E.T @ U)
+
     spelled = "tr((X − UVᵀ)ᵀ(X − UVᵀ))" if trace_form else "‖X − UVᵀ‖²_F"
     return Case("mf-trace" if trace_form else "mf", f"{spelled} by U and V", "gradient",
                 f"X {m}×{n}, rank {r}", f, [U, V], inputs, reference, fast, loss,
-                ("U", "V", "X"), flops=6.0 * m * n * r, bytes=8.0 * (2 * m * n), n_wrt=2)
+                ("U", "V", "X"), flops=6.0 * m * n * r, bytes=8.0 * (2 * m * n), n_wrt=2,
+                library_only=library_only)
 
 
 # --- log-sum-exp, softmax regression, attention -----------------------------------------------
@@ -189,9 +199,16 @@ def _softmax_regression(quick: bool) -> Case:
         Z = X @ W
         return -xp.sum(Y * (Z - logsumexp(xp, Z, 1)))
 
+    def library_only(W, X, Y):
+        Z = X @ W
+        Z -= Z.max(axis=1, keepdims=True)
+        E = softmax(Z, 1) - Y
+        return lambda: (X @ W, np.exp(Z), X.T @ E)
+
     return Case("softmax", "softmax regression over a batch, by W", "gradient",
                 f"B = {B}, d = {d}, k = {k}", f, [W], inputs, reference, fast, loss,
-                ("W", "X", "Y"), flops=4.0 * B * d * k, bytes=8.0 * B * d)
+                ("W", "X", "Y"), flops=4.0 * B * d * k, bytes=8.0 * B * d,
+                library_only=library_only)
 
 
 def _attention(quick: bool) -> Case:
@@ -223,9 +240,17 @@ def _attention(quick: bool) -> Case:
         S = xp.exp(Z - logsumexp(xp, Z, 1))
         return xp.sum(G * (S @ V))
 
+    def library_only(G, K, Q, V):
+        Z = Q @ K.T
+        Z -= Z.max(axis=1, keepdims=True)
+        S = softmax(Z, 1)
+        dZ = S * (G @ V.T)
+        return lambda: (Q @ K.T, np.exp(Z), S @ V, G @ V.T, dZ @ K, dZ.T @ Q, S.T @ G)
+
     return Case("attention", "attention gradients by Q, K, V", "gradient", f"T = {T}, d = {d}",
                 f, [Q, K, V], inputs, reference, fast, loss, ("Q", "K", "V", "G"),
-                flops=12.0 * T * T * d, bytes=8.0 * 3 * T * T, n_wrt=3)
+                flops=12.0 * T * T * d, bytes=8.0 * 3 * T * T, n_wrt=3,
+                library_only=library_only)
 
 
 # --- Gaussian log-likelihood, ridge ----------------------------------------------------------
@@ -257,9 +282,16 @@ def _gaussian(quick: bool) -> Case:
     def loss(xp, S, C):
         return xp.linalg.slogdet(S)[1] + xp.trace(xp.linalg.solve(S, C))
 
+    def library_only(C, S):
+        L = scipy.linalg.lapack.dpotrf(S, lower=True, clean=False)[0]
+        Si = np.linalg.inv(S)
+        A = Si @ C
+        return lambda: (scipy.linalg.lapack.dpotrf(S, lower=True, clean=False),
+                        scipy.linalg.lapack.dpotri(L, lower=True), Si @ C, A @ Si)
+
     return Case("gaussian", "Gaussian negative log-likelihood by Σ", "gradient", f"n = {n}",
                 f, [S], inputs, reference, fast, loss, ("S", "C"), flops=5.0 * n ** 3,
-                bytes=8.0 * 4 * n * n)
+                bytes=8.0 * 4 * n * n, library_only=library_only)
 
 
 def _ridge(quick: bool) -> Case:
@@ -287,9 +319,14 @@ def _ridge(quick: bool) -> Case:
         r = X @ w - y
         return xp.sum(r * r) + lam * xp.sum(w * w)
 
+    def library_only(X, lam, w, y):
+        r = X @ w - y
+        return lambda: (X @ w, r @ X, X.T @ X)
+
     return Case("ridge", "ridge regression gradient and Hessian", "gradient and Hessian",
                 f"m, n = {m}, {n}", f, [w], inputs, reference, fast, loss,
-                ("w", "X", "y", "lam"), flops=1.0 * m * n * n, bytes=8.0 * m * n)
+                ("w", "X", "y", "lam"), flops=1.0 * m * n * n, bytes=8.0 * m * n,
+                library_only=library_only)
 
 
 # --- networks ---------------------------------------------------------------------------------
@@ -328,10 +365,18 @@ def _tanh_hessian(quick: bool) -> Case:
     def loss(xp, x, W1, W2, a):
         return a @ xp.tanh(W2 @ xp.tanh(W1 @ x))
 
+    def library_only(W1, W2, a, x):
+        u, du, v, dv, g = parts(W1, W2, a, x)
+        B = W2 * du
+        Bs = B.T * (-2.0 * v * dv * a)
+        M = Bs @ B
+        MW = M @ W1
+        return lambda: (np.tanh(W1 @ x), np.tanh(W2 @ u), W2.T @ g, Bs @ B, M @ W1, W1.T @ MW)
+
     return Case("tanh-hessian", "2-layer tanh network's Hessian by its input", "Hessian",
                 f"n = {n}, h = {h}", f, [x], inputs, reference, fast, loss,
                 ("x", "W1", "W2", "a"), flops=2.0 * (h ** 3 + h * h * n + n * n * h),
-                bytes=8.0 * (2 * h * h + h * n + n * n))
+                bytes=8.0 * (2 * h * h + h * n + n * n), library_only=library_only)
 
 
 def _mlp(quick: bool) -> Case:
@@ -364,10 +409,17 @@ def _mlp(quick: bool) -> Case:
         R = xp.tanh(X @ W1) @ W2 - T
         return xp.sum(R * R) / 2
 
+    def library_only(T, W1, W2, X):
+        Z = X @ W1
+        H = np.tanh(Z)
+        R = H @ W2 - T
+        G = (R @ W2.T) * (1.0 - H * H)
+        return lambda: (X @ W1, np.tanh(Z), H @ W2, R @ W2.T, X.T @ G, H.T @ R, G @ W1.T)
+
     return Case("mlp", "2-layer MLP gradient by W1, W2, X", "gradient",
                 f"B = {B}, d = {d}, h = {h}, k = {k}", mc.sum(R * R) / 2, [W1, W2, X], inputs,
                 reference, fast, loss, ("W1", "W2", "X", "T"), flops=6.0 * B * d * h,
-                bytes=8.0 * (B * d + d * h), n_wrt=3)
+                bytes=8.0 * (B * d + d * h), n_wrt=3, library_only=library_only)
 
 
 def _logistic(quick: bool) -> Case:
@@ -390,9 +442,15 @@ def _logistic(quick: bool) -> Case:
     def loss(xp, w, X, y):
         return xp.sum(xp.log(1 + xp.exp(-y * (X @ w))))
 
+    def library_only(X, w, y):
+        z = y * (X @ w)
+        Xs = X * 0.5  # the scaled rows: syrk's cost does not depend on the values
+        return lambda: (X @ w, np.exp(z), Xs.T @ Xs)
+
     return Case("logistic", "logistic-regression Hessian", "Hessian", f"m, n = {m}, {n}",
                 mc.sum(mc.log(1 + mc.exp(-y * (X @ w)))), [w], inputs, reference, fast, loss,
-                ("w", "X", "y"), flops=1.0 * m * n * n, bytes=8.0 * m * n, closed_form=True)
+                ("w", "X", "y"), flops=1.0 * m * n * n, bytes=8.0 * m * n, closed_form=True,
+                library_only=library_only)
 
 
 def _quadratic(quick: bool) -> Case:

@@ -5,7 +5,8 @@
 
 IMPLEMENTATION: generated (matcalc's numpy code), hand (the best hand-written numpy), jax
 (jax.jit of JAX's transforms), torch (torch.func), matcalc-jax (matcalc's JAX backend, jitted),
-hand-jax (hand_jax.py's hand-written JAX of the hand-written numpy's formula, jitted);
+hand-jax (hand_jax.py's hand-written JAX of the hand-written numpy's formula, jitted),
+library (only the library calls no numpy code can avoid: the case's ``library_only``);
 ``limits`` measures this machine's GEMM rate and memory bandwidth and names the BLAS kernel.
 ``evaluation.py`` starts one process per implementation with its threads pinned (the
 environment it passes); each answer is checked against the case's numpy reference first.
@@ -45,6 +46,10 @@ from matcalc.numeric.codegen import Generated  # noqa: E402
 RTOL, ATOL_SCALE = 1e-6, 1e-9
 #: timed calls: at least the --repeat given, more for fast calls, within about this many s
 BUDGET, MAX_ROUNDS = 0.5, 41
+
+
+#: the label of the library calls alone, which compute nothing to check
+LIBRARY = "library calls alone"
 
 
 class Disagreement(RuntimeError):
@@ -87,6 +92,8 @@ def calls(case: Case, implementation: str) -> dict[str, Callable[[], Any]]:
         return {"generated numpy": lambda: fn(**{a: case.inputs[a] for a in names})}
     if implementation == "hand":
         return {"hand-written numpy": lambda: case.fast(**case.inputs)}
+    if implementation == "library":
+        return {LIBRARY: case.library_only(**case.inputs)} if case.library_only else {}
     if implementation == "matcalc-jax":
         return _jitted(case, lambda: _generated(case, "jax")[0], "matcalc → JAX (jit)")
     if implementation == "hand-jax":  # hand_jax.py: the hand-written numpy's formula in JAX
@@ -158,8 +165,10 @@ def time_calls(case: Case, variants: dict[str, Callable], repeat: int) -> dict[s
     out = {}
     for label, call in variants.items():
         t0 = time.perf_counter()
-        check(case, label, flat(call()), reference)
+        answer = call()
         first = time.perf_counter() - t0
+        if label != LIBRARY:
+            check(case, label, flat(answer), reference)
         t0 = time.perf_counter()
         call()  # a second warm-up (a lazily built plan, caches)
         # rounds from the second call: the first includes JAX's compilation, which left

@@ -18,6 +18,7 @@ def test_benchmark_smoke_run_writes_its_tables(tmp_path):
         assert heading in text
     assert "| log det(X) |" in text and "wrong" in text  # SymPy's silent 0 is counted
     _every_case_has_a_jax_ratio(text)
+    assert "library calls alone (% of limit)" in text
 
 
 def _every_case_has_a_jax_ratio(text):

@@ -94,6 +94,19 @@ def test_a_worker_checks_and_times_one_implementation():
     assert limits["gemm"] > 0 and limits["bandwidth"] > 0
 
 
+def test_every_compute_bound_case_times_the_library_calls_it_cannot_avoid():
+    # flops per byte at the benchmark's sizes: 15 and more on the compute-bound cases, under
+    # 0.3 on the memory-bound ones
+    full = {key: make(False) for key, make in cases.CASES.items()}
+    compute_bound = [k for k, c in full.items() if c.flops / c.bytes > 1]
+    del full
+    assert len(compute_bound) >= 9
+    for key in compute_bound:
+        result = worker.run(key, "library", quick=True, repeat=1)
+        assert set(result["timings"]) == {worker.LIBRARY}, key
+        assert result["timings"][worker.LIBRARY]["rounds"] == 1
+
+
 def test_a_wrong_implementation_is_caught_before_it_is_timed():
     case = cases.CASES["lse"](True)
     case.fast = lambda z: (0.0, z, np.eye(z.size))

@@ -127,6 +127,11 @@ _JAX_HELPERS = {
     "_log_softmax": '''def _log_softmax(z, axis=None, own=False):
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - jnp.log(jnp.exp(shifted).sum(axis=axis, keepdims=True))''',
+    "_log_softmax_pair": '''def _log_softmax_pair(z, axis=None, own=False):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = jnp.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    return shifted - jnp.log(total), e / total''',
     "_logdet": '''def _logdet(X):
     """log det X; NaN where det X <= 0 (traced code cannot raise on a value)."""
     sign, value = jnp.linalg.slogdet(X)
@@ -241,6 +246,9 @@ _TORCH_HELPERS = {
     return torch.logsumexp(z, dim=axis, keepdim=True)''',
     "_log_softmax": '''def _log_softmax(z, axis=None, own=False):
     return torch.log_softmax(z, dim=0 if axis is None else axis)''',
+    "_log_softmax_pair": '''def _log_softmax_pair(z, axis=None, own=False):
+    logs = torch.log_softmax(z, dim=0 if axis is None else axis)
+    return logs, torch.exp(logs)''',
     "_kron_matmul": '''def _kron_matmul(A, B, M):
     """(A ⊗ B) @ M without building A ⊗ B."""
     k = M.shape[1]

@@ -116,6 +116,14 @@ def _rules(text_of: dict, emit: Callable[[str], str], uses: dict | None = None,
     }
 
 
+def _softmax_pairs(order: list[Expr]) -> dict[Expr, Expr]:
+    """log softmax(z) → exp(log softmax(z)) where both are computed (softmax regression's value
+    and gradient): ``_log_softmax_pair`` gives both from one exponential of z, which is most
+    of the elementwise cost where numpy's exp is not vectorised (float64 without AVX-512)."""
+    return {n.arg: n for n in order if isinstance(n, Func) and n.name == "exp"
+            and isinstance(n.arg, LogSoftmax) and not n.arg.args[0].is_scalar}
+
+
 def _operation(node: Unary, args: list[str]) -> str:
     return node.spec.numpy.format(args[0], axis=getattr(node, "axis", None))
 
@@ -366,11 +374,20 @@ def generate(outputs: Sequence[Expr], name: str | None = "f", labels: Sequence[s
         return temp
 
     rules = _rules(text, emit, uses, Factors(factorisations(order, uses), emit))
+    pairs = _softmax_pairs(order)
     for node in order:
         rule = (SCALAR_RULES.get(type(node)) if node.args and node.args[0].is_scalar else None
                 ) or rules[type(node)]
         if node in twins:  # the transpose of an array already computed: a view of it
             rendered = f"{text[twins[node]]}.T"
+        elif node in pairs:  # log softmax(z) and softmax(z) = exp of it, from one exponential
+            logs, exps = next(temporaries), next(temporaries)
+            call = rule(node, [text[a] for a in node.args]).replace("_log_softmax(",
+                                                                    "_log_softmax_pair(", 1)
+            lines.append(f"    {logs}, {exps} = {call}")
+            rendered, text[pairs[node]] = logs, exps
+        elif node in text:  # the softmax half of a pair
+            rendered = text[node]
         else:
             rendered = rule(node, [text[a] for a in node.args])
         if be is not NUMPY:

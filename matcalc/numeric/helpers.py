@@ -56,6 +56,16 @@ HELPERS = {
     shifted = np.subtract(z, top, out=z if own else None)
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted''',
+    "_log_softmax_pair": '''def _log_softmax_pair(z, axis=None, own=False):
+    """log softmax(z) and softmax(z) from one exponential: z − max − log Σe and e / Σe;
+    own: as for _softmax."""
+    top = z.max(axis=axis, keepdims=True)
+    shifted = np.subtract(z, top, out=z if own else None)
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    e /= total
+    shifted -= np.log(total)
+    return shifted, e''',
     "_logdet": '''def _logdet(X):
     sign, value = np.linalg.slogdet(X)
     if sign <= 0:  # like inv of a singular matrix: an error, not a NaN to find later
