@@ -272,8 +272,13 @@ def _gaussian(quick: bool) -> Case:
     def fast(C, S):
         L, info = scipy.linalg.lapack.dpotrf(S, lower=True, clean=False)
         Si, info = scipy.linalg.lapack.dpotri(L, lower=True)  # n³ flops, not n solves' 2n³
-        Si = np.tril(Si)  # potri writes the lower triangle; the upper one is its mirror
-        Si += np.tril(Si, -1).T
+        # potri writes the lower triangle; the upper one is its mirror, copied in place in
+        # blocks of columns (tril temporaries' page faults cost more than potri here)
+        U = Si.T
+        for i in range(0, n, 64):
+            j = min(i + 64, n)
+            U[j:, i:j] = U[i:j, j:].T
+            np.copyto(U[i:j, i:j], U[i:j, i:j].T, where=np.tri(j - i, k=-1, dtype=bool))
         A = Si @ C
         G = A @ Si
         np.subtract(Si, G, out=G)

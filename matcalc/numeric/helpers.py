@@ -244,13 +244,21 @@ HELPERS = {
     return scipy.linalg.cho_solve(F, B, check_finite=False)''',
     "_cho_inv": '''def _cho_inv(F):
     """X⁻¹ from the Cholesky factor of X: LAPACK's potri (n³ flops, against 2n³ for n solves),
-    which writes one triangle; the other is its mirror."""
+    which writes one triangle; the other is copied from it in place, 64 columns at a time
+    (triu/tril temporaries made three new n×n arrays, whose page faults cost more than potri
+    on a virtual machine)."""
     potri, = scipy.linalg.lapack.get_lapack_funcs(("potri",), (F[0],))
     inverse, info = potri(F[0], lower=F[1])
     if info != 0:
         raise np.linalg.LinAlgError("the Cholesky factor is singular")
-    upper = np.triu(inverse) if not F[1] else np.tril(inverse).T
-    return upper + np.triu(upper, 1).T''',
+    M = inverse.T if F[1] else inverse  # M's upper triangle holds X⁻¹
+    n = M.shape[0]
+    for i in range(0, n, 64):
+        j = min(i + 64, n)
+        M[j:, i:j] = M[i:j, j:].T
+        block = M[i:j, i:j]
+        np.copyto(block, block.T, where=np.tri(j - i, k=-1, dtype=bool))
+    return inverse''',
     "_cho_det": '''def _cho_det(F):
     return np.prod(np.diag(F[0])) ** 2''',
     "_cho_logdet": '''def _cho_logdet(F):
