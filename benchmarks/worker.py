@@ -197,9 +197,10 @@ def time_pair(case: Case, implementation: str, quick: bool = False) -> dict:
     median and quartiles of the per-pair ratios.  Both answers are checked first.
 
     For numpy, each round also times the library calls alone and measures the machine's GEMM
-    rate and memory bandwidth (``probes``), so that each call's share of the physical limit is
-    judged against the limit of its own moment: the host's speed moved by a third within one
-    session here, and a limit measured minutes apart from the calls moved every share with it."""
+    rate (``probes``), so that each call's share of the physical limit is judged against the
+    limit of its own moment: the host's speed moved by a third within one session here, and a
+    limit measured minutes apart from the calls moved every share with it.  The bandwidth is
+    measured once, before the rounds (a 384 MB pass each round would leave every call cold)."""
     reference = flat(case.reference(**case.inputs))
     pair = [next(iter(calls(case, side).items())) for side in PAIRS[implementation]]
     for label, call in pair:
@@ -207,6 +208,7 @@ def time_pair(case: Case, implementation: str, quick: bool = False) -> dict:
         call()
     extra = calls(case, "library") if implementation == "pair-numpy" else {}
     probe = probes(quick) if implementation == "pair-numpy" else None
+    bandwidth = limits(quick)["bandwidth"] if probe else None
     timed = pair + list(extra.items())
     t0 = time.perf_counter()
     for _, call in timed:
@@ -218,15 +220,17 @@ def time_pair(case: Case, implementation: str, quick: bool = False) -> dict:
     ratios, shares = [], {label: [] for label, _ in timed}
     for k in range(rounds):
         times = {}
-        # each call first in turn: the one after the probes starts with cold caches
+        # each call first in turn, after an untimed call that warms the caches the probe left
         order = timed[k % len(timed):] + timed[:k % len(timed)]
-        for label, call in (order if k % 2 == 0 else order[::-1]):
+        if probe:
+            order[0][1]()
+        for label, call in order:
             t0 = time.perf_counter()
             call()
             times[label] = time.perf_counter() - t0
         ratios.append(times[pair[0][0]] / times[pair[1][0]])
         if probe:
-            gemm, bandwidth = probe()
+            gemm = probe()
             limit = max(case.flops / gemm, case.bytes / bandwidth)
             for label, t in times.items():
                 shares[label].append(limit / t)
@@ -243,20 +247,13 @@ def _quartiles(values: list[float]) -> dict[str, float]:
     return {"median": median, "q1": q1, "q3": q3}
 
 
-def probes(quick: bool) -> Callable[[], tuple[float, float]]:
-    """A call giving (GEMM flop/s, memory bytes/s) now: one 1000×1000 product (its rate is
-    within 1% of the 1500×1500 one ``limits`` reports) and one a = b + c on the 128 MB
-    arrays ``limits`` uses."""
-    n, size = (200, 2 ** 16) if quick else (1000, 2 ** 24)
+def probes(quick: bool) -> Callable[[], float]:
+    """A call giving the GEMM rate (flop/s) now: one 1000×1000 product, whose rate is within
+    1% of the 1500×1500 one ``limits`` reports."""
+    n = 200 if quick else 1000
     A, B = np.random.default_rng(0).standard_normal((2, n, n))
     C = A @ B
-    a, b, c = np.ones(size), np.ones(size), np.empty(size)
-
-    def probe() -> tuple[float, float]:
-        return (2.0 * n ** 3 / _timed(lambda: np.matmul(A, B, out=C)),
-                3 * 8.0 * size / _timed(lambda: np.add(a, b, out=c)))
-
-    return probe
+    return lambda: 2.0 * n ** 3 / _timed(lambda: np.matmul(A, B, out=C))
 
 
 def blas() -> dict[str, str]:

@@ -254,3 +254,19 @@ def test_a_decimal_number_prints_as_a_decimal_and_keeps_its_exact_value():
     assert mc.unicode(x / 2) == "(1/2)x" and mc.unicode(mc.core.expr.Const.new(
         sympy.Rational(1, 3)) * x) == "(1/3)x"
     assert str(sympy.Rational(10**20 + 1, 10**20) * x) == "100000000000000000001/100000000000000000000 * x"
+
+
+# regression: c**0.1 printed its exponent as the fraction 1/10 (c¹ᐟ¹⁰) while 0.1 * c printed 0.1
+def test_a_decimal_exponent_prints_as_typed_and_its_derivative_too():
+    c = mc.scalar("c")
+    f = c ** 0.1
+    assert (str(f), mc.unicode(f), mc.latex(f)) == ("c**0.1", "c^(0.1)", "c^{0.1}")
+    g = mc.diff(f, c)
+    assert (str(g), mc.unicode(g), mc.latex(g)) == (
+        "0.1 * c**(-0.9)", "0.1c^(−0.9)", r"0.1 c^{-0.9}")
+    assert mc.parse(str(g), {"c": c}) == g and mc.parse(str(f), {"c": c}) == f
+    assert eval(str(g), namespace(g)) == g  # the text rebuilds the same exact exponent
+    assert mc.check(f, c).ok
+    W = mc.matrix("W", n, m)
+    assert mc.unicode(W ** 0.5) == "W∘¹ᐟ²" and mc.unicode(W ** 0.3) == "W^∘(0.3)"
+    assert mc.unicode(c ** 0.5) == "√(c)" and mc.unicode(c ** 0.75) == "c³ᐟ⁴"  # fractions stay

@@ -109,7 +109,8 @@ class LatexPrinter(MathPrinter):
         return r"-\top"
 
     def power_text(self, k, kind: str) -> str:
-        text = sympy.latex(k)
+        decimal = self.decimal_number(k)  # c**0.1 as typed: c^{0.1}, not c^{\frac{1}{10}}
+        text = decimal.text if decimal is not None else sympy.latex(k)
         return text if kind == "scalar" else rf"\circ {text}"
 
     def sqrt(self, arg: str) -> str:

@@ -116,7 +116,9 @@ class TextPrinter(Printer):
     def pow(self, node: Pow, kids):
         base = self.paren(kids[0], POW)
         k = node.exponent
-        exp = str(k) if k.is_Integer else f"({k})"
+        decimal = self.decimal_number(k)  # c**0.1 as typed, not c**(1/10)
+        exp = (str(k) if k.is_Integer else decimal.text if decimal is not None and k > 0
+               else f"({decimal.text if decimal is not None else k})")
         if k == -1:  # a division: `1 / x`, and `a / x` inside a product, parse back the same
             return Printed(f"1 / {self.paren(kids[0], MUL)}", MUL, recip=kids[0])
         return Printed(f"{base}**{exp}", POW)

@@ -183,6 +183,9 @@ class UnicodePrinter(MathPrinter):
     def power_text(self, k, kind: str) -> str:
         text = str(k)
         mark = "∘" if kind == "matrix" else ""  # X∘² is elementwise; X² would read as X X
+        decimal = self.decimal_number(k)
+        if decimal is not None:  # c**0.1 as typed: c^(0.1), not c¹ᐟ¹⁰
+            return f"^{mark}({decimal.text})"
         if all(ch in "0123456789-/" for ch in text):
             return mark + text.translate(_SUP)
         return f"^{mark}({text})"
