@@ -47,8 +47,17 @@ def test_softmax_of_a_matrix_needs_an_axis():
 def test_derivative_by_a_non_symbol():
     with pytest.raises(mc.MatcalcError, match="with respect to a symbol, got W @ x"):
         mc.diff(x.T @ x, W @ x)
-    with pytest.raises(mc.MatcalcError, match="with respect to a symbol, got str"):
-        mc.diff(x.T @ x, "x")
+    with pytest.raises(mc.MatcalcError, match="with respect to a symbol, got int 3"):
+        mc.diff(x.T @ x, 3)
+
+
+def test_derivative_by_a_name_the_expression_lacks_lists_its_variables():
+    for call in (lambda: mc.diff(x.T @ A.T @ y, "z"), lambda: mc.hessian(x.T @ x, "z"),
+                 lambda: mc.jacobian(A @ x, ["x", "z"]), lambda: mc.check(x.T @ x, "z"),
+                 lambda: mc.codegen(x.T @ x, wrt="z")):
+        with pytest.raises(mc.MatcalcError,
+                           match=r"^z does not appear in .*; its variables are (A, x, y|A, x|x)$"):
+            call()
 
 
 def test_gradient_of_a_non_scalar():

@@ -429,3 +429,23 @@ def test_numbers_and_scalar_sums_parse_without_a_warning(text):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mc.parse(text, {"n": mc.dims("n")} if "2*n" in text else None)
+
+
+def test_a_parsed_expression_is_differentiated_by_its_variables_names():
+    f = mc.parse("x'*A*x + sum(exp(B*x))")
+    by = {s.name: s for s in f.free_symbols()}
+    x, A = by["x"], by["A"]
+    assert mc.diff(f, "x") == mc.diff(f, x)
+    assert mc.diff(f, ["x", "A"], "numerator") == mc.diff(f, [x, A], "numerator")
+    assert mc.gradient(f, "x") == mc.gradient(f, x)
+    assert mc.jacobian(mc.parse("A*x"), "x") == mc.parse("A")
+    assert mc.hessian(f, "x") == mc.hessian(f, x)
+    assert mc.hessian(f, "x", "A") == mc.hessian(f, x, A)
+    assert mc.diff(f, "x", form="index") == mc.diff(f, x, form="index")
+    report = mc.check(f, "x")
+    assert report.ok and report.wrt == "x"
+    assert [r.wrt for r in mc.check(f, ["A", "x"])] == ["A", "x"]
+    assert mc.codegen(f, wrt=["x", "A"]) == mc.codegen(f, wrt=[x, A])
+    assert mc.derive(f, "x").result == mc.diff(f, x)
+    assert mc.derive(f, "x", order=2).result == mc.hessian(f, x)
+    assert mc.check_hessian(f, "x").ok

@@ -11,7 +11,7 @@ from matcalc.core.expr import Expr, as_expr, describe
 from matcalc.core.variables import remembers
 from matcalc.engine.differentiation import (
     check_wrt, differentiate, gradients_at_once, hessian_as_derivative, plain_variables,
-    upstream_scalar,
+    resolve_wrt, upstream_scalar,
 )  # fmt: skip
 from matcalc.engine.index_form import index_form
 from matcalc.engine.layout import Layout
@@ -27,7 +27,8 @@ def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
     "mixed"; see ``matcalc.layout``).  Without a layout: denominator, except for a matrix by
     a matrix (or any pair other than scalars and column vectors), which takes the vec
     convention d vec(f)/d vec(wrt)ᵀ, written with ⊗ and the commutation matrix; its
-    denominator layout is the transpose.  ``wrt`` may be a list of symbols: then a tuple.
+    denominator layout is the transpose.  ``wrt`` is a symbol or its name (``"x"``, for an
+    expression read by ``mc.parse``), or a list of them: then a tuple.
     ``form="index"``: the layout-free index form ∂F_{ij}/∂X_{kl} (an ``IndexForm``, which
     ``lambdify`` turns into numpy einsum calls returning the 4-D array).
     With ``upstream=G`` for an array f: the backward pass ∂L/∂wrt given ∂L/∂f = G.
@@ -36,6 +37,7 @@ def diff(f: Any, wrt: Any, layout: str | None = None, *, upstream: Any = None,
         raise MatcalcError(f"unknown form {form!r}; choose 'matrix' or 'index'")
     if upstream is not None:
         f = upstream_scalar(f, upstream)
+    wrt = resolve_wrt(f, wrt)  # a name stands for f's variable of that name
     if form == "index":
         if layout is not None or structure != "unstructured":
             raise MatcalcError("the index form ∂F_ij/∂X_kl has no layout and no structure; "
@@ -65,7 +67,7 @@ def jacobian(y: Any, x: Any) -> Expr:
     """The Jacobian ∂y/∂x of a vector (or scalar) y by a vector (or scalar) x: m×n; for
     matrices, d vec(y)/d vec(x)ᵀ (the vec convention)."""
     y = as_expr(y)
-    x = check_wrt(x)
+    x = check_wrt(resolve_wrt(y, x))
     if y.is_scalar and not x.is_scalar:
         raise MatcalcError(
             f"jacobian needs an array-valued expression, got the scalar {describe(y)}; "
@@ -86,8 +88,8 @@ def hessian(f: Any, x: Any, y: Any = None) -> Expr:
     f = as_expr(f)
     if not f.is_scalar:
         raise MatcalcError(f"hessian needs a scalar expression, got {describe(f)}")
-    x = check_wrt(x)
-    y = x if y is None else check_wrt(y)
+    x = check_wrt(resolve_wrt(f, x))
+    y = x if y is None else check_wrt(resolve_wrt(f, y))
     plain = plain_variables([x, y])
     if plain:
         # the gradient by a plain variable, not one simplified with Sᵀ = S, which only holds

@@ -48,6 +48,21 @@ class Differentiation:
     structure: str = "unstructured"  #: or "symmetric": by the free entries of a symmetric S
 
 
+def resolve_wrt(f: Any, wrt: Any, text: str | None = None) -> Any:
+    """``wrt`` with each name (a str) replaced by f's variable of that name, so that an
+    expression read from text is differentiated by ``"x"``; anything else is left to
+    ``check_wrt``.  ``text`` is how the error quotes f (the text the user typed)."""
+    if isinstance(wrt, (list, tuple)):
+        return type(wrt)(resolve_wrt(f, w, text) for w in wrt)
+    if not isinstance(wrt, str):
+        return wrt
+    by_name = {s.name: s for s in as_expr(f).free_symbols()}
+    if wrt not in by_name:
+        raise MatcalcError(f"{wrt} does not appear in {text if text is not None else str(f)!r}; "
+                           f"its variables are {', '.join(sorted(by_name)) or 'none'}")
+    return by_name[wrt]
+
+
 def check_wrt(wrt: Any) -> Symbol:
     if isinstance(wrt, Symbol):
         return wrt
@@ -72,7 +87,7 @@ def _no_differentials(f: Expr) -> None:
 def differentiate(f: Any, wrt: Any, layout: str | None = None,
                   structure: str = "unstructured") -> Differentiation:
     f = as_expr(f)
-    x = check_wrt(wrt)
+    x = check_wrt(resolve_wrt(f, wrt))
     check_layout(layout)
     if structure != "unstructured":
         return _structured(f, x, layout, structure)
@@ -156,7 +171,7 @@ def gradients_at_once(f: Any, wrt: Any, layout: str, structure: str):
     """The gradients of a scalar by several plain variables from one backward sweep, so the
     gradient of a k-layer network by all its weights costs O(k), not O(k²)."""
     f = as_expr(f)
-    xs = [check_wrt(w) for w in wrt]
+    xs = [check_wrt(w) for w in resolve_wrt(f, wrt)]
     check_layout(layout)
     _no_differentials(f)
     if (not f.is_scalar or structure != "unstructured" or any(x.props for x in xs)

@@ -8,7 +8,7 @@ from matcalc.core.guards import recursion_guarded
 from matcalc.engine.derivation import STEP_RULES, Derivation, Step
 from matcalc.engine.diff import hessian
 from matcalc.engine.differentiation import (
-    Differentiation, differentiate, plain_variables, upstream_scalar,
+    Differentiation, differentiate, plain_variables, resolve_wrt, upstream_scalar,
 )  # fmt: skip
 from matcalc.core.gc_pause import gc_paused
 from matcalc.core.errors import MatcalcError
@@ -67,6 +67,7 @@ def derive(f: Any, wrt: Any, layout: str | None = None, *,
     ``.result == mc.diff(f, wrt, layout)``.  With ``upstream=G`` (G = ∂L/∂f for an array f),
     the backward pass ∂L/∂wrt of one layer.  With ``order=2`` (a scalar f, a vector or matrix
     wrt): the Hessian, as the Jacobian of the gradient; ``.result == mc.hessian(f, wrt)``."""
+    wrt = resolve_wrt(f, wrt)  # a name stands for f's variable of that name
     if order == 2:
         if upstream is not None:
             raise MatcalcError("order=2 takes no upstream gradient: it is the Hessian of a scalar")

@@ -21,7 +21,7 @@ from matcalc.core.nodes import Symbol
 from matcalc.core.shapes import dims
 from matcalc.engine.derivation import Derivation
 from matcalc.engine.diff import hessian
-from matcalc.engine.differentiation import Differentiation, differentiate
+from matcalc.engine.differentiation import Differentiation, differentiate, resolve_wrt
 from matcalc.engine.layout import TRANSPOSED, Case, Layout
 from matcalc.explain import derive, function_name
 from matcalc.faces.parsing import parse
@@ -88,13 +88,7 @@ def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]) -> Readi
         f = parse(expr, symbols)
     for w in caught:  # caught to be read, then let through
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    by_name = {s.name: s for s in f.free_symbols()}
-    wrts = []
-    for name in wrt_names:
-        if name not in by_name:
-            raise MatcalcError(f"{name} does not appear in {expr!r}; "
-                               f"its variables are {', '.join(sorted(by_name)) or 'none'}")
-        wrts.append(by_name[name])
+    wrts = resolve_wrt(f, list(wrt_names), expr)
     return Reading(f, wrts, [str(w.message) for w in caught
                              if issubclass(w.category, MatcalcWarning)])
 

@@ -15,7 +15,9 @@ import numpy as np
 
 from matcalc.core.guards import recursion_guarded
 from matcalc.engine.diff import diff
-from matcalc.engine.differentiation import differentiate, hessian_as_derivative, plain_variables
+from matcalc.engine.differentiation import (
+    differentiate, hessian_as_derivative, plain_variables, resolve_wrt,
+)  # fmt: skip
 from matcalc.core.errors import MatcalcError, NumericError
 from matcalc.core.expr import as_expr
 from matcalc.engine.layout import check_layout
@@ -137,6 +139,7 @@ def check(
     ``wrt`` may be a list: then a list of reports.  ``form="index"`` checks the index form
     ∂F_ij/∂X_kl as a 4-D array.
     """
+    wrt = resolve_wrt(f, wrt)
     if isinstance(wrt, (list, tuple)):
         return [check(f, w, layout, seed=seed, sizes=sizes, tolerance=tolerance, step=step,
                       points=points, structure=structure, form=form)
@@ -235,7 +238,8 @@ def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
     properties are plain here, as the unstructured Hessian is).  Check ∂f/∂x itself with
     ``check(f, x)``."""
     f = as_expr(f)
-    y = x if y is None else y
+    x = resolve_wrt(f, x)
+    y = x if y is None else resolve_wrt(f, y)
     plain = plain_variables([x, y])
     F, by, layout = hessian_as_derivative(substitute(f, plain), plain.get(x, x),
                                           plain.get(y, y))

@@ -44,7 +44,7 @@ from matcalc.numeric.stable import shared_softmax, stable
 from matcalc.core.variables import sources_of_sizes
 from matcalc.core.walk import postorder
 from matcalc.engine.diff import diff
-from matcalc.engine.differentiation import differentiate
+from matcalc.engine.differentiation import differentiate, resolve_wrt
 from matcalc.numeric.selfcheck import self_check_block
 from matcalc.rules.simplify import simplify
 
@@ -449,6 +449,7 @@ def codegen(f: Any, wrt: Any = None, layout: str | None = None, *, name: str | N
         if check:
             raise MatcalcError("check=True checks derivatives: give wrt= the variables")
         return source([simplify(f)], name or "f", ["f"], backend)
+    wrt = resolve_wrt(f, wrt)
     many = isinstance(wrt, (list, tuple))
     wrts = list(wrt) if many else [wrt]
     derivatives = diff(f, wrts, layout)
