@@ -137,6 +137,28 @@ def test_log_of_softmax_is_log_softmax_with_the_compact_jacobian():
     assert np.allclose(fd, np.eye(N) - np.ones((N, 1)) @ softmax(zv).T, atol=1e-6)
 
 
+# regression: log(sum(exp(z))), as matrixcalculus.org's users write log-sum-exp, had the
+# gradient exp(z)/(sum(exp(z))), not softmax(z), and no max shift in its code
+def test_log_of_a_sum_of_exponentials_is_log_sum_exp_with_the_softmax_gradient():
+    lse = mc.log(mc.sum(mc.exp(z)))
+    assert mc.unicode(mc.simplify(lse)) == "logsumexp(z)"
+    assert mc.unicode(mc.diff(lse, z)) == "softmax(z)"
+    assert mc.unicode(mc.simplify(mc.exp(z) / mc.sum(mc.exp(z)))) == "softmax(z)"
+    assert mc.unicode(mc.simplify(3 * mc.exp(z) / mc.sum(mc.exp(z)))) == "3softmax(z)"
+    assert np.allclose(value(mc.simplify(lse)), np.log(np.exp(zv).sum()))
+    # a matrix's exponentials summed over every entry are not one softmax: left alone
+    assert "softmax" not in mc.unicode(mc.simplify(mc.exp(Z) / mc.sum(mc.exp(Z))))
+
+
+def test_a_number_in_a_diagonal_matrix_is_taken_out():
+    assert mc.unicode(mc.simplify(mc.diag(-x))) == "−diag(x)"
+    assert mc.unicode(mc.simplify(mc.diag(2 * x))) == "2diag(x)"
+    assert np.allclose(value(mc.simplify(mc.diag(-2 * x))), np.diag(-2 * xv.ravel()))
+    S = mc.matrix("S", n, symmetric=True)
+    d = mc.diff(x.T @ mc.inv(S) @ x, S, structure="symmetric")
+    assert mc.unicode(d) == "diag((S⁻¹x)²) − 2S⁻¹xxᵀS⁻¹"
+
+
 # -- common factors -------------------------------------------------------------------------------
 def test_x_times_its_sign_is_its_absolute_value():
     assert mc.unicode(mc.simplify(mc.abs(x) + x * mc.sign(x))) == "2|x|"
@@ -149,6 +171,7 @@ def test_x_times_its_sign_is_its_absolute_value():
     (mc.det(X @ X), X), (mc.log(mc.abs(mc.det(X))), X), (mc.tr(mc.kron(A, B)), A),
     (mc.sum(mc.log(mc.softmax(z)) * x), z), (mc.sum(mc.abs(x) * x), x),
     (mc.det(2 * A @ X), X), (mc.sum(G * mc.log(mc.softmax(Z, axis=1))), Z),
+    (mc.log(mc.sum(mc.exp(z))) * mc.sum(x), z), (x.T @ mc.diag(-3 * z) @ x, z),
 ])
 def test_derivatives_through_the_identities_match_finite_differences(f, wrt, layout):
     assert mc.check(f, wrt, layout).ok

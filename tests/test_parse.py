@@ -449,3 +449,34 @@ def test_a_parsed_expression_is_differentiated_by_its_variables_names():
     assert mc.derive(f, "x").result == mc.diff(f, x)
     assert mc.derive(f, "x", order=2).result == mc.hessian(f, x)
     assert mc.check_hessian(f, "x").ok
+
+
+def test_pi_is_the_number_and_inf_or_nan_are_refused():
+    f = mc.parse("pi*c^2")
+    c = next(iter(f.free_symbols()))
+    assert [s.name for s in f.free_symbols()] == ["c"] and mc.diff(f, c) == mc.simplify(mc.parse("2*pi*c"))
+    assert mc.check(f, c).ok and mc.lambdify(f)(c=2.0) == pytest.approx(4 * 3.141592653589793)
+    x = mc.vector("pi", n)  # declared, pi is the user's symbol
+    assert mc.parse("pi'*pi", {"pi": x}) == x.T @ x
+    for text in ("inf*c", "c + nan", "-inf"):
+        with pytest.raises(mc.ParseError, match=r"is not a number an expression can hold"):
+            mc.parse(text)
+
+
+def test_a_symbol_named_i_is_refused_since_results_write_the_identity_so():
+    with pytest.raises(mc.ParseError, match=r"I is how results write the identity.*eye\(n\)") as e:
+        mc.parse("x'*I*x")
+    assert e.value.position == 3
+    for build in (lambda: mc.matrix("I", n), lambda: mc.scalar("I"), lambda: mc.vector("I", n)):
+        with pytest.raises(mc.MatcalcError, match="I is how results write the identity"):
+            build()
+    assert mc.simplify(mc.parse("x'*eye(n)*x")) == mc.parse("x'*x")
+
+
+def test_operators_as_results_print_them_read_back():
+    assert mc.parse("x'*A*x − c") == mc.parse("x'*A*x - c")
+    assert mc.parse("c·x'*y") == mc.parse("c⋅x'*y") == mc.parse("c*x'*y")
+    assert mc.parse("x ⊙ y") == mc.parse("x .* y") and mc.parse("x ⊘ y") == mc.parse("x ./ y")
+    with pytest.raises(mc.ParseError) as e:
+        mc.parse("x − ")
+    assert e.value.position == 4

@@ -270,3 +270,20 @@ def test_a_decimal_exponent_prints_as_typed_and_its_derivative_too():
     W = mc.matrix("W", n, m)
     assert mc.unicode(W ** 0.5) == "W∘¹ᐟ²" and mc.unicode(W ** 0.3) == "W^∘(0.3)"
     assert mc.unicode(c ** 0.5) == "√(c)" and mc.unicode(c ** 0.75) == "c³ᐟ⁴"  # fractions stay
+
+
+# regression: a scalar in front of the first factor of a product kept its own brackets, so
+# 1/2*x'*x printed ((1/2)xᵀ)x and -x'*x printed (−xᵀ)x
+@pytest.mark.parametrize("text,unicode,latex", [
+    ("1/2*x'*x", "(1/2)xᵀx", r"\frac{1}{2} x^{\top} x"),
+    ("-x'*x", "−xᵀx", r"-x^{\top} x"),
+    ("exp(-1/2*x'*inv(S)*x)", "exp(−(1/2)xᵀS⁻¹x)", r"\exp\left(- \frac{1}{2} x^{\top} S^{-1} x\right)"),
+    ("x'*A*x + c*sin(y)'*x", "xᵀAx + c sin(y)ᵀx", r"x^{\top} A x + c \sin\left(y\right)^{\top} x"),
+    ("(c*(A+B))*x", "c(A + B)x", r"c \left(A + B\right) x"),
+    ("(x'/c)*y", "((xᵀ)/c)y", r"\left(\frac{x^{\top}}{c}\right) y"),
+    ("(x.*y)'*z", "(x ⊙ y)ᵀz", r"\left(x \odot y\right)^{\top} z"),
+])
+def test_a_scalar_multiple_of_a_products_first_factor_needs_no_brackets(text, unicode, latex):
+    f = mc.parse(text)
+    assert mc.unicode(f) == unicode and mc.latex(f) == latex
+    assert mc.parse(mc.text(f)) == f

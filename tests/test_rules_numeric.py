@@ -211,3 +211,19 @@ def test_differentiating_a_differential_is_refused():
 def test_check_finds_points_inside_every_domain_a_function_imposes(f, wrt):
     for layout in mc.LAYOUTS:
         assert mc.check(f, wrt, layout).ok
+
+
+# regression: X n×m drawn 4×3 makes XXᵀ singular; the check said FAILED (nan) for a right
+# derivative, or gave up, where the other assignment of the sizes has the Gram matrix full rank
+@pytest.mark.parametrize("f", [mc.logdet(W.T @ W), mc.logdet(W @ W.T), mc.log(mc.det(V @ V.T)),
+                               mc.sum(mc.inv(V.T @ V) @ u)])
+def test_check_chooses_sizes_where_a_gram_matrix_has_full_rank(f):
+    wrt = W if W in f.free_symbols() else V
+    for layout in mc.LAYOUTS:
+        report = mc.check(f, wrt, layout)
+        assert report.ok, report
+
+
+def test_check_at_sizes_where_the_function_is_undefined_says_so_and_how_to_choose_others():
+    with pytest.raises(mc.NumericError, match=r"undefined near every point tried at sizes m=4, n=5.*sizes="):
+        mc.check(mc.logdet(W.T @ W), W, sizes={"n": 5, "m": 4})

@@ -23,9 +23,17 @@ from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
 from matcalc.core.shapes import ONE, SCALAR, DimLike, as_dim, fmt_shape
 
 
+#: why no symbol is named I: on paper it could not be told from the identity
+IDENTITY_NAME = ("I is how results write the identity matrix, so a symbol named I would read as "
+                 "one: for the identity write eye(n) (mc.eye(n) in Python), otherwise choose "
+                 "another name")
+
+
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise MatcalcError(f"a symbol name must be a Python identifier, got {name!r}")
+    if name == "I":
+        raise MatcalcError(IDENTITY_NAME)
     return name
 
 

@@ -46,6 +46,10 @@ CODE_OPTION = dict(nargs="?", const="numpy", default=None, choices=sorted(BACKEN
                    metavar="BACKEND", help="print a function: numpy (the default), jax or torch")
 
 
+SIZES_HELP = ('the sizes the check draws, "n=3, m=4" (by default small and distinct; a '
+              "matrix singular at those, as XXᵀ is for a tall X, needs others)")
+
+
 def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
     kind = JsonErrorParser if json_errors else argparse.ArgumentParser
     parser = kind(
@@ -66,6 +70,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
         p.add_argument("--var", action="append", default=[], metavar="SPEC",
                        help='declare a symbol: "S: matrix(n, n) symmetric"')
         p.add_argument("--json", action="store_true", help="print machine-readable JSON")
+        p.add_argument("--sizes", metavar="SIZES", help=SIZES_HELP)
 
     diff = commands.add_parser("diff", help="differentiate an expression", epilog=EXAMPLES,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -94,6 +99,7 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                        ("--check", "check against finite differences of the gradient")):
         hessian.add_argument(flag, action="store_true", help=text)
     hessian.add_argument("--code", **CODE_OPTION)
+    hessian.add_argument("--sizes", metavar="SIZES", help=SIZES_HELP)
     commands.add_parser("demo", help="the quick-start derivation")
     serve.add_arguments(commands.add_parser(
         "serve", help="the web playground on this machine (ctrl-C stops it)"))

@@ -20,7 +20,7 @@ from matcalc.faces.ascii import asciify
 from matcalc.faces.demo import main as demo
 from matcalc.faces.results import (
     check_json, convention, derivatives, derivatives_json, error_json, hessian_json, lhs_latex,
-    lhs_unicode, read, second_derivative,
+    lhs_unicode, read, read_sizes, second_derivative,
 )  # fmt: skip
 from matcalc.numeric.check import check
 from matcalc.printing import to_latex, to_unicode
@@ -88,12 +88,20 @@ def _variables(args: Any):
     return read(args.expr, args.var, args.wrt)
 
 
+def _sizes(args: Any, want_check: bool) -> dict | None:
+    """The check's sizes from --sizes, refused without a check (they would do nothing)."""
+    if getattr(args, "sizes", None) is not None and not want_check:
+        raise MatcalcError("--sizes sets the sizes of --check; add --check")
+    return read_sizes(getattr(args, "sizes", None))
+
+
 def _hessian(args: Any, out: Any, err: Any) -> int:
     """∂²f/∂x∂yᵀ; checked as the Jacobian of the gradient against finite differences."""
     if len(args.wrt) > 2:
         raise MatcalcError("hessian takes one --wrt (the Hessian) or two (the mixed Hessian)")
+    sizes = _sizes(args, args.check)
     f, wrts, warned = _variables(args)
-    h = second_derivative(f, wrts, args.check, args.code, getattr(args, "steps", False))
+    h = second_derivative(f, wrts, args.check, args.code, getattr(args, "steps", False), sizes)
     if args.json:
         print(json.dumps(hessian_json(h, warned), indent=2, ensure_ascii=not can_show(out)), file=out)
         return 0 if h.ok else 1
@@ -150,9 +158,10 @@ def _index(args: Any, out: Any) -> int:
     """The index form ∂F_ij/∂X_kl of each derivative, checked as a 4-D array on request."""
     if args.layout or args.steps or args.code:
         raise MatcalcError("--index prints the index form alone: it has no layout, steps or code")
+    sizes = _sizes(args, args.check)
     f, wrts, warned = _variables(args)
     forms = [diff(f, w, form="index") for w in wrts]
-    reports = [check(f, w, form="index") for w in wrts] if args.check else []
+    reports = [check(f, w, form="index", sizes=sizes) for w in wrts] if args.check else []
     ok = all(r.ok for r in reports)
     if args.json:
         payload = {"expression": str(f), "warnings": warned, "derivatives": [
@@ -177,10 +186,11 @@ def _index(args: Any, out: Any) -> int:
 def _run(args: Any, out: Any, err: Any) -> int:
     if getattr(args, "index", False):
         return _index(args, out)
-    f, wrts, warned = _variables(args)
     want_check = args.command == "check" or getattr(args, "check", False)
+    sizes = _sizes(args, want_check)
+    f, wrts, warned = _variables(args)
     c = derivatives(f, wrts, args.layout, getattr(args, "steps", False), want_check,
-                    getattr(args, "code", False))
+                    getattr(args, "code", False), sizes)
 
     if args.json:
         print(json.dumps(derivatives_json(c, warned), indent=2, ensure_ascii=not can_show(out)),

@@ -180,9 +180,29 @@ def _name(derivations: Sequence[Derivation], results: Sequence[Differentiation])
     return function_name(results[0]) if results else "f"
 
 
+def read_sizes(text: Optional[str]) -> Optional[dict]:
+    """``"n=3, m=4"`` (the command's --sizes) as ``{"n": 3, "m": 4}``, the sizes a check draws."""
+    if text is None:
+        return None
+    sizes: dict = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, equals, value = (part.strip() for part in item.partition("="))
+        if not equals or not name:
+            raise MatcalcError(f"--sizes takes NAME=SIZE, separated by commas, such as "
+                               f'"n=3, m=4"; got {item!r}')
+        if not value.isdigit() or int(value) < 1:
+            raise MatcalcError(f"--sizes: {name} must be a positive integer, got {value!r}")
+        if name in sizes:
+            raise MatcalcError(f"--sizes: {name} is given twice")
+        sizes[name] = int(value)
+    return sizes
+
+
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
-                want_check: bool = False, want_code: bool | str = False) -> Derivatives:
-    """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name."""
+                want_check: bool = False, want_code: bool | str = False,
+                sizes: Optional[dict] = None) -> Derivatives:
+    """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name; ``sizes`` are the
+    check's (by default small and distinct)."""
     results = [differentiate(f, w, layout) for w in wrts]
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     code = None
@@ -190,7 +210,8 @@ def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: b
         code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy",
                                _name(derivations, results))
     return Derivatives(f, layout, results, derivations,
-                       [check(f, w, layout) for w in wrts] if want_check else [], code)
+                       [check(f, w, layout, sizes=sizes) for w in wrts] if want_check else [],
+                       code)
 
 
 def derivative_code(f: Expr, results: Sequence[Differentiation], backend: str = "numpy",
@@ -304,7 +325,8 @@ class SecondDerivative:
 
 
 def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
-                      want_code: bool | str = False, steps: bool = False) -> SecondDerivative:
+                      want_code: bool | str = False, steps: bool = False,
+                      sizes: Optional[dict] = None) -> SecondDerivative:
     """One variable: the Hessian; two: the mixed Hessian, rows by the first."""
     if len(wrts) not in (1, 2):
         raise MatcalcError("hessian takes one variable (the Hessian) or two (the mixed Hessian)")
@@ -314,7 +336,8 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
                            "Hessian has no derivation yet)")
     H = hessian(f, x, y)
     # the gradient against f, then the Hessian as the Jacobian of the gradient
-    reports = [check(f, x), check_hessian(f, x, y)] if want_check else []
+    reports = ([check(f, x, sizes=sizes), check_hessian(f, x, y, sizes=sizes)] if want_check
+               else [])
     result = SecondDerivative(f, x, y, H, reports, None,
                               derive(f, x, order=2) if steps and x == y else None)
     if want_code:

@@ -185,51 +185,96 @@ def check(
         g_fn = lambdify(index)  # the 4-D array, compared with differences unarranged
         shown = _Shown(str(index), "index form", d.structure)
 
-    worst, used_seed, detail = 0.0, seed, ""
-    checked, flat, attempt, flat_shape = 0, 0, 0, (0, 0)
-    worst_point = flat_point = None  # kept so that report.step_sweep can repeat the comparison
-    while checked < points:
-        if attempt >= points + MAX_FLAT_POINTS:
-            # both sides vanished to rounding everywhere: consistent, and all this shows
-            return _report(True, worst, f, x, shown, flat_shape, dim_sizes, seed, tolerance,
-                           f"at all {flat} random points tried the derivative vanishes to the "
-                           "rounding error of finite differences; that is all this check shows",
-                           points, point=worst_point or flat_point)
-        inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
-        attempt += 1
-        point = checked
-        symbolic = evaluate(g_fn, inputs, dim_sizes)
-        expected, f_scale, h, here = _finite_differences(f, f_fn, x, d, inputs, dim_sizes,
-                                                         layout, step, structure=structure,
-                                                         raw=form == "index")
-        here = replace(here, symbolic=symbolic)
-        if expected.shape != symbolic.shape:
-            return _report(False, np.inf, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                           tolerance, f"shape {symbolic.shape} but finite differences give "
-                           f"{expected.shape}")
-        err, scale = error_and_scale(symbolic, expected)
-        # central differences lose about eps·|f|/h to rounding: below that nothing is known
-        floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
-        rel = err / scale if scale > 0 else err
-        if 0 < scale < 10 * floor:
-            if err > floor:  # even at the noise level the two disagree
+    def compare(dim_sizes: dict) -> CheckReport:
+        worst, used_seed, detail = 0.0, seed, ""
+        checked, flat, attempt, flat_shape, undefined = 0, 0, 0, (0, 0), 0
+        worst_point = flat_point = None  # kept so that report.step_sweep can repeat the comparison
+        while checked < points:
+            if attempt >= points + MAX_FLAT_POINTS:
+                if undefined:
+                    raise _UndefinedNear(dim_sizes)
+                # both sides vanished to rounding everywhere: consistent, and all this shows
+                return _report(True, worst, f, x, shown, flat_shape, dim_sizes, seed, tolerance,
+                               f"at all {flat} random points tried the derivative vanishes to the "
+                               "rounding error of finite differences; that is all this check shows",
+                               points, point=worst_point or flat_point)
+            inputs, point_seed = _domain_point(f, f_fn, symbols, dim_sizes, seed + attempt)
+            attempt += 1
+            point = checked
+            symbolic = evaluate(g_fn, inputs, dim_sizes)
+            try:
+                expected, f_scale, h, here = _finite_differences(
+                    f, f_fn, x, d, inputs, dim_sizes, layout, step, structure=structure,
+                    raw=form == "index")
+            except NumericError:  # f is defined here but not at every step around the point
+                expected = None
+            if expected is None or not np.all(np.isfinite(expected)):
+                undefined += 1
+                continue
+            here = replace(here, symbolic=symbolic)
+            if expected.shape != symbolic.shape:
+                return _report(False, np.inf, f, x, shown, symbolic.shape, dim_sizes, point_seed,
+                               tolerance, f"shape {symbolic.shape} but finite differences give "
+                               f"{expected.shape}")
+            err, scale = error_and_scale(symbolic, expected)
+            # central differences lose about eps·|f|/h to rounding: below that nothing is known
+            floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
+            rel = err / scale if scale > 0 else err
+            if 0 < scale < 10 * floor:
+                if err > floor:  # even at the noise level the two disagree
+                    return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
+                                   tolerance, "the derivative and finite differences disagree",
+                                   point=here)
+                flat += 1  # lost in rounding here: this point proves nothing
+                flat_shape, flat_point = symbolic.shape, here
+                continue
+            checked += 1
+            if not np.isfinite(err) or err > tolerance * scale + floor:
                 return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                               tolerance, "the derivative and finite differences disagree",
-                               point=here)
-            flat += 1  # lost in rounding here: this point proves nothing
-            flat_shape, flat_point = symbolic.shape, here
-            continue
-        checked += 1
-        if not np.isfinite(err) or err > tolerance * scale + floor:
-            return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                           tolerance, f"at point {point + 1} of {points}", point=here)
-        if rel >= tolerance:
-            detail = (f"the error is within the rounding of finite differences (|f| ≈ "
-                      f"{f_scale:.1e}, step {h:.1e})")
-        if rel >= worst:
-            worst, used_seed, worst_point = rel, point_seed, here
-    return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed, tolerance, detail,
-                   points, point=worst_point)
+                               tolerance, f"at point {point + 1} of {points}", point=here)
+            if rel >= tolerance:
+                detail = (f"the error is within the rounding of finite differences (|f| ≈ "
+                          f"{f_scale:.1e}, step {h:.1e})")
+            if rel >= worst:
+                worst, used_seed, worst_point = rel, point_seed, here
+        return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed,
+                       tolerance, detail, points, point=worst_point)
+
+    try:
+        return compare(dim_sizes)
+    except (_UndefinedNear, NumericError) as first:
+        # singular at these sizes, such as XXᵀ of a tall X: the other order of the sizes
+        # gives the Gram matrix full rank, unless the user fixed every size
+        error = first.error(f) if isinstance(first, _UndefinedNear) else first
+        if set(map(str, sizes or {})) >= set(map(str, dim_sizes)):
+            raise error from None
+        try:
+            return compare(choose_sizes([f, x, d.result], sizes, reverse=True))
+        except (_UndefinedNear, NumericError):
+            raise error from None
+
+
+class _UndefinedNear(Exception):
+    """f is finite at every point tried but undefined within a finite-difference step of each
+    (a matrix singular at these sizes, a log at the edge of its domain)."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        self.sizes = sizes
+
+    def error(self, f: Any) -> NumericError:
+        names = sorted(map(str, self.sizes))
+        values = [self.sizes[k] for k in sorted(self.sizes, key=str)]
+        shown = ", ".join(f"{k}={v}" for k, v in zip(names, values))
+        # the same sizes the other way round, the usual cure for a singular Gram matrix
+        other = list(zip(names, reversed(values)))
+        as_dict = ", ".join(f"{k!r}: {v}" for k, v in other)
+        as_option = ", ".join(f"{k}={v}" for k, v in other)
+        return NumericError(
+            f"{f} is undefined near every point tried at sizes {shown} (finite differences "
+            "leave its domain: a matrix is singular there, as XXᵀ is for a tall X); check at "
+            f"sizes where it is defined, such as sizes={{{as_dict}}} (the command's --sizes "
+            f'"{as_option}")')
 
 
 def check_hessian(f: Any, x: Any, y: Any = None, **options: Any) -> CheckReport:
@@ -294,7 +339,8 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="u
 
     # Richardson extrapolation cancels the h² error term, so steep functions check too
     arrange = arrangement(d.case, layout, raw)
-    d4 = richardson_quotients(at, x0, f_shape, h, structure)
+    with np.errstate(all="ignore"):  # a step outside f's domain is judged by the caller
+        d4 = richardson_quotients(at, x0, f_shape, h, structure)
     point = CheckedPoint(at, x0, f_shape, np.zeros(0), arrange, structure, h)
     return arrange(d4), f_scale, h / 2, point
 

@@ -24,20 +24,23 @@ from matcalc.core.walk import postorder
 SIZES = (3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
 
 
-def choose_sizes(expressions: list[Expr], given: dict | None = None) -> dict[sympy.Symbol, int]:
-    """Distinct small sizes for the dimension symbols, in name order (n=3, m=4… by name)."""
+def choose_sizes(expressions: list[Expr], given: dict | None = None,
+                 reverse: bool = False) -> dict[sympy.Symbol, int]:
+    """Distinct small sizes for the dimension symbols, in name order (m=3, n=4, …), or in
+    reverse name order (n=3, m=4, …): the other choice, where a product such as XXᵀ of a
+    tall X, singular at the first, has full rank."""
     dims: set[sympy.Symbol] = set()
     for e in expressions:
         dims |= dimension_symbols(postorder(e))
     sizes: dict[sympy.Symbol, int] = {}
     given = {str(k): v for k, v in (given or {}).items()}
     free = [s for s in SIZES if s not in given.values()]
-    for d in sorted(dims, key=str):
+    for d in sorted(dims, key=str, reverse=reverse):
         # past ten dimensions the sizes repeat: small keeps the check fast, and a transposition
         # shows already among the first ten distinct ones
         sizes[d] = (int(given[str(d)]) if str(d) in given else free.pop(0) if free
                     else SIZES[len(sizes) % len(SIZES)])
-    return sizes
+    return dict(sorted(sizes.items(), key=lambda item: str(item[0])))
 
 
 #: where a symbol under a function whose domain is bounded on both sides is drawn, when the

@@ -104,10 +104,15 @@ class MathPrinter(Printer):
 
     def mul(self, node: Mul, kids: list[Printed]) -> Printed:
         coef = self.coefficient(node)
-        p = self._mul(node, kids, coef)
         if coef is not None and self.negative(coef):
-            return Printed(p.text, p.prec, neg=self._mul(node, kids, -coef))
-        return p
+            positive = self._mul(node, kids, -coef)
+            if coef != -1 and self.bracket_fractions and not coef.is_Integer \
+                    and decimal_form(coef) is None:
+                # −(1/2)x as a reader writes it, not (−1/2)x
+                return Printed(self.negation + positive.text, NEG, neg=positive)
+            p = self._mul(node, kids, coef)
+            return Printed(p.text, p.prec, neg=positive)
+        return self._mul(node, kids, coef)
 
     def _mul(self, node: Mul, kids: list[Printed], coef) -> Printed:
         scalars: list[str] = []
@@ -168,7 +173,11 @@ class MathPrinter(Printer):
         return Printed(body, prec if arrays and not scalars and not lead else MUL)
 
     def matmul(self, node, kids):
-        return Printed(self.juxtapose([self.paren(k, NEG) for k in kids]), MUL)
+        # a scalar multiple of the first factor needs no brackets, since (cA)B = c(AB):
+        # (1/2)xᵀAx and −xᵀx, not ((1/2)xᵀ)Ax and (−xᵀ)x
+        first = self.paren(kids[0], ADD) if _scalar_multiple(node.args[0]) \
+            else self.paren(kids[0], NEG)
+        return Printed(self.juxtapose([first, *(self.paren(k, NEG) for k in kids[1:])]), MUL)
 
     def pow(self, node: Pow, kids):
         k = node.exponent
@@ -302,3 +311,8 @@ def split_name(name: str) -> tuple[str, str]:
         return m.group(1), m.group(2)
     return name, ""
 
+
+def _scalar_multiple(node) -> bool:
+    """c·A for scalars c, none a quotient (xᵀ/c followed by x would read as xᵀ/(cx))."""
+    return (isinstance(node, Mul) and sum(not a.is_scalar for a in node.args) == 1
+            and not any(isinstance(a, Pow) and a.exponent.is_negative for a in node.args))

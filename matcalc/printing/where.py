@@ -124,10 +124,29 @@ def print_named(printer: Printer, e: Expr, decider: Printer) -> Named:
     candidates = shared_counts(e, decider.doprint)
     named, kept = _written(decider, e, list(candidates),
                            lambda node, text: len(text) >= min_chars(candidates[node]))
+    if kept and _short_written_out(e, named, decider):
+        named, kept = Named(decider.doprint(e), ()), []
     if printer is decider:
         return named
     chosen = set(kept)
     return _written(printer, e, kept, lambda node, text: node in chosen)[0]
+
+
+#: a result this long written out is read at a glance: a where block only if it is shorter
+SHORT_RESULT = 40
+
+
+def _short_written_out(e: Expr, named: Named, decider: Printer) -> bool:
+    """Whether ``e`` written out is short and no longer than in names with its where block:
+    −(A + X)⁻ᵀ(A + X)⁻ᵀ, not −t₁ᵀt₁ᵀ where t₁ = (A + X)⁻¹."""
+    sizes: dict[Expr, int] = {}
+    for node in postorder(e):  # the written-out tree's size, to skip printing a huge one
+        sizes[node] = min(_CAP, 1 + sum(sizes[c] for c in node.args))
+    if sizes[e] > _SURELY_LONG:
+        return False
+    written = decider.doprint(e)
+    in_names = len(where_unicode(named))
+    return len(written) <= SHORT_RESULT and len(written) <= in_names
 
 
 def where_unicode(named: Named) -> str:

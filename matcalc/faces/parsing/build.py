@@ -152,6 +152,14 @@ class Builder(Operators):
             given = self.dimension_names[name]  # a declared or used dimension, as its size
         if isinstance(given, sympy.Symbol):  # a dimension used as a number (tr(I_n) = n)
             return Typed(self.scalar_shape(), lambda r, g=given: Const.new(g))
+        if given is None and name not in self.names:
+            if name == "pi":
+                return Typed(self.scalar_shape(), lambda r: Const.new(sympy.pi))
+            if name in ("inf", "nan"):
+                raise self.error(f"{name} is not a number an expression can hold; matcalc "
+                                 "computes with finite values", node.start)
+            if name == "I":
+                raise self.error(ops.IDENTITY_NAME, node.start)
         if name == "eye" and given is None:
             v = self.dims.new(label="the size of eye", not_one=True)
             return Typed((v, v), lambda r: ops.eye(r(v)))

@@ -17,8 +17,12 @@ class Token:
     pos: int
 
 
-# transposes as they arrive from PDFs and papers
-_QUOTES = {"\u2019": "'", "\u2032": "'", "\u1d40": "'"}
+# transposes as they arrive from PDFs and papers, and the minus sign and product dots that
+# printed results use, so that a result pasted back reads as it prints
+_QUOTES = {"\u2019": "'", "\u2032": "'", "\u1d40": "'", "\u2212": "-", "\u00b7": "*",
+           "\u22c5": "*"}
+#: the elementwise product and quotient as results print them
+_PRINTED_OPERATORS = {"⊙": ".*", "⊘": "./"}
 
 
 #: a number literal longer than this is refused (Python refuses integers over 4,300 digits)
@@ -66,6 +70,10 @@ def tokenize(text: str) -> list[Token]:
                 j += 1
             tokens.append(Token("name", text[i:j], i))
             i = j
+            continue
+        if ch in _PRINTED_OPERATORS:
+            tokens.append(Token("op", _PRINTED_OPERATORS[ch], i))
+            i += 1
             continue
         for op in OPERATORS:
             if text.startswith(op, i):
