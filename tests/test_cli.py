@@ -155,6 +155,11 @@ def test_a_failed_check_exits_1(monkeypatch, capsys):
     (["diff", "x'*A*x", "--wrt", "z"], "z does not appear"),
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: tensor(3)"], "cannot read --var"),
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) round"], "unknown property"),
+    # regression: a second declaration silently replaced the first, and a repeated --wrt
+    # printed its derivative twice
+    (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) spd", "--var", "A: vector(n)"],
+     "--var declares A twice ('A: matrix(n, n) spd' and 'A: vector(n)'); keep one"),
+    (["diff", "x'*A*x", "--wrt", "x", "--wrt", "x"], "--wrt x is given twice"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message):
     out = run(*args, check_exit=2)
@@ -418,7 +423,7 @@ def test_huge_or_deep_input_is_bad_input_not_a_traceback():
     assert run_in_narrow_terminal("diff", "x'*x", "--wrt", "x", "--var", "x: vector(100000)",
                                   "--check").returncode == 2
     out = run_in_narrow_terminal("diff", "tr(A^100000)", "--wrt", "A")
-    assert out.returncode == 2 and "matrix power above 64" in out.stderr
+    assert out.returncode == 2 and "matrix power beyond ±64" in out.stderr
 
 
 # regression: an expression starting with '-' was read as a command-line option

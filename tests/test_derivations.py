@@ -25,6 +25,22 @@ def test_derivation_result_equals_diff_for_every_case_in_the_suite(layout):
         assert d.steps and d.steps[0].rule is STEP_RULES["function"]
 
 
+# regression: a chain's "= 2WᵀW [simplify]" was followed by the same "= 2WᵀW [substitute the
+# definitions]" when the simplified product had no intermediate left to substitute
+@pytest.mark.parametrize("order", [1, 2])
+def test_no_step_repeats_the_equation_before_it(order):
+    W, y = mc.matrix("W", m, n), mc.vector("y", m)
+    cases = ALL + [(mc.norm2(W @ x - y) ** 2, x)] if order == 1 else [
+        (mc.norm2(W @ x - y) ** 2, x), (x.T @ W.T @ W @ x, x), (mc.sum(mc.tanh(W @ x)), x)]
+    for f, w in cases:
+        if order == 2 and not (f.is_scalar and w.cols == 1):
+            continue
+        steps = mc.derive(f, w, order=order).steps
+        for before, after in zip(steps, steps[1:]):
+            assert (before.lhs, before.after) != (after.lhs, after.after), (
+                str(f), w.name, after.name)
+
+
 def test_steps_are_immutable_values():
     d = mc.derive(x.T @ x, x)
     with pytest.raises(AttributeError):

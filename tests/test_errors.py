@@ -60,6 +60,18 @@ def test_derivative_by_a_name_the_expression_lacks_lists_its_variables():
             call()
 
 
+# regression: two symbols of one name and different shapes were differentiated without a word,
+# and only a numeric check or lambdify noticed
+def test_two_different_symbols_of_one_name_are_refused_before_differentiating():
+    x_m = mc.vector("x", m)
+    f = x.T @ x + x_m.T @ y
+    for call in (lambda: mc.diff(f, x), lambda: mc.diff(f, [x, y]), lambda: mc.hessian(f, x),
+                 lambda: mc.derive(f, x), lambda: mc.check(f, x)):
+        with pytest.raises(mc.MatcalcError, match=r"two different symbols are named x: "
+                                                  r"x \(m×1\) and x \(n×1\); rename one"):
+            call()
+
+
 def test_gradient_of_a_non_scalar():
     with pytest.raises(mc.MatcalcError, match=r"gradient needs a scalar expression, got W @ x "
                                               r"\(m×1\); use jacobian\(\)"):

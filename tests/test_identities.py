@@ -150,9 +150,10 @@ def test_log_of_a_sum_of_exponentials_is_log_sum_exp_with_the_softmax_gradient()
     assert "softmax" not in mc.unicode(mc.simplify(mc.exp(Z) / mc.sum(mc.exp(Z))))
 
 
-def test_a_number_in_a_diagonal_matrix_is_taken_out():
+def test_the_sign_of_a_diagonal_matrix_stands_in_front():
     assert mc.unicode(mc.simplify(mc.diag(-x))) == "−diag(x)"
-    assert mc.unicode(mc.simplify(mc.diag(2 * x))) == "2diag(x)"
+    assert mc.unicode(mc.simplify(mc.diag(-2 * x))) == "−diag(2x)"
+    assert mc.unicode(mc.simplify(mc.diag(2 * x))) == "diag(2x)"
     assert np.allclose(value(mc.simplify(mc.diag(-2 * x))), np.diag(-2 * xv.ravel()))
     S = mc.matrix("S", n, symmetric=True)
     d = mc.diff(x.T @ mc.inv(S) @ x, S, structure="symmetric")

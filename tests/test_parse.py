@@ -480,3 +480,17 @@ def test_operators_as_results_print_them_read_back():
     with pytest.raises(mc.ParseError) as e:
         mc.parse("x − ")
     assert e.value.position == 4
+
+
+@pytest.mark.parametrize("text,message", [
+    ("e^c", r"for e to the power c write exp\(c\)"),
+    ("c^2^3", r"a power of a power .* write \(c\^2\)\^3 or c\^\(2\^3\)"),
+    ("x.^2'*x", r"the exponent 2' is transposed: write \(x\.\^2\)'"),
+    ("vector(x)", r"vector\(c\) is a constant vector .*, such as vector\(1\)"),
+    ("A^-100", r"a matrix power beyond ±64"),
+    ("sin x", r"did you mean sin\(x\)\?"),
+    ("2*log x + c", r"did you mean 2\*log\(x\) \+ c\?"),
+])
+def test_parse_errors_say_what_the_user_likely_meant(text, message):
+    with pytest.raises(mc.ParseError, match=message):
+        mc.parse(text)

@@ -82,6 +82,17 @@ STRUCTURES = ("unstructured", "symmetric", "diagonal")
 def _no_differentials(f: Expr) -> None:
     if any(isinstance(n, Differential) for n in postorder(f)):
         raise MatcalcError("the expression contains a differential; differentiate f, not df")
+    _distinct_names(f)
+
+
+def _distinct_names(f: Expr) -> None:
+    """Two symbols of one name would print alike and collide in code: refused."""
+    seen: dict[str, Symbol] = {}
+    for s in sorted(f.free_symbols(), key=lambda s: (s.name, str(s.shape))):
+        if s.name in seen:
+            raise MatcalcError(f"two different symbols are named {s.name}: "
+                               f"{describe(seen[s.name])} and {describe(s)}; rename one")
+        seen[s.name] = s
 
 
 def differentiate(f: Any, wrt: Any, layout: str | None = None,

@@ -288,9 +288,11 @@ def backprop_derivation(f: Expr, x: Symbol, layout: str, result: Expr,
 
 def _copy_gate(steps: list[Step], lhs: Expr, parts: list[Expr], part: Expr | None = None) -> Expr:
     """Fan-out: the contributions of several uses, shown summed, then collected."""
-    total = simplify(Add.new(*parts))
-    steps.append(Step(records.COPY, lhs, Add.new(*parts), part=part))
-    steps.append(Step(STEP_RULES["collect"], lhs, total))
+    summed = Add.new(*parts)
+    total = simplify(summed)
+    steps.append(Step(records.COPY, lhs, summed, part=part))
+    if total is not summed:  # 1 + d collects to itself: no second line saying so
+        steps.append(Step(STEP_RULES["collect"], lhs, total))
     return total
 
 

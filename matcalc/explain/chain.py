@@ -126,7 +126,8 @@ def chain_derivation(d: Differentiation, prefix: str = "h") -> Optional[Derivati
     for node in inner:
         expansion[symbol_of[node]] = substitute(definition(node), dict(expansion))
     expanded = substitute(simplified, expansion)
-    steps.append(Step(STEP_RULES["substitute"], lhs, expanded))
+    if expanded is not simplified:  # 2WᵀW has no intermediate left to substitute
+        steps.append(Step(STEP_RULES["substitute"], lhs, expanded))
     if expanded is not d.result:
         steps.append(Step(STEP_RULES["simplify"], lhs, d.result))
     other = other_layout(chain_layout)

@@ -79,10 +79,16 @@ def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]) -> Readi
     """The expression, parsed with the declared symbols, the symbols named by ``wrt_names``
     (each must occur in it), and the messages of matcalc's warnings on the text.  The warnings
     are issued as well, as the library issues them (the command shows them on stderr)."""
-    symbols = {}
+    symbols, specs = {}, {}
     for spec in var_specs:
         s = parse_var(spec)
-        symbols[s.name] = s
+        if s.name in symbols:
+            raise MatcalcError(f"--var declares {s.name} twice ({specs[s.name]!r} and {spec!r}); "
+                               "keep one")
+        symbols[s.name], specs[s.name] = s, spec
+    repeated = sorted({name for name in wrt_names if list(wrt_names).count(name) > 1})
+    if repeated:
+        raise MatcalcError(f"--wrt {repeated[0]} is given twice")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f = parse(expr, symbols)

@@ -22,32 +22,21 @@ from matcalc.core.gc_pause import gc_paused
 from matcalc.core import builders as ops
 from matcalc.core.errors import MatcalcError, ParseError, UndeclaredNameError
 from matcalc.core.expr import Const, Expr, Func, as_expr, matmul, mul, neg
-from matcalc.core.matrix_nodes import MATRIX_FUNCTIONS, Frechet
+from matcalc.core.matrix_nodes import Frechet
 from matcalc.core.second_order_nodes import SecondFrechet, SecondKroneckerForm
-from matcalc.core.nodes import NODE_TYPES, Symbol
-from matcalc.core.nodes import Unary as Operation
+from matcalc.core.nodes import Symbol
 from matcalc.core.spec import FUNCTION_NAMES
 from matcalc.core.shapes import ONE
 from matcalc.faces.parsing.dims import Dims, Shape
 from matcalc.faces.parsing.numbers import number_power
+from matcalc.faces.parsing.vocabulary import (
+    FRECHET2_CALLS, FRECHET_CALLS, KNOWN, KRON2_CALLS, OPERATIONS,
+)  # fmt: skip
 from matcalc.faces.parsing.operators import Operators, Typed
 from matcalc.faces.parsing.grammar import (
     BinOp, Call, Name, Node, Num, Postfix, Unary, children, detect_syntax, names_in, parse_tree,
 )  # fmt: skip
 
-#: the Fréchet derivatives of the matrix functions, as text writes them: expm_frechet(X, E)
-FRECHET_CALLS = {f"{cls.spec.call}_frechet": f for f, cls in MATRIX_FUNCTIONS.items()}
-#: the second Fréchet derivatives and their Kronecker forms: expm_frechet2(X, E, F),
-#: expm_kron2(X, E)
-FRECHET2_CALLS = {f"{cls.spec.call}_frechet2": f for f, cls in MATRIX_FUNCTIONS.items()}
-KRON2_CALLS = {f"{cls.spec.call}_kron2": f for f, cls in MATRIX_FUNCTIONS.items()}
-#: the one-argument operations, by the name their spec row gives (tr, inv, …)
-OPERATIONS = {name: cls for cls in NODE_TYPES if issubclass(cls, Operation) and cls.spec.public
-              for name in (cls.spec.public, *cls.spec.aliases)}
-KNOWN = sorted(set(FUNCTION_NAMES) | set(OPERATIONS) | {
-    "diag", "kron", "hadamard", "eye", "ones", "zeros", "vector", "matrix", "commutation", "mean",
-    "solve", *FRECHET_CALLS, *FRECHET2_CALLS, *KRON2_CALLS,
-})
 #: the calls that take an axis= keyword (numpy's meaning, dimensions kept)
 AXIS_CALLS = ("sum", "mean", "softmax", "logsumexp", "log_softmax")
 #: the calls whose arguments are dimensions
@@ -264,6 +253,24 @@ class Builder(Operators):
             return self.call(node)
         raise AssertionError(node)  # pragma: no cover
 
+    def _refuse_unclear_exponent(self, node: BinOp) -> None:
+        """Exponents a reader could take two ways, or that mean a function: said so."""
+        left, right = self.src(node.left), self.src(node.right)
+        if isinstance(node.right, BinOp) and node.right.op in ("^", "**", ".^"):
+            # MATLAB reads c^2^3 as (c^2)^3, Python as c^(2^3)
+            inner_left = self.src(node.right.left)
+            raise self.error(
+                f"a power of a power is read left to right in MATLAB and right to left in "
+                f"Python: write ({left}{node.op}{inner_left}){node.right.op}"
+                f"{self.src(node.right.right)} or {left}{node.op}({right})", node.right.start)
+        if isinstance(node.right, Postfix) and isinstance(node.right.operand, Num):
+            raise self.error(f"the exponent {right} is transposed: write ({left}{node.op}"
+                             f"{self.src(node.right.operand)})'", node.right.start)
+        if isinstance(node.left, Name) and node.left.name == "e" and "e" not in self.symbols \
+                and not isinstance(node.right, Num):
+            raise self.error(f"an exponent must be a number; for e to the power {right} write "
+                             f"exp({right})", node.right.start)
+
     def exponent(self, node: Node) -> Fraction:
         """An exact number: an exponent, or the value of vector(c) and matrix(c)."""
         value = self.number(node)
@@ -293,6 +300,7 @@ class Builder(Operators):
         if node.op == "^" and isinstance(node.right, Name) and node.right.name == "T":
             inner = self.visit(node.left)  # x^T, as in many papers
             return Typed((inner.shape[1], inner.shape[0]), lambda r, b=inner.build: b(r).T)
+        self._refuse_unclear_exponent(node)
         base = self.visit(node.left)
         k = self.exponent(node.right)
         b = base.build
@@ -307,7 +315,7 @@ class Builder(Operators):
             raise self.error("a matrix power needs an integer exponent; use .^ for an "
                              "elementwise power", node.pos)
         if abs(k) > MAX_MATRIX_POWER:
-            raise self.error(f"a matrix power above {MAX_MATRIX_POWER} is not supported "
+            raise self.error(f"a matrix power beyond ±{MAX_MATRIX_POWER} is not supported "
                              "(it is written out as a product)", node.pos)
         n = int(k)
 
@@ -490,6 +498,11 @@ class Builder(Operators):
         """matrixcalculus.org's vector(c) and matrix(c): constant arrays of inferred size."""
         if len(node.args) != 1:
             raise self.error(f"{node.name} takes one number, e.g. {node.name}(1)", node.start)
+        if not isinstance(node.args[0], (Num, Unary, BinOp)):
+            kind = "vector" if node.name == "vector" else "matrix"
+            raise self.error(f"{node.name}(c) is a constant {kind} of inferred size, filled with "
+                             f"the number c, such as {node.name}(1); a {kind} symbol is written "
+                             f"by its name", node.args[0].start)
         value = self.exponent(node.args[0])
         what = f"{node.name}({self.src(node.args[0])})"
         rows = self.dims.new(label=f"the {'length' if node.name == 'vector' else 'rows'} of "

@@ -11,6 +11,7 @@ from typing import Union
 
 from matcalc.core.errors import ParseError
 from matcalc.faces.parsing.lexer import Token, tokenize
+from matcalc.faces.parsing.vocabulary import KNOWN
 
 BINARY = {"+": 10, "-": 10, "*": 20, "/": 20, "@": 20, ".*": 20, "./": 20,
           "^": 40, "**": 40, ".^": 40}
@@ -220,12 +221,19 @@ def implicit_product_hint(text: str, tokens: list[Token], i: int) -> str:
         python = detect_syntax(text) == "python"
         return "@" if python and "number" not in (a.kind, b.kind) else "*"
 
+    def called(a: Token, b: Token) -> bool:
+        """sin x: a function's name before a one-token operand, a call was meant."""
+        return a.kind == "name" and a.text in KNOWN and b.kind in ("name", "number")
+
     def joined(a: Token, b: Token) -> str:
-        return a.text + sign(a, b) + b.text
+        return f"{a.text}({b.text})" if called(a, b) else a.text + sign(a, b) + b.text
 
     whole, last = [], 0
     for a, b in zip(tokens, tokens[1:]):
-        if side_by_side(a, b):
+        if side_by_side(a, b) and called(a, b):
+            whole += [text[last:a.pos + len(a.text)], f"({b.text})"]
+            last = b.pos + len(b.text)
+        elif side_by_side(a, b):
             whole += [text[last:a.pos + len(a.text)], sign(a, b)]
             last = b.pos
     fixed = "".join(whole) + text[last:]

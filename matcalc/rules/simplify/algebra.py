@@ -16,7 +16,7 @@ import sympy
 from matcalc.core.errors import MatcalcError
 from matcalc.core.expr import Add, Const, Expr, Func, MatMul, Mul, Ones, Pow, Transpose
 from matcalc.core.nodes import (
-    Commutation, Diag, Identity, Inverse, Kron, LogSoftmax, Softmax, Symbol, Zero,
+    Commutation, Diag, Identity, Inverse, Kron, LogSoftmax, LogSumExp, Softmax, Symbol, Zero,
 )  # fmt: skip
 from matcalc.core.matrix_nodes import Eigvecsh, MatrixFunction
 from matcalc.core.numbers import MAX_NUMBER_BITS, as_number, bits_of, too_large
@@ -28,6 +28,7 @@ from matcalc.rules.simplify.base import (
     split_coefficient, split_scalars, transpose_goes_outside, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.cancel import cancel_inverse_of_product, rows_sum_to_one
+from matcalc.rules.simplify.recognise import exponentials_summed, recognise_softmax
 from matcalc.rules.simplify.order import factor_key, key, term_key
 
 
@@ -214,6 +215,7 @@ def c_mul(factors: Sequence[Expr]) -> Expr:
     if coef == 0:
         return zero(shape)
     _recognise_sigmoid(bases)
+    recognise_softmax(bases)
     _recognise_abs(bases)
     out: list[Expr] = []
     for base, k in bases.items():
@@ -335,6 +337,9 @@ def c_func(name: str, u: Expr) -> Expr:
         return u.arg
     if name == "log" and isinstance(u, Softmax):  # log(softmax(z)) = log_softmax(z)
         return LogSoftmax.new(u.args[0], u.axis)
+    z = exponentials_summed(u)
+    if name == "log" and z is not None:  # log(sum(exp(z))) = logsumexp(z), with its max shift
+        return LogSumExp.new(z)
     if isinstance(u, (Const, Zero)):
         value = FUNCTIONS[name].sympy(u.value if isinstance(u, Const) else sympy.Integer(0))
         if value.is_Rational:

@@ -65,13 +65,18 @@ def flatten(items: Sequence[Expr], cls: type) -> list[Expr]:
 
 
 def c_diag(v: Expr) -> Expr:
-    """diag(1) = I, diag(0) = 0."""
+    """diag(1) = I, diag(0) = 0; diag(−v) = −diag(v), so that a sign stands in front, where
+    another cancels it (a number otherwise stays inside: V diag(3λ²) Vᵀ, as g′(λ) is written)."""
     if v.is_scalar:
         return v
     if isinstance(v, Ones):
         return Identity.new(v.rows)
     if is_zero(v):
         return Zero.new((v.rows, v.rows))
+    c, rest = split_coefficient(v)
+    if c.could_extract_minus_sign() and rest is not None:
+        inner = rest if c == -1 else Mul.new(const(-c), rest)
+        return Mul.new(const(-1), c_diag(inner))
     return Diag.new(v)
 
 
