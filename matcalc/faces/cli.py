@@ -21,6 +21,7 @@ EXAMPLES = """examples:
   matcalc diff "log(det(X))" --wrt X --latex
   matcalc diff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --code
   matcalc check "tr(X'*A*X)" --wrt X
+  matcalc check "norm2(W*x - y)^2" --wrt x --against "2*W'*(W*x - y)"
   matcalc hessian "norm2(A*x - b)^2" --wrt x --check
   matcalc demo
   matcalc serve --open
@@ -71,6 +72,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                        help='declare a symbol: "S: matrix(n, n) symmetric"')
         p.add_argument("--json", action="store_true", help="print machine-readable JSON")
         p.add_argument("--sizes", metavar="SIZES", help=SIZES_HELP)
+        p.add_argument("--against", metavar="FORMULA",
+                       help="check: your own formula for the derivative (in the layout asked "
+                       "for), e.g. \"2*W'*(W*x - y)\", in place of matcalc's")
 
     diff = commands.add_parser("diff", help="differentiate an expression", epilog=EXAMPLES,
                                formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -20,7 +20,7 @@ from matcalc.faces.ascii import asciify
 from matcalc.faces.demo import main as demo
 from matcalc.faces.results import (
     check_json, convention, derivatives, derivatives_json, error_json, hessian_json, lhs_latex,
-    lhs_unicode, read, read_sizes, second_derivative,
+    lhs_unicode, read, read_formula, read_sizes, second_derivative,
 )  # fmt: skip
 from matcalc.numeric.check import check
 from matcalc.printing import to_latex, to_unicode
@@ -188,9 +188,15 @@ def _run(args: Any, out: Any, err: Any) -> int:
         return _index(args, out)
     want_check = args.command == "check" or getattr(args, "check", False)
     sizes = _sizes(args, want_check)
+    against = getattr(args, "against", None)
+    if against is not None and args.command != "check":
+        raise MatcalcError("--against checks a formula: use it with check")
     f, wrts, warned = _variables(args)
+    if against is not None and len(wrts) != 1:
+        raise MatcalcError("--against is the derivative by one variable: give one --wrt")
     c = derivatives(f, wrts, args.layout, getattr(args, "steps", False), want_check,
-                    getattr(args, "code", False), sizes)
+                    getattr(args, "code", False), sizes,
+                    None if against is None else read_formula(against, f))
 
     if args.json:
         print(json.dumps(derivatives_json(c, warned), indent=2, ensure_ascii=not can_show(out)),

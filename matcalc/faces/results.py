@@ -204,11 +204,17 @@ def read_sizes(text: Optional[str]) -> Optional[dict]:
     return sizes
 
 
+def read_formula(text: str, f: Expr) -> Expr:
+    """A formula in f's symbols (the command's --against), read as f was."""
+    return parse(text, {s.name: s for s in f.free_symbols()})
+
+
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
                 want_check: bool = False, want_code: bool | str = False,
-                sizes: Optional[dict] = None) -> Derivatives:
+                sizes: Optional[dict] = None, against: Optional[Expr] = None) -> Derivatives:
     """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name; ``sizes`` are the
-    check's (by default small and distinct)."""
+    check's (by default small and distinct); ``against`` a formula the check tests in place
+    of matcalc's derivative."""
     results = [differentiate(f, w, layout) for w in wrts]
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     code = None
@@ -216,7 +222,8 @@ def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: b
         code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy",
                                _name(derivations, results))
     return Derivatives(f, layout, results, derivations,
-                       [check(f, w, layout, sizes=sizes) for w in wrts] if want_check else [],
+                       [check(f, w, layout, sizes=sizes, against=against) for w in wrts]
+                       if want_check else [],
                        code)
 
 

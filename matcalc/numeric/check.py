@@ -19,7 +19,10 @@ from matcalc.engine.differentiation import (
     differentiate, hessian_as_derivative, plain_variables, resolve_wrt,
 )  # fmt: skip
 from matcalc.core.errors import MatcalcError, NumericError
-from matcalc.core.expr import as_expr
+from matcalc.core.expr import Expr, as_expr
+from matcalc.core.nodes import Symbol
+from matcalc.core.shapes import fmt_shape
+from matcalc.printing.unicode import to_unicode
 from matcalc.engine.layout import check_layout
 from matcalc.numeric.lambdify import lambdify
 from matcalc.numeric.plotting import plot_step_sweep
@@ -53,6 +56,8 @@ class CheckReport:
     detail: str = ""
     points: int = 1
     structure: str = "unstructured"
+    #: whether ``derivative`` is a formula given to check (``against=``), not matcalc's
+    given: bool = False
     #: the point the report speaks of (the worst, or where it failed), for ``step_sweep``
     point: CheckedPoint | None = field(default=None, repr=False, compare=False)
 
@@ -90,7 +95,7 @@ class CheckReport:
             f"check {verdict}: ∂({self.expr})/∂{self.wrt} [{self.layout}"
             f"{'' if self.layout == 'index form' else ' layout'}"
             f"{', ' + self.structure if self.structure != 'unstructured' else ''}]\n"
-            f"  derivative      {self.derivative}\n"
+            f"  {'your formula' if self.given else 'derivative':<16}{self.derivative}\n"
             f"  max rel. error  {self.max_rel_error:.2e} (tolerance {self.tolerance:.0e})\n"
             f"  sizes           {sizes}; shape {'×'.join(str(s) for s in self.shape)}; "
             f"{self.points} point{'s' if self.points > 1 else ''}, worst at seed {self.seed}"
@@ -128,6 +133,7 @@ def check(
     points: int = 2,
     structure: str = "unstructured",
     form: str = "matrix",
+    against: Any = None,
 ) -> CheckReport:
     """Compare ``diff(f, wrt, layout)`` (the same default layout) with central finite differences at ``points`` random
     points; every entry of the variable is perturbed on its own (the unstructured derivative,
@@ -137,9 +143,13 @@ def check(
     properties and the domains of log, sqrt, inv, det and logdet.  Returns a printable
     :class:`CheckReport`; ``report.ok`` says whether the relative error is below ``tolerance``.
     ``wrt`` may be a list: then a list of reports.  ``form="index"`` checks the index form
-    ∂F_ij/∂X_kl as a 4-D array.
+    ∂F_ij/∂X_kl as a 4-D array.  ``against=G``: check the formula G (derived by hand, say) in
+    place of matcalc's derivative, in the same layout; a failed report names matcalc's.
     """
     wrt = resolve_wrt(f, wrt)
+    if against is not None and (isinstance(wrt, (list, tuple)) or form != "matrix"):
+        raise MatcalcError("against= checks one variable's derivative in matrix form; the "
+                           "index form and several variables are checked without it")
     if isinstance(wrt, (list, tuple)):
         return [check(f, w, layout, seed=seed, sizes=sizes, tolerance=tolerance, step=step,
                       points=points, structure=structure, form=form)
@@ -166,26 +176,32 @@ def check(
     f = as_expr(f)
     d = differentiate(f, wrt, layout, structure)
     x = d.wrt
-    dim_sizes = choose_sizes([f, x, d.result], sizes)
+    claimed = None if against is None else _claimed_formula(f, x, against)
+    compared = d.result if claimed is None else claimed
+    dim_sizes = choose_sizes([f, x, compared], sizes)
     unknown = set(map(str, sizes or {})) - {str(s) for s in dim_sizes}
     if unknown:
         raise MatcalcError(f"sizes names {', '.join(sorted(unknown))}, which is not a dimension of "
                            f"this check; its dimensions are "
                            f"{', '.join(sorted(map(str, dim_sizes))) or 'none'}")
-    symbols = sorted(f.free_symbols() | {x} | d.result.free_symbols(), key=lambda s: s.name)
+    symbols = sorted(f.free_symbols() | {x} | compared.free_symbols(), key=lambda s: s.name)
     # the differences perturb every entry on its own, so f is evaluated as a function of all
     # entries: generated code may rely on a declared structure (a Cholesky factor of an spd
     # matrix reads one triangle), which a perturbation off the structure would break
     plain = plain_variables([x])
     f_fn = lambdify(substitute(f, plain) if plain else f, [plain.get(x, x)])
-    g_fn = lambdify(d.result)
-    shown = _Shown(str(d.result), d.layout, d.structure)
+    g_fn = lambdify(compared)
+    shown = _Shown(str(compared), d.layout, d.structure, given=claimed is not None)
+    if claimed is not None and claimed.shape != d.result.shape:
+        return _report(False, np.inf, f, x, shown, (0, 0), dim_sizes, seed, tolerance,
+                       f"the formula is {fmt_shape(claimed.shape)}, but ∂f/∂{x.name} in "
+                       f"{d.layout} layout is {fmt_shape(d.result.shape)}; {_matcalcs(d)}")
     if form == "index":
         index = diff(f, x, form="index")
         g_fn = lambdify(index)  # the 4-D array, compared with differences unarranged
         shown = _Shown(str(index), "index form", d.structure)
 
-    def compare(dim_sizes: dict) -> CheckReport:
+    def compare_at(dim_sizes: dict) -> CheckReport:
         worst, used_seed, detail = 0.0, seed, ""
         checked, flat, attempt, flat_shape, undefined = 0, 0, 0, (0, 0), 0
         worst_point = flat_point = None  # kept so that report.step_sweep can repeat the comparison
@@ -240,6 +256,12 @@ def check(
         return _report(True, worst, f, x, shown, symbolic.shape, dim_sizes, used_seed,
                        tolerance, detail, points, point=worst_point)
 
+    def compare(dim_sizes: dict) -> CheckReport:
+        report = compare_at(dim_sizes)
+        if claimed is None or report.ok:
+            return report
+        return replace(report, detail="; ".join(filter(None, [report.detail, _matcalcs(d)])))
+
     try:
         return compare(dim_sizes)
     except (_UndefinedNear, NumericError) as first:
@@ -252,6 +274,24 @@ def check(
             return compare(choose_sizes([f, x, d.result], sizes, reverse=True))
         except (_UndefinedNear, NumericError):
             raise error from None
+
+
+def _claimed_formula(f: Expr, x: Symbol, against: Any) -> Expr:
+    """The formula to check in place of matcalc's derivative: an expression in f's symbols."""
+    if isinstance(against, str):
+        raise MatcalcError("against= takes an expression; read text with mc.parse(text, "
+                           "symbols), symbols = {s.name: s for s in f.free_symbols()}")
+    claimed = as_expr(against)
+    known = f.free_symbols() | {x}
+    extra = sorted(s.name for s in claimed.free_symbols() - known)
+    if extra:
+        raise MatcalcError(f"the formula uses {', '.join(extra)}, which the expression does "
+                           f"not; its variables are {', '.join(sorted(s.name for s in known))}")
+    return claimed
+
+
+def _matcalcs(d: Any) -> str:
+    return f"matcalc's derivative: {to_unicode(d.result, where=False)}"
 
 
 class _UndefinedNear(Exception):
@@ -316,6 +356,7 @@ class _Shown:
     result: str
     layout: str
     structure: str
+    given: bool = False  # the user's formula (against=), not matcalc's derivative
 
 
 def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="unstructured",
@@ -351,6 +392,6 @@ def _report(ok, rel, f, x, d, shape, sizes, seed, tolerance, detail, points=1,
         ok=ok, max_rel_error=float(rel), expr=str(f), wrt=x.name, layout=d.layout,
         derivative=d.result, shape=tuple(int(s) for s in shape),
         sizes={str(k): v for k, v in sizes.items()}, seed=seed, tolerance=tolerance,
-        detail=detail, points=points, structure=d.structure, point=point,
+        detail=detail, points=points, structure=d.structure, point=point, given=d.given,
     )
 
