@@ -287,3 +287,15 @@ def test_a_scalar_multiple_of_a_products_first_factor_needs_no_brackets(text, un
     f = mc.parse(text)
     assert mc.unicode(f) == unicode and mc.latex(f) == latex
     assert mc.parse(mc.text(f)) == f
+
+
+# regression: x'*A^3*x printed xᵀAAAx and its gradient (AAA + AᵀAᵀAᵀ)x
+def test_a_repeated_square_factor_prints_as_a_matrix_power():
+    f = mc.parse("x'*A^3*x")
+    assert mc.unicode(f) == "xᵀA³x" and mc.latex(f) == r"x^{\top} A^{3} x"
+    assert mc.unicode(mc.diff(f, next(s for s in f.free_symbols() if s.name == "x"))) \
+        == "(A³ + (Aᵀ)³)x"
+    assert mc.unicode(mc.parse("A^2*B*B")) == "A²B²"
+    assert mc.unicode(mc.parse("x'*inv(A)*inv(A)*x")) == "xᵀ(A⁻¹)²x"
+    assert mc.text(f) == "x.T @ A @ A @ A @ x"  # Python's text stays a product
+    assert mc.unicode(x @ x.T @ x @ x.T) == "xxᵀxxᵀ"  # not square: no power

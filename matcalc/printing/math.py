@@ -173,11 +173,25 @@ class MathPrinter(Printer):
         return Printed(body, prec if arrays and not scalars and not lead else MUL)
 
     def matmul(self, node, kids):
-        # a scalar multiple of the first factor needs no brackets, since (cA)B = c(AB):
-        # (1/2)xᵀAx and −xᵀx, not ((1/2)xᵀ)Ax and (−xᵀ)x
-        first = self.paren(kids[0], ADD) if _scalar_multiple(node.args[0]) \
-            else self.paren(kids[0], NEG)
-        return Printed(self.juxtapose([first, *(self.paren(k, NEG) for k in kids[1:])]), MUL)
+        # a run of one square factor is its matrix power: xᵀA³x, (Aᵀ)³, not xᵀAAAx
+        runs: list[list] = []
+        for arg, kid in zip(node.args, kids):
+            if runs and runs[-1][0] is arg and arg.rows == arg.cols:
+                runs[-1][2] += 1
+            else:
+                runs.append([arg, kid, 1])
+        pieces = []
+        for i, (arg, kid, count) in enumerate(runs):
+            if count > 1:
+                pieces.append(self.sup(self.paren(kid, POW),
+                                       self.power_text(sympy.Integer(count), "scalar")))
+            elif i == 0 and _scalar_multiple(arg):
+                # a scalar multiple of the first factor needs no brackets, since (cA)B = c(AB):
+                # (1/2)xᵀAx and −xᵀx, not ((1/2)xᵀ)Ax and (−xᵀ)x
+                pieces.append(self.paren(kid, ADD))
+            else:
+                pieces.append(self.paren(kid, NEG))
+        return Printed(self.juxtapose(pieces), MUL)
 
     def pow(self, node: Pow, kids):
         k = node.exponent
