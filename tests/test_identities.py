@@ -205,3 +205,20 @@ def test_derivatives_through_a_negated_difference_match_finite_differences(layou
     a = mc.vector("a", n)
     f = mc.sum(mc.exp(-(x - a)) * x) + mc.norm2(-(2 * x - 4 * a)) ** 2
     assert mc.check(f, x, layout).ok and mc.check(f, a, layout).ok
+
+
+# regression: the attention gradient by Q with a temperature s wrote every term over s, so its
+# shared part (GVᵀ) ⊙ softmax(QKᵀ/s) was written out twice instead of named once
+def test_a_scalar_every_term_of_an_array_sum_shares_is_written_once():
+    c = mc.scalar("c")
+    assert mc.unicode(mc.simplify(x / c - z / c)) == "(x − z)/c"
+    assert mc.unicode(mc.simplify(c * x + c * X @ z)) == "c(Xz + x)"
+    shared = mc.lambdify(mc.simplify(x / c - z / c), [x, z, c])
+    assert np.allclose(shared(x=xv, z=zv, c=2.0), (xv - zv) / 2)
+    T, d = mc.dims("T d")
+    Q, K, V, G = (mc.matrix(s, T, d) for s in "QKVG")
+    f = mc.sum(G * (mc.softmax(Q @ K.T / c, axis=1) @ V))
+    g = mc.diff(f, Q)
+    assert mc.unicode(g).startswith("((t₂ − (t₂𝟏𝟏ᵀ) ⊙ t₁)K)/c\nwhere")
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, Q, layout).ok

@@ -490,7 +490,15 @@ def test_operators_as_results_print_them_read_back():
     ("A^-100", r"a matrix power beyond ±64"),
     ("sin x", r"did you mean sin\(x\)\?"),
     ("2*log x + c", r"did you mean 2\*log\(x\) \+ c\?"),
+    ("sum(X,1)", r"sum takes one argument and the axis as a keyword: sum\(X, axis=1\)"),
+    ("softmax(X, 0)", r"softmax\(X, axis=0\)"),
+    ("||x||", r"write norm2\(x\) for ‖x‖₂"),
+    ("max(x)", r"max is not supported .* for max\(x, 0\) write relu\(x\)"),
 ])
 def test_parse_errors_say_what_the_user_likely_meant(text, message):
     with pytest.raises(mc.ParseError, match=message):
         mc.parse(text)
+
+
+def test_matlabs_plain_transpose_reads_as_the_transpose():
+    assert mc.parse("x.'*A*x") == mc.parse("x'*A*x")

@@ -333,6 +333,9 @@ class Builder(Operators):
 
     def call(self, node: Call) -> Typed:
         name, args = node.name, node.args
+        if name in ("max", "min"):
+            raise self.error(f"{name} is not supported (it is not differentiable where its "
+                             "arguments tie); for max(x, 0) write relu(x)", node.start)
         if name not in KNOWN:
             close = [ALIASES[name]] if name in ALIASES else difflib.get_close_matches(
                 name, KNOWN, n=1, cutoff=0.7)
@@ -410,6 +413,10 @@ class Builder(Operators):
     def along_axis(self, node: Call) -> Typed:
         """sum(X), sum(X, axis=0) (the row 𝟏ᵀX), sum(X, axis=1) (the column X𝟏), and mean."""
         name = node.name
+        if len(node.args) == 2 and isinstance(node.args[1], Num) and not node.keywords:
+            raise self.error(f"{name} takes one argument and the axis as a keyword: "
+                             f"{name}({self.src(node.args[0])}, axis={self.src(node.args[1])})",
+                             node.args[1].start)
         if len(node.args) != 1:
             raise self.error(f"{name} takes one argument, got {len(node.args)}", node.start)
         axis = None

@@ -23,6 +23,8 @@ _QUOTES = {"\u2019": "'", "\u2032": "'", "\u1d40": "'", "\u2212": "-", "\u00b7":
            "\u22c5": "*"}
 #: the elementwise product and quotient as results print them
 _PRINTED_OPERATORS = {"⊙": ".*", "⊘": "./"}
+#: MATLAB's plain (non-conjugating) transpose, the same on real matrices
+_PLAIN_TRANSPOSE = ".'"
 
 
 #: a number literal longer than this is refused (Python refuses integers over 4,300 digits)
@@ -75,6 +77,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", _PRINTED_OPERATORS[ch], i))
             i += 1
             continue
+        if text.startswith(_PLAIN_TRANSPOSE, i):
+            tokens.append(Token("op", "'", i))
+            i += 2
+            continue
+        if text.startswith("||", i) or ch == "‖":
+            raise ParseError("write norm2(x) for ‖x‖₂ (and the Frobenius norm of a matrix); "
+                             "|x| is abs(x)", text, i)
         for op in OPERATORS:
             if text.startswith(op, i):
                 if op == ".T" and i + 2 < n and (text[i + 2].isalnum() or text[i + 2] == "_"):

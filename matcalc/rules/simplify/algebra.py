@@ -24,8 +24,8 @@ from matcalc.core.shapes import ONE, SCALAR, Shape, is_column_shape, is_row_shap
 from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.base import (
-    c_commutation, c_diag, const, flatten, is_scaled_identity, is_zero, one_plus_exp,
-    split_coefficient, split_scalars, transpose_goes_outside, zero,
+    c_commutation, c_diag, common_scalars, const, flatten, is_scaled_identity, is_zero,
+    one_plus_exp, split_coefficient, split_scalars, transpose_goes_outside, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.cancel import cancel_inverse_of_product, rows_sum_to_one
 from matcalc.rules.simplify.recognise import exponentials_summed, recognise_softmax
@@ -113,6 +113,11 @@ def _add(terms: Sequence[Expr]) -> Expr:
     items = [(rest, c) for rest, c in acc.items() if c != 0]
     items = _merge_diagonals(items)
     items = _factor_common(items, shape)
+    common = common_scalars(items) if not is_scalar_shape(shape) else []
+    if common:  # a/s − b/s = (a − b)/s: the shared part is then written once
+        inner = c_add([scale(c, c_mul([f for f in rest.args if f not in common]), shape)
+                       for rest, c in items])
+        return c_mul([*common, inner])
     parts = [scale(c, rest, shape) for rest, c in items]
     if not parts:
         return zero(shape)

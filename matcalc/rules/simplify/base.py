@@ -12,6 +12,7 @@ from matcalc.core.nodes import (
     Commutation, Diag, Identity, Zero,
 )  # fmt: skip
 from matcalc.core.shapes import ONE, Shape, is_column_shape, is_row_shape, is_scalar_shape
+from matcalc.rules.simplify.order import factor_key
 
 
 def const(value) -> Const:
@@ -45,6 +46,17 @@ def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
         if scalars:
             return scalars, (arrays[0] if len(arrays) == 1 else Mul.new(*arrays))
     return [], e
+
+
+def common_scalars(items: list[tuple[Expr | None, sympy.Expr]]) -> list[Expr]:
+    """The scalar factors (not numbers) that every term of an array sum has."""
+    if len(items) < 2 or any(not isinstance(rest, Mul) for rest, _ in items):
+        return []
+    shared = None
+    for rest, _ in items:
+        scalars = {f for f in rest.args if f.is_scalar and not isinstance(f, Const)}
+        shared = scalars if shared is None else shared & scalars
+    return sorted(shared or (), key=factor_key)
 
 
 #: a sum or product of more terms than this enters another as one term, not flattened: one
