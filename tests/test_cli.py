@@ -386,7 +386,7 @@ def test_index_form_on_the_command_line():
                           check_exit=0).stdout)
     assert data["derivatives"][0]["index"] == "∂F_ij/∂X_kl = −(X⁻¹)_ik (X⁻¹)_lj"
     err = run("diff", "inv(X)", "--wrt", "X", "--index", "--steps", check_exit=2).stderr
-    assert "no layout, steps or code" in err
+    assert "no layout, structure, steps or code" in err
 
 
 # the command in a 60-column terminal with an empty PATH
@@ -557,3 +557,16 @@ def test_the_function_line_is_written_out_with_its_note_on_it():
     assert out.startswith("L = sum(softmax(Ax) ⊙ log(softmax(Ax)))    (a scalar)\n")
     result = [line for line in out.splitlines() if line.startswith("∂L/∂x = ")]
     assert result and result[0].endswith("[denominator layout, m×1]")
+
+
+def test_a_derivative_by_a_structured_matrix_takes_structure():
+    out = run("diff", "x'*S*x", "--wrt", "S", "--var", "S: matrix(n, n) symmetric",
+              "--structure", "symmetric", "--check", check_exit=0)
+    assert "∂L/∂S = 2xxᵀ − diag(x²)" in out.stdout and "symmetric, n×n]" in out.stdout
+    assert "check ok" in out.stdout
+    out = run("check", "x'*D*x", "--wrt", "D", "--var", "D: matrix(n, n) diagonal",
+              "--structure", "diagonal", check_exit=0)
+    assert "diag(x²)" in out.stdout
+    out = run("diff", "x'*S*x", "--wrt", "S", "--structure", "symmetric", "--steps",
+              check_exit=2)
+    assert "--steps derive the unstructured derivative" in out.stderr

@@ -47,6 +47,7 @@ CODE_OPTION = dict(nargs="?", const="numpy", default=None, choices=sorted(BACKEN
                    metavar="BACKEND", help="print a function: numpy (the default), jax or torch")
 
 
+STRUCTURES = ("unstructured", "symmetric", "diagonal")
 SIZES_HELP = ('the sizes the check draws, "n=3, m=4" (by default small and distinct; a '
               "matrix singular at those, as XXᵀ is for a tall X, needs others)")
 
@@ -72,6 +73,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
                        help='declare a symbol: "S: matrix(n, n) symmetric"')
         p.add_argument("--json", action="store_true", help="print machine-readable JSON")
         p.add_argument("--sizes", metavar="SIZES", help=SIZES_HELP)
+        p.add_argument("--structure", choices=STRUCTURES, default="unstructured",
+                       help="by the free entries of a symmetric matrix (G + Gᵀ − G ⊙ I) or the "
+                       "diagonal of a diagonal one (G ⊙ I); default: every entry on its own")
         p.add_argument("--against", metavar="FORMULA",
                        help="check: your own formula for the derivative (in the layout asked "
                        "for), e.g. \"2*W'*(W*x - y)\", in place of matcalc's")

@@ -156,8 +156,9 @@ def _print_derivation(console: Console, derivation: Any, out: Any) -> None:
 
 def _index(args: Any, out: Any) -> int:
     """The index form ∂F_ij/∂X_kl of each derivative, checked as a 4-D array on request."""
-    if args.layout or args.steps or args.code:
-        raise MatcalcError("--index prints the index form alone: it has no layout, steps or code")
+    if args.layout or args.steps or args.code or args.structure != "unstructured":
+        raise MatcalcError("--index prints the index form alone: it has no layout, structure, "
+                           "steps or code")
     sizes = _sizes(args, args.check)
     f, wrts, warned = _variables(args)
     forms = [diff(f, w, form="index") for w in wrts]
@@ -189,6 +190,10 @@ def _run(args: Any, out: Any, err: Any) -> int:
     want_check = args.command == "check" or getattr(args, "check", False)
     sizes = _sizes(args, want_check)
     against = getattr(args, "against", None)
+    structure = getattr(args, "structure", "unstructured")
+    if structure != "unstructured" and getattr(args, "steps", False):
+        raise MatcalcError("--steps derive the unstructured derivative; leave --structure out "
+                           "to see them")
     if against is not None and args.command != "check":
         raise MatcalcError("--against checks a formula: use it with check")
     f, wrts, warned = _variables(args)
@@ -196,7 +201,7 @@ def _run(args: Any, out: Any, err: Any) -> int:
         raise MatcalcError("--against is the derivative by one variable: give one --wrt")
     c = derivatives(f, wrts, args.layout, getattr(args, "steps", False), want_check,
                     getattr(args, "code", False), sizes,
-                    None if against is None else read_formula(against, f))
+                    None if against is None else read_formula(against, f), structure)
 
     if args.json:
         print(json.dumps(derivatives_json(c, warned), indent=2, ensure_ascii=not can_show(out)),

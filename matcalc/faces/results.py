@@ -155,7 +155,8 @@ def convention(d: Differentiation) -> str:
     if d.case is Case.VEC:
         vec = "the vec convention d vec F/d vec Xᵀ"
         return f"{d.layout} layout: ({vec})ᵀ" if TRANSPOSED[d.case][d.layout] else vec
-    return f"{d.layout} layout"
+    structured = "" if d.structure == "unstructured" else f", {d.structure}"
+    return f"{d.layout} layout{structured}"
 
 
 @dataclass(frozen=True)
@@ -211,18 +212,20 @@ def read_formula(text: str, f: Expr) -> Expr:
 
 def derivatives(f: Expr, wrts: Sequence[Symbol], layout: Optional[str], steps: bool = False,
                 want_check: bool = False, want_code: bool | str = False,
-                sizes: Optional[dict] = None, against: Optional[Expr] = None) -> Derivatives:
+                sizes: Optional[dict] = None, against: Optional[Expr] = None,
+                structure: str = "unstructured") -> Derivatives:
     """∂f/∂w for each w; ``want_code`` is True (numpy) or a backend's name; ``sizes`` are the
     check's (by default small and distinct); ``against`` a formula the check tests in place
-    of matcalc's derivative."""
-    results = [differentiate(f, w, layout) for w in wrts]
+    of matcalc's derivative; ``structure`` as ``mc.diff``'s."""
+    results = [differentiate(f, w, layout, structure) for w in wrts]
     derivations = [derive(f, w, layout) for w in wrts] if steps else []
     code = None
     if want_code:
         code = derivative_code(f, results, want_code if isinstance(want_code, str) else "numpy",
                                _name(derivations, results))
     return Derivatives(f, layout, results, derivations,
-                       [check(f, w, layout, sizes=sizes, against=against) for w in wrts]
+                       [check(f, w, layout, sizes=sizes, against=against, structure=structure)
+                        for w in wrts]
                        if want_check else [],
                        code)
 
