@@ -115,3 +115,22 @@ def test_importing_matcalc_does_not_import_matplotlib():
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+# regression: a steep function failed its check though its derivative was right: the default
+# step, scaled up where |f| is large, did not resolve exp(100x)
+def test_a_right_derivative_of_a_steep_function_passes_at_a_step_that_resolves_it():
+    for f in (mc.sum(mc.exp(100 * x)), mc.exp(mc.exp(mc.exp(mc.sum(x) / 4)))):
+        report = mc.check(f, x)
+        assert report.ok, report
+    wrong = mc.check(mc.sum(mc.exp(100 * x)), x, against=99 * mc.exp(100 * x))
+    assert not wrong.ok and wrong.max_rel_error > 1e-3
+
+
+# regression: a derivative that underflowed to exactly zero at every point passed with error 0
+def test_a_derivative_that_is_zero_in_floating_point_everywhere_says_the_check_shows_nothing():
+    a = mc.scalar("a")
+    for f, wrt in ((mc.exp(1000 * a), a), (mc.exp(-1000 * (x.T @ x)), x)):
+        report = mc.check(f, wrt)
+        assert report.ok and "that is all this check shows" in report.detail, report
+    assert mc.check(mc.sum(mc.softmax(x)), x).ok  # a derivative that is 0 symbolically

@@ -121,7 +121,7 @@ def test_a_check_at_sizes_where_the_function_is_undefined_is_bad_input():
     out = run("check", "log(det(X*X'))", "--wrt", "X", check_exit=0)
     assert "check ok" in out.stdout and "warning" not in out.stderr
     out = run("check", "log(det(X*X'))", "--wrt", "X", "--sizes", "n=5,m=2", check_exit=2)
-    assert "undefined near every point tried at sizes m=2, n=5" in out.stderr
+    assert "every point tried at sizes m=2, n=5" in out.stderr
 
 
 @pytest.mark.parametrize("sizes,message", [

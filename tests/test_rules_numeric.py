@@ -225,5 +225,5 @@ def test_check_chooses_sizes_where_a_gram_matrix_has_full_rank(f):
 
 
 def test_check_at_sizes_where_the_function_is_undefined_says_so_and_how_to_choose_others():
-    with pytest.raises(mc.NumericError, match=r"undefined near every point tried at sizes m=4, n=5.*sizes="):
+    with pytest.raises(mc.NumericError, match=r"every point tried at sizes m=4, n=5.*sizes="):
         mc.check(mc.logdet(W.T @ W), W, sizes={"n": 5, "m": 4})

@@ -30,7 +30,7 @@ from matcalc.numeric.sampling import choose_sizes, sample_inputs
 from matcalc.numeric.steps import (
     CheckedPoint, arrangement, error_and_scale, richardson_quotients, step_sweep,
 )  # fmt: skip
-from matcalc.rules.simplify import substitute
+from matcalc.rules.simplify import is_zero, substitute
 
 TOLERANCE = 1e-6
 MAX_ENTRIES = 2000
@@ -202,12 +202,19 @@ def check(
         shown = _Shown(str(index), "index form", d.structure)
 
     def compare_at(dim_sizes: dict) -> CheckReport:
+        # before any evaluation: by a large matrix the derivative itself (Bᵀ ⊗ A) is too
+        # large to hold, and the differences take one evaluation an entry
+        entries = int(np.prod([int(s.subs(dim_sizes)) for s in x.shape]))
+        if entries > MAX_ENTRIES:
+            raise MatcalcError(
+                f"{x.name} has {entries} entries, too many for a finite-difference check (at "
+                f"most {MAX_ENTRIES}); check with symbolic sizes, which are drawn small")
         worst, used_seed, detail = 0.0, seed, ""
         checked, flat, attempt, flat_shape, undefined = 0, 0, 0, (0, 0), 0
         worst_point = flat_point = None  # kept so that report.step_sweep can repeat the comparison
         while checked < points:
             if attempt >= points + MAX_FLAT_POINTS:
-                if undefined:
+                if undefined and not flat:
                     raise _UndefinedNear(dim_sizes)
                 # both sides vanished to rounding everywhere: consistent, and all this shows
                 return _report(True, worst, f, x, shown, flat_shape, dim_sizes, seed, tolerance,
@@ -236,7 +243,9 @@ def check(
             # central differences lose about eps·|f|/h to rounding: below that nothing is known
             floor = 100 * np.finfo(float).eps * max(1.0, f_scale) / h
             rel = err / scale if scale > 0 else err
-            if 0 < scale < 10 * floor:
+            # both exactly 0 where the derivative is not 0 (it underflowed) shows nothing either
+            vacuous = scale == 0 and not is_zero(compared)
+            if 0 < scale < 10 * floor or vacuous:
                 if err > floor:  # even at the noise level the two disagree
                     return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
                                    tolerance, "the derivative and finite differences disagree",
@@ -246,8 +255,14 @@ def check(
                 continue
             checked += 1
             if not np.isfinite(err) or err > tolerance * scale + floor:
-                return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes, point_seed,
-                               tolerance, f"at point {point + 1} of {points}", point=here)
+                resolved = _resolving_step(here, tolerance) if np.isfinite(err) else None
+                if resolved is None:
+                    return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes,
+                                   point_seed, tolerance, f"at point {point + 1} of {points}",
+                                   point=here)
+                rel, best = resolved
+                detail = (f"checked at the step {best:.0e}: f varies too fast here for the "
+                          f"default step ({h:.1e}) to resolve it")
             if rel >= tolerance:
                 detail = (f"the error is within the rounding of finite differences (|f| ≈ "
                           f"{f_scale:.1e}, step {h:.1e})")
@@ -274,6 +289,18 @@ def check(
             return compare(choose_sizes([f, x, d.result], sizes, reverse=True))
         except (_UndefinedNear, NumericError):
             raise error from None
+
+
+def _resolving_step(point: CheckedPoint, tolerance: float) -> tuple[float, float] | None:
+    """(error, step) at the finite-difference step that agrees best with the derivative, when
+    that agreement is within the tolerance: a steep f (exp(100x)) is resolved only by a step
+    far below the default, which is scaled up where |f| is large.  A wrong derivative is not
+    rescued: the quotients converge to the true derivative, so no step agrees with it."""
+    with np.errstate(all="ignore"):
+        steps, errors = step_sweep(point)
+    errors = np.where(np.isfinite(errors), errors, np.inf)
+    best = int(np.argmin(errors))
+    return (float(errors[best]), float(steps[best])) if errors[best] < tolerance else None
 
 
 def _claimed_formula(f: Expr, x: Symbol, against: Any) -> Expr:
@@ -305,15 +332,18 @@ class _UndefinedNear(Exception):
     def error(self, f: Any) -> NumericError:
         names = sorted(map(str, self.sizes))
         values = [self.sizes[k] for k in sorted(self.sizes, key=str)]
-        shown = ", ".join(f"{k}={v}" for k, v in zip(names, values))
+        at = f" at sizes {', '.join(f'{k}={v}' for k, v in zip(names, values))}" if names else ""
+        text = (f"{f} is undefined or beyond floating point within a finite-difference step of "
+                f"every point tried{at}, so no derivative could be compared")
+        if len(set(values)) < 2:
+            return NumericError(text)
         # the same sizes the other way round, the usual cure for a singular Gram matrix
         other = list(zip(names, reversed(values)))
         as_dict = ", ".join(f"{k!r}: {v}" for k, v in other)
         as_option = ", ".join(f"{k}={v}" for k, v in other)
         return NumericError(
-            f"{f} is undefined near every point tried at sizes {shown} (finite differences "
-            "leave its domain: a matrix is singular there, as XXᵀ is for a tall X); check at "
-            f"sizes where it is defined, such as sizes={{{as_dict}}} (the command's --sizes "
+            f"{text} (a matrix singular at these sizes, as XXᵀ is for a tall X?); check at "
+            f"other sizes, such as sizes={{{as_dict}}} (the command's --sizes "
             f'"{as_option}")')
 
 
@@ -365,10 +395,6 @@ def _finite_differences(f, f_fn, x, d, inputs, sizes, layout, step, structure="u
     arranged in the layout (or raw, for an index form); with the size of f and the step, which
     bound the rounding error, and the point, to sweep the step later."""
     x0 = inputs[x.name]
-    if x0.size > MAX_ENTRIES:
-        raise MatcalcError(
-            f"{x.name} has {x0.size} entries, too many for a finite-difference check (at most "
-            f"{MAX_ENTRIES}); check with symbolic sizes, which are drawn small")
     f_shape = tuple(int(s.subs(sizes)) for s in f.shape)
     f_scale = float(np.max(np.abs(evaluate(f_fn, inputs, sizes))))
     # a larger step where f is large keeps the rounding error (≈ eps·|f|/h) small
