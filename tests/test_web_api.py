@@ -91,6 +91,12 @@ def test_a_hessian_and_a_mixed_hessian_checked(server):
     assert set(gradient) == set(data) and set(gradient["derivatives"][0]) == set(d)
     status, _, data = server.post({"expr": "x'*A*y", "wrt": ["x", "y"], "order": 2})
     assert status == 200 and data["derivatives"][0]["result"] == "A"
+    # regression: the page always asks for steps, and a mixed Hessian has no derivation yet:
+    # the answer was an error, so the page could not show a mixed Hessian at all
+    status, _, data = server.post({"expr": "x'*A*y", "wrt": ["x", "y"], "order": 2,
+                                   "steps": True})
+    assert status == 200 and data["derivatives"][0]["result"] == "A"
+    assert "steps" not in data["derivatives"][0]
     status, _, data = server.post({"expr": "x'*A*x", "wrt": "x", "order": 2,
                                    "layout": "numerator"})
     assert status == 400 and "no layout" in data["error"]["message"]
@@ -171,6 +177,9 @@ def test_library_refusals_are_400_with_a_message(server):
     (b'{"expr": 3}', "application/json"), (b'{"expr": "x", "wrt": [1]}', "application/json"),
     (b'{"expr": "x", "order": 3}', "application/json"),
     (b'{"expr": "x", "steps": "yes"}', "application/json"),
+    # regression: a lone surrogate in a string was echoed in the error and ended in a 500
+    (b'{"expr": "x\\ud800", "wrt": "x"}', "application/json"),
+    (b'{"expr": "x", "wrt": "\\ud800"}', "application/json"),
     (b"[" * 50_000 + b"]" * 10_000, "application/json")])
 def test_a_request_that_is_not_a_json_request_is_400(server, body, content_type):
     status, _, data = server.post(body, content_type)
@@ -246,6 +255,24 @@ def _settled(read, done, timeout: float = 10.0) -> set[int]:
             return now
         last = now
     return last
+
+
+def test_a_port_out_of_range_is_a_usage_error():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "matcalc", "serve", "--port", "70000"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "a port from 0 to 65535" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_an_unknown_path_or_method_is_answered_in_json(server):
+    for status_expected, (status, headers, body) in (
+            (404, server.get("/nope")), (405, server.get("/api/diff"))):
+        assert status == status_expected and headers["content-type"].startswith(
+            "application/json")
+        assert json.loads(body)["error"]["message"]
 
 
 def test_a_busy_port_is_one_line_and_exit_2(server):
@@ -343,3 +370,12 @@ def test_a_result_names_its_shared_parts_in_a_typeset_where_block(server):
     assert status == 200 and d["where"][0]["unicode"] == "tanh(W₁x)"
     assert d["where"][0]["mathml"].startswith("<math") and "u" in d["where"][0]["mathml"]
     assert d["mathml"].startswith("<math") and "tanh" not in d["mathml"]  # in the names
+
+
+# regression: Chromium's MathML ignores mathvariant="bold", so the ones vector 𝟏 showed as 1
+# and 𝟏𝟏ᵀ as 11ᵀ, a number
+def test_bold_digits_and_letters_are_bold_characters_in_mathml():
+    from matcalc.faces.web.mathml import to_mathml
+
+    markup = to_mathml(r"\mathbf{1} \mathbf{1}^{\top} + \mathbf{x}")
+    assert "𝟏" in markup and "𝐱" in markup and "bold" not in markup

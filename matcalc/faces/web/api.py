@@ -61,10 +61,23 @@ class Request:
     code: bool = False
 
 
+def _text(value: str, field: str) -> str:
+    """``value``, refused if it is not text UTF-8 can carry (JSON's \\ud800 escapes a lone
+    surrogate, which no answer could echo)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequest(400, f"{field} is not valid Unicode text (it holds a lone surrogate "
+                              "\\ud800–\\udfff)") from None
+    return value
+
+
 def _names(value: Any, field: str, most: int, longest: int) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
         raise BadRequest(400, f"{field} must be a string or a list of strings")
+    for v in items:
+        _text(v, field)
     if len(items) > most or any(len(v) > longest for v in items):
         raise BadRequest(413, f"{field} takes at most {most} entries of {longest} characters")
     return tuple(v for v in items if v.strip())
@@ -81,6 +94,7 @@ def validate(body: Any) -> Request:
     expr = body.get("expr")
     if not isinstance(expr, str) or not expr.strip():
         raise BadRequest(400, "expr must be a non-empty string, e.g. \"x'*A*x\"")
+    _text(expr, "expr")
     if len(expr) > MAX_EXPRESSION:
         raise BadRequest(413, f"the expression has {len(expr):,} characters; the limit is "
                               f"{MAX_EXPRESSION:,}")
@@ -157,7 +171,10 @@ def _answer(request: Request) -> dict:
 
 
 def _second(f: Any, wrts: list, request: Request) -> dict:
-    h = second_derivative(f, wrts, request.check, request.code, request.steps)
+    # the page asks for steps always; a mixed Hessian has no derivation yet, so it comes
+    # without one rather than not at all
+    steps = request.steps and len(set(wrts)) == 1
+    h = second_derivative(f, wrts, request.check, request.code, steps)
     payload = hessian_json(h)
     (entry,) = payload["derivatives"]
     _typeset(entry)

@@ -18,6 +18,7 @@ from typing import Any, AsyncIterator
 
 import anyio
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse
@@ -159,9 +160,16 @@ def create_app(limits: Limits = Limits(), host: str = "127.0.0.1") -> Starlette:
     middleware = [Middleware(SecurityHeaders)]
     if host in LOOPBACK:
         middleware.append(Middleware(LoopbackHost))
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # a client of the API reads JSON, also for a wrong path or method
+        message = f"{exc.detail}: {request.method} {request.url.path}"
+        return JSONResponse(BadRequest(exc.status_code, message).json(),
+                            status_code=exc.status_code, headers=exc.headers)
+
     return Starlette(routes=[
         Route("/", page, methods=["GET"]),
         Route("/api/diff", diff, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ], middleware=middleware, lifespan=lifespan)
+    ], middleware=middleware, lifespan=lifespan,
+        exception_handlers={HTTPException: http_error})  # type: ignore[dict-item]
 

@@ -27,6 +27,12 @@ ATTRIBUTES = frozenset("""
 """.split())
 
 
+#: Unicode's mathematical bold digits and Latin letters (𝟏, 𝐱, 𝐀)
+BOLD = {**{chr(48 + i): chr(0x1D7CE + i) for i in range(10)},
+        **{chr(65 + i): chr(0x1D400 + i) for i in range(26)},
+        **{chr(97 + i): chr(0x1D41A + i) for i in range(26)}}
+
+
 def to_mathml(latex: str, display: bool = False) -> Optional[str]:
     """``<math>…</math>`` for ``latex``, or None where it cannot be converted safely."""
     try:
@@ -34,10 +40,20 @@ def to_mathml(latex: str, display: bool = False) -> Optional[str]:
         root = ET.fromstring(markup)
     except Exception:  # noqa: BLE001 - latex2mathml raises many kinds; the page falls back
         return None
+    bolded = False
     for element in root.iter():
         tag = element.tag
         if not tag.startswith(NAMESPACE) or tag[len(NAMESPACE):] not in ELEMENTS:
             return None
         if any(name not in ATTRIBUTES for name in element.attrib):
             return None
+        if element.attrib.get("mathvariant") == "bold" and element.text \
+                and all(ch in BOLD for ch in element.text):
+            # MathML Core renders no mathvariant but "normal": the bold characters themselves
+            element.text = "".join(BOLD[ch] for ch in element.text)
+            del element.attrib["mathvariant"]
+            bolded = True
+    if bolded:
+        ET.register_namespace("", NAMESPACE[1:-1])
+        return ET.tostring(root, encoding="unicode")
     return markup

@@ -9,6 +9,7 @@ as fast without it.
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
 import webbrowser
@@ -31,6 +32,18 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def _port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0: any free one), for argparse: out of range is a usage error."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a port from 0 to 65535 "
+                                         "(0: any free one)")
+    return port
 
 
 def url_of(sock: socket.socket) -> str:
@@ -81,7 +94,7 @@ def add_arguments(parser: Any) -> None:
     """The command's options, for ``faces.cli``."""
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on (default 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=8000,
+    parser.add_argument("--port", type=_port, default=8000,
                         help="the port (default 8000; 0: any free port)")
     parser.add_argument("--open", action="store_true", help="open the page in a browser")
     parser.add_argument("--time-limit", type=float, default=Limits.time_limit, metavar="SECONDS",
