@@ -153,13 +153,13 @@ def test_a_failed_check_exits_1(monkeypatch, capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["diff", "x'*A*x", "--wrt", "z"], "z does not appear"),
-    (["diff", "x'*A*x", "--wrt", "x", "--var", "A: tensor(3)"], "cannot read --var"),
+    (["diff", "x'*A*x", "--wrt", "x", "--var", "A: tensor(3)"], "cannot read the declaration"),
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) round"], "unknown property"),
     # regression: a second declaration silently replaced the first, and a repeated --wrt
     # printed its derivative twice
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) spd", "--var", "A: vector(n)"],
-     "--var declares A twice ('A: matrix(n, n) spd' and 'A: vector(n)'); keep one"),
-    (["diff", "x'*A*x", "--wrt", "x", "--wrt", "x"], "--wrt x is given twice"),
+     "A is declared twice ('A: matrix(n, n) spd' and 'A: vector(n)'); keep one"),
+    (["diff", "x'*A*x", "--wrt", "x", "--wrt", "x"], "x is named twice as a variable to differentiate by"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message):
     out = run(*args, check_exit=2)

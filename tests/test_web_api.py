@@ -379,3 +379,16 @@ def test_bold_digits_and_letters_are_bold_characters_in_mathml():
 
     markup = to_mathml(r"\mathbf{1} \mathbf{1}^{\top} + \mathbf{x}")
     assert "𝟏" in markup and "𝐱" in markup and "bold" not in markup
+
+
+# regression: a 3 kB product of 1600 factors was answered with 15 MB of JSON
+def test_an_answer_too_large_to_show_is_413(monkeypatch):
+    from matcalc.faces.web import api
+
+    request = api.validate({"expr": "x'*" + "A*" * 30 + "x", "wrt": "A"})
+    status, data = api.answer(request)
+    assert status == 200 and len(json.dumps(data)) > 20_000
+    monkeypatch.setattr(api, "MAX_ANSWER", 20_000)
+    status, data = api.answer(request)
+    assert status == 413 and "more than the page shows" in data["error"]["message"]
+    assert api.answer(api.validate({"expr": "x'*A*x", "wrt": "x"}))[0] == 200

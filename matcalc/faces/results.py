@@ -43,26 +43,26 @@ def parse_var(spec: str) -> Symbol:
     m = _VAR.match(spec)
     if not m:
         raise MatcalcError(
-            f"cannot read --var {spec!r}; write NAME: scalar | vector(n) | matrix(m, n) "
+            f"cannot read the declaration {spec!r}; write NAME: scalar | vector(n) | matrix(m, n) "
             "[symmetric] [spd] [invertible] [diagonal]")
     name, kind = m["name"], m["kind"]
     sizes = [s.strip() for s in (m["dims"] or "").split(",") if s.strip()]
     props = m["props"].split()
     unknown = [p for p in props if p not in PROPERTIES]
     if unknown:
-        raise MatcalcError(f"unknown property {unknown[0]!r} in --var {spec!r}; "
+        raise MatcalcError(f"unknown property {unknown[0]!r} in the declaration {spec!r}; "
                            f"use {', '.join(PROPERTIES)}")
     dim = [int(s) if s.isdigit() else dims(s) for s in sizes]
     if kind == "scalar":
         if sizes or props:
-            raise MatcalcError(f"a scalar takes no sizes or properties: --var {spec!r}")
+            raise MatcalcError(f"a scalar takes no sizes or properties: {spec!r}")
         return ops.scalar(name)
     if kind == "vector":
         if len(dim) != 1 or props:
-            raise MatcalcError(f"write a vector as NAME: vector(n), got --var {spec!r}")
+            raise MatcalcError(f"write a vector as NAME: vector(n), got {spec!r}")
         return ops.vector(name, dim[0])
     if len(dim) not in (1, 2):
-        raise MatcalcError(f"write a matrix as NAME: matrix(m, n), got --var {spec!r}")
+        raise MatcalcError(f"write a matrix as NAME: matrix(m, n), got {spec!r}")
     return ops.matrix(name, *dim, **{p: True for p in props})
 
 
@@ -83,12 +83,12 @@ def read(expr: str, var_specs: Sequence[str], wrt_names: Sequence[str]) -> Readi
     for spec in var_specs:
         s = parse_var(spec)
         if s.name in symbols:
-            raise MatcalcError(f"--var declares {s.name} twice ({specs[s.name]!r} and {spec!r}); "
+            raise MatcalcError(f"{s.name} is declared twice ({specs[s.name]!r} and {spec!r}); "
                                "keep one")
         symbols[s.name], specs[s.name] = s, spec
     repeated = sorted({name for name in wrt_names if list(wrt_names).count(name) > 1})
     if repeated:
-        raise MatcalcError(f"--wrt {repeated[0]} is given twice")
+        raise MatcalcError(f"{repeated[0]} is named twice as a variable to differentiate by")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f = parse(expr, symbols)

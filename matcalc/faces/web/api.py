@@ -10,6 +10,7 @@ goes to ``mc.parse``, declarations to a regular expression.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -29,6 +30,8 @@ MAX_EXPRESSION = 10_000
 MAX_VARIABLES = 64
 MAX_DECLARATION = 200
 MAX_WRT = 8
+#: bytes of JSON one answer may take: a 3 kB product of 1600 factors answered 15 MB
+MAX_ANSWER = 2_000_000
 FIELDS = ("expr", "wrt", "layout", "order", "vars", "steps", "check", "code")
 #: the code generator's backends (numpy today; each one the generator gains is listed here)
 BACKENDS = ("numpy", "jax", "torch")
@@ -123,7 +126,7 @@ def validate(body: Any) -> Request:
 def answer(request: Request) -> tuple[int, dict]:
     """(200, the result) or (400, {"error": {...}}) for input the library refuses."""
     try:
-        return 200, strict(_answer(request))
+        result = strict(_answer(request))
     except UndeclaredNameError as e:
         return 400, _error(e.declared_with(f'declare it in vars: "{e.name}: scalar" (or '
                                            'vector(n), matrix(m, n))'))
@@ -132,6 +135,12 @@ def answer(request: Request) -> tuple[int, dict]:
     except (RecursionError, MemoryError) as e:
         return 400, _error(MatcalcError(f"the expression is too large or too deeply nested "
                                         f"({type(e).__name__})"))
+    size = len(json.dumps(result))
+    if size > MAX_ANSWER:
+        return 413, BadRequest(413, f"the answer takes {size / 1e6:.1f} MB, more than the page "
+                                    f"shows ({MAX_ANSWER / 1e6:.0f} MB); ask for less (no steps "
+                                    "or code) or differentiate a smaller expression").json()
+    return 200, result
 
 
 def strict(value: Any) -> Any:
