@@ -243,6 +243,29 @@ def test_a_derivation_over_the_time_limit_is_stopped_and_answered_503():
     assert "stopped" in "".join(s.stdout)  # ctrl-C stopped it cleanly
 
 
+# regression: a request whose client had gone kept its derivation running to the time limit,
+# holding one of the few slots (the page abandons a request at each pause in typing)
+def test_a_derivation_whose_client_has_gone_is_stopped():
+    import threading
+
+    from matcalc.faces.web.api import validate
+    from matcalc.faces.web.limits import Limits
+    from matcalc.faces.web.worker import Worker
+
+    worker = Worker(Limits(time_limit=120, concurrency=1))
+    worker.warm()
+    gone = threading.Event()
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(worker.run(validate(SLOW), gone)))
+    thread.start()
+    gone.set()
+    thread.join(timeout=120)
+    (status, data), = answers
+    assert status == 499 and data["error"]["type"] == "ClientGone"
+    # its slot is free again: the next request is answered
+    assert worker.run(validate({"expr": "x'*x", "wrt": "x"}))[0] == 200
+
+
 def _settled(read, done, timeout: float = 10.0) -> set[int]:
     """read() once done(now, previous) holds, or at the timeout; polled every 50 ms."""
     import time

@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from matcalc.faces.web.api import BadRequest, validate
 from matcalc.faces.web.limits import LOOPBACK, Limits
-from matcalc.faces.web.worker import Worker
+from matcalc.faces.web.worker import POLL, Worker
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: the largest request body read, in bytes (an expression is at most api.MAX_EXPRESSION long)
@@ -148,7 +148,18 @@ def create_app(limits: Limits = Limits(), host: str = "127.0.0.1") -> Starlette:
             return _error(e.status, e.message)
         except ClientDisconnect:
             return _error(400, "the request ended before its body")
-        status, answer = await anyio.to_thread.run_sync(worker.run, job)
+        gone = threading.Event()
+
+        async def watch() -> None:
+            # the page abandons a request at each pause in typing: its work stops with it
+            while not await request.is_disconnected():
+                await anyio.sleep(POLL)
+            gone.set()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch)
+            status, answer = await anyio.to_thread.run_sync(worker.run, job, gone)
+            group.cancel_scope.cancel()
         return JSONResponse(answer, status_code=status, headers={"cache-control": "no-store"})
 
     @contextlib.asynccontextmanager

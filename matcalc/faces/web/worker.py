@@ -19,11 +19,19 @@ import resource
 import signal
 import sys
 import threading
+import time
 import traceback
 from typing import Any
 
 from matcalc.faces.web.api import Request, answer
 from matcalc.faces.web.limits import Limits
+
+
+#: seconds between looks at whether the client has gone, while waiting or deriving
+POLL = 0.1
+#: the answer to a request whose client left (nobody reads it; nginx's code for it)
+CLIENT_GONE = (499, {"error": {"type": "ClientGone", "position": None,
+                               "message": "the client closed the request"}})
 
 
 def took_too_long(seconds: float) -> dict:
@@ -61,12 +69,18 @@ class Worker:
         self._context.set_forkserver_preload(["matcalc.faces.web.api"])
         self._slots = threading.BoundedSemaphore(limits.concurrency)
 
-    def run(self, request: Request) -> tuple[int, dict]:
-        if not self._slots.acquire(timeout=self.limits.queue_wait):
-            return 503, {"error": {"type": "Busy", "position": None, "message":
-                                   "the server is busy with other derivations; try again"}}
+    def run(self, request: Request, gone: threading.Event | None = None) -> tuple[int, dict]:
+        """The answer; stopped, waiting or deriving, once ``gone`` is set (the client left)."""
+        gone = gone or threading.Event()
+        deadline = time.monotonic() + self.limits.queue_wait
+        while not self._slots.acquire(timeout=POLL):
+            if gone.is_set():
+                return CLIENT_GONE
+            if time.monotonic() >= deadline:
+                return 503, {"error": {"type": "Busy", "position": None, "message":
+                                       "the server is busy with other derivations; try again"}}
         try:
-            return self._run(request)
+            return self._run(request, gone)
         finally:
             self._slots.release()
 
@@ -75,15 +89,19 @@ class Worker:
         request needs them."""
         self.run(Request(expr="x"))
 
-    def _run(self, request: Request) -> tuple[int, dict]:
+    def _run(self, request: Request, gone: threading.Event) -> tuple[int, dict]:
         receiver, sender = self._context.Pipe(duplex=False)
         child = self._context.Process(target=_work, args=(sender, request, self.limits.memory),
                                       daemon=True)
         child.start()
         sender.close()  # the child's end: EOF here when the child dies
+        deadline = time.monotonic() + self.limits.time_limit
         try:
-            if not receiver.poll(self.limits.time_limit):
-                return 503, took_too_long(self.limits.time_limit)
+            while not receiver.poll(min(POLL, max(0.0, deadline - time.monotonic()))):
+                if gone.is_set():
+                    return CLIENT_GONE
+                if time.monotonic() >= deadline:
+                    return 503, took_too_long(self.limits.time_limit)
             try:
                 return receiver.recv()
             except EOFError:  # the child died without an answer (killed, out of memory)
