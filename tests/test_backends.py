@@ -226,3 +226,12 @@ def test_a_function_of_a_dimension_is_a_number_in_every_backend(backend):
     arg = module.tensor(value, dtype=module.float64) if backend == "torch" else value
     got = np.asarray(f(x=arg), dtype=float).ravel()
     assert np.allclose(got, value / np.sqrt(3) + np.log(3) * value, rtol=1e-6)
+
+
+# regression: jax.scipy.linalg, in the JAX header and needed by a factorisation, was imported twice
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_each_module_is_imported_once(backend):
+    S, x = mc.matrix("S", n, spd=True), mc.vector("x", n)
+    source = mc.codegen(mc.logdet(S) + x.T @ mc.inv(S) @ x, wrt=[S], backend=backend)
+    imports = [line for line in source.splitlines() if line.startswith("import ")]
+    assert imports and len(imports) == len(set(imports))

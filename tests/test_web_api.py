@@ -146,6 +146,8 @@ def test_the_answer_carries_the_broadcast_warnings(server):
         assert message.startswith("the scalar c is added to (or subtracted from) a vector")
     status, _, data = server.post({"expr": "1 - x", "wrt": "x"})  # a number: idiom, no warning
     assert status == 200 and data["warnings"] == []
+    # regression: each warning was also printed to the server's log, with the expression
+    assert "BroadcastWarning" not in "".join(server.stderr)
 
 
 def test_a_parse_error_is_400_with_the_position_of_the_spot(server):
@@ -176,6 +178,7 @@ def test_library_refusals_are_400_with_a_message(server):
     (b'{"expr": "x", "eval": true}', "application/json"),
     (b'{"expr": 3}', "application/json"), (b'{"expr": "x", "wrt": [1]}', "application/json"),
     (b'{"expr": "x", "order": 3}', "application/json"),
+    (b'{"expr": "x", "order": 2.0}', "application/json"),
     (b'{"expr": "x", "steps": "yes"}', "application/json"),
     # regression: a lone surrogate in a string was echoed in the error and ended in a 500
     (b'{"expr": "x\\ud800", "wrt": "x"}', "application/json"),
@@ -415,3 +418,13 @@ def test_an_answer_too_large_to_show_is_413(monkeypatch):
     status, data = api.answer(request)
     assert status == 413 and "more than the page shows" in data["error"]["message"]
     assert api.answer(api.validate({"expr": "x'*A*x", "wrt": "x"}))[0] == 200
+
+
+def test_a_server_on_every_interface_is_opened_on_loopback():
+    import socket
+
+    from matcalc.faces.web.serve import url_of
+
+    with socket.socket() as sock:
+        sock.bind(("0.0.0.0", 0))
+        assert url_of(sock).startswith("http://127.0.0.1:")

@@ -64,6 +64,7 @@ def assemble(name: str, arguments: list[str], labels: Sequence[str], symbols: Se
     helpers = [backend.helper(h) + "\n\n" for h in used]
     modules = set(modules) | {HELPER_IMPORTS[h] for h in used if h in HELPER_IMPORTS}
     translated = sorted({m for m in (backend.module(m) for m in modules) if m})
-    imports = "".join(f"{line}\n" for line in [*backend.imports,
-                                                 *(f"import {m}" for m in translated)])
+    # the backend's own header may import a module a function needs too (jax.scipy.linalg)
+    lines = list(dict.fromkeys([*backend.imports, *(f"import {m}" for m in translated)]))
+    imports = "".join(f"{line}\n" for line in lines)
     return imports + "\n\n" + "\n".join(helpers + body) + "\n"

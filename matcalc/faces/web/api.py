@@ -106,7 +106,7 @@ def validate(body: Any) -> Request:
         raise BadRequest(400, f"layout must be one of {', '.join(LAYOUTS)} (or null), "
                               f"got {layout!r}")
     order = body.get("order", 1)
-    if order not in (1, 2) or isinstance(order, bool):
+    if type(order) is not int or order not in (1, 2):  # not True, not 2.0
         raise BadRequest(400, f"order must be 1 (the derivative) or 2 (the Hessian), "
                               f"got {order!r}")
     if order == 2 and layout is not None:

@@ -48,6 +48,8 @@ def _port(text: str) -> int:
 
 def url_of(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
+    # bound to every interface, the page is opened on this machine's loopback address
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 

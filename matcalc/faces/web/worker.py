@@ -21,8 +21,10 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from typing import Any
 
+from matcalc.core.errors import MatcalcWarning
 from matcalc.faces.web.api import Request, answer
 from matcalc.faces.web.limits import Limits
 
@@ -44,6 +46,8 @@ def took_too_long(seconds: float) -> dict:
 def _work(sender: Any, request: Request, memory: int) -> None:
     """The child: the answer to one request, sent through the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-C is the server's to handle
+    # the answer carries matcalc's warnings; printed too, each would fill the server's log
+    warnings.simplefilter("ignore", MatcalcWarning)
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     except (ValueError, OSError):  # a hard limit below ours: keep it
