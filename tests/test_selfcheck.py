@@ -31,6 +31,8 @@ CASES = [
     ("a domain: log and sqrt", mc.sum(mc.log(x)) + mc.sum(mc.sqrt(x)), [x], None),
     ("a scalar variable", c * mc.sum(mc.exp(c * x)), [c], None),
     ("a size no array shows", mc.sum(mc.ones(n)) * c ** 2, [c], None),
+    # regression: the default step did not resolve a steep function: a right derivative failed
+    ("a steep function", mc.sum(mc.exp(100 * x)), [x], None),
 ]
 
 
