@@ -209,7 +209,7 @@ def test_a_name_declared_as_the_advice_says_is_then_read():
                                                 "did you mean 2*x?", "line": "2x", "caret": " ^"}),
     (["diff", "x", "--wrt", "z"], {"type": "MatcalcError",
                                     "message": "z does not appear in 'x'; its variables are x"}),
-    (["diff", "x'*x"], {"type": "UsageError",
+    (["hessian", "x'*x"], {"type": "UsageError",
                         "message": "the following arguments are required: --wrt"}),
     (["hessian", "α*x'*x", "--wrt", "x"], {"type": "UndeclaredNameError", "position": 0,
                                            "column": 1, "line": "α*x'*x", "caret": "^"}),
@@ -223,7 +223,7 @@ def test_json_errors_are_a_json_object_on_stdout_with_exit_2(args, expected):
 
 
 def test_argument_errors_exit_2():
-    assert run("diff", "x'*x", check_exit=2).stderr  # --wrt is required
+    assert run("hessian", "x'*x", check_exit=2).stderr  # hessian's --wrt is required
     assert run("diff", "x'*x", "--wrt", "x", "--layout", "row", check_exit=2).stderr
 
 
@@ -570,3 +570,12 @@ def test_a_derivative_by_a_structured_matrix_takes_structure():
     out = run("diff", "x'*S*x", "--wrt", "S", "--structure", "symmetric", "--steps",
               check_exit=2)
     assert "--steps derive the unstructured derivative" in out.stderr
+
+
+def test_without_wrt_diff_and_check_take_every_variable_in_name_order():
+    out = run("diff", "x'*A*x", check_exit=0)
+    assert out.stdout.index("∂L/∂A = xxᵀ") < out.stdout.index("∂L/∂x = (A + Aᵀ)x")
+    out = run("check", "x'*A*x", check_exit=0)
+    assert out.stdout.count("check ok") == 2
+    out = run("hessian", "x'*A*x", check_exit=2)
+    assert "--wrt" in out.stderr

@@ -22,7 +22,7 @@ EXAMPLES = """examples:
   matcalc diff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --code
   matcalc check "tr(X'*A*X)" --wrt X
   matcalc check "norm2(W*x - y)^2" --wrt x --against "2*W'*(W*x - y)"
-  matcalc hessian "norm2(A*x - b)^2" --wrt x --check
+  matcalc hessian "norm2(A*x - y)^2" --wrt x --check
   matcalc demo
   matcalc serve --open
 
@@ -64,8 +64,9 @@ def build_parser(json_errors: bool = False) -> argparse.ArgumentParser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("expr", help="the expression, e.g. \"x'*A*x\" or \"x.T @ A @ x\"")
-        p.add_argument("--wrt", action="append", required=True, metavar="NAME",
-                       help="the variable to differentiate by (repeat for several)")
+        p.add_argument("--wrt", action="append", default=[], metavar="NAME",
+                       help="the variable to differentiate by (repeat for several; "
+                       "default: every variable)")
         p.add_argument("--layout", choices=LAYOUTS,
                        default=None, help="the layout convention (default: denominator; "
                        "for a matrix by a matrix, the vec convention d vec F/d vec Xᵀ)")

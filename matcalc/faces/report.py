@@ -85,7 +85,12 @@ def run(args: Any, out: Any = None, err: Any = None) -> int:
 
 
 def _variables(args: Any):
-    return read(args.expr, args.var, args.wrt)
+    reading = read(args.expr, args.var, args.wrt)
+    if args.wrt or args.command == "hessian":
+        return reading
+    # no --wrt: by every variable, in name order
+    f, _, warned = reading
+    return f, sorted(f.free_symbols(), key=lambda s: s.name), warned
 
 
 def _sizes(args: Any, want_check: bool) -> dict | None:
