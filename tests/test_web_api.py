@@ -428,3 +428,16 @@ def test_a_server_on_every_interface_is_opened_on_loopback():
     with socket.socket() as sock:
         sock.bind(("0.0.0.0", 0))
         assert url_of(sock).startswith("http://127.0.0.1:")
+
+
+def test_a_check_takes_the_sizes_asked_for(server):
+    body = {"expr": "log(det(X*X'))", "wrt": "X", "check": True, "sizes": {"n": 2, "m": 5}}
+    status, _, data = server.post(body)
+    assert status == 200 and data["derivatives"][0]["check"]["sizes"] == {"m": 5, "n": 2}
+    status, _, data = server.post({**body, "order": 2, "sizes": {"n": 2, "m": 3}})
+    assert status == 200 and data["derivatives"][0]["check"]["sizes"] == {"m": 3, "n": 2}
+    for sizes in ({"n": 0}, {"n": "3"}, [3], {"n": 10**6}):
+        status, _, data = server.post({**body, "sizes": sizes})
+        assert status == 400 and "sizes must be" in data["error"]["message"]
+    status, _, data = server.post({**body, "check": False})
+    assert status == 400 and "send check: true" in data["error"]["message"]

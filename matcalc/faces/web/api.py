@@ -30,9 +30,11 @@ MAX_EXPRESSION = 10_000
 MAX_VARIABLES = 64
 MAX_DECLARATION = 200
 MAX_WRT = 8
+#: the largest size a check draws (finite differences take one evaluation an entry)
+MAX_CHECK_SIZE = 50
 #: bytes of JSON one answer may take: a 3 kB product of 1600 factors answered 15 MB
 MAX_ANSWER = 2_000_000
-FIELDS = ("expr", "wrt", "layout", "order", "vars", "steps", "check", "code")
+FIELDS = ("expr", "wrt", "layout", "order", "vars", "steps", "check", "code", "sizes")
 #: the code generator's backends (numpy today; each one the generator gains is listed here)
 BACKENDS = ("numpy", "jax", "torch")
 
@@ -62,6 +64,7 @@ class Request:
     steps: bool = False
     check: bool = False
     code: bool = False
+    sizes: Optional[tuple[tuple[str, int], ...]] = None  # the check's, by dimension name
 
 
 def _text(value: str, field: str) -> str:
@@ -84,6 +87,20 @@ def _names(value: Any, field: str, most: int, longest: int) -> tuple[str, ...]:
     if len(items) > most or any(len(v) > longest for v in items):
         raise BadRequest(413, f"{field} takes at most {most} entries of {longest} characters")
     return tuple(v for v in items if v.strip())
+
+
+def _sizes(value: Any, check: bool) -> Optional[tuple[tuple[str, int], ...]]:
+    """The check's sizes, {"n": 3, "m": 4}: names of dimensions and small positive integers."""
+    if value is None:
+        return None
+    if not check:
+        raise BadRequest(400, "sizes set the sizes of the check: send check: true with them")
+    if not isinstance(value, dict) or len(value) > MAX_VARIABLES or not all(
+            isinstance(k, str) and len(k) <= 64 and type(v) is int and 1 <= v <= MAX_CHECK_SIZE
+            for k, v in value.items()):
+        raise BadRequest(400, f"sizes must be an object of dimension names and integers from 1 "
+                              f"to {MAX_CHECK_SIZE}, such as {{\"n\": 3, \"m\": 4}}")
+    return tuple((_text(k, "sizes"), v) for k, v in value.items())
 
 
 def validate(body: Any) -> Request:
@@ -118,6 +135,7 @@ def validate(body: Any) -> Request:
         if not isinstance(flags[flag], bool):
             raise BadRequest(400, f"{flag} must be true or false")
     return Request(expr=expr, wrt=_names(body.get("wrt", []), "wrt", MAX_WRT, 64),
+                   sizes=_sizes(body.get("sizes"), flags["check"]),
                    layout=layout, order=order,
                    vars=_names(body.get("vars", []), "vars", MAX_VARIABLES, MAX_DECLARATION),
                    **flags)
@@ -171,7 +189,8 @@ def _answer(request: Request) -> dict:
         return head
     if request.order == 2:
         return {**head, **_second(f, wrts, request)}
-    c = derivatives(f, wrts, request.layout, request.steps, request.check, request.code)
+    c = derivatives(f, wrts, request.layout, request.steps, request.check, request.code,
+                    dict(request.sizes) if request.sizes else None)
     payload = derivatives_json(c, warned)
     for entry in payload["derivatives"]:
         _typeset(entry)
@@ -183,7 +202,8 @@ def _second(f: Any, wrts: list, request: Request) -> dict:
     # the page asks for steps always; a mixed Hessian has no derivation yet, so it comes
     # without one rather than not at all
     steps = request.steps and len(set(wrts)) == 1
-    h = second_derivative(f, wrts, request.check, request.code, steps)
+    h = second_derivative(f, wrts, request.check, request.code, steps,
+                          dict(request.sizes) if request.sizes else None)
     payload = hessian_json(h)
     (entry,) = payload["derivatives"]
     _typeset(entry)
