@@ -222,3 +222,14 @@ def test_a_scalar_every_term_of_an_array_sum_shares_is_written_once():
     assert mc.unicode(g).startswith("((t₂ − (t₂𝟏𝟏ᵀ) ⊙ t₁)K)/c\nwhere")
     for layout in mc.LAYOUTS:
         assert mc.check(f, Q, layout).ok
+
+
+# regression: a batch loss over N wrote (1/N) in front of every term of its gradient
+def test_a_symbolic_coefficient_every_term_shares_is_written_once():
+    N, d, k = mc.dims("N d k")
+    Xb, Wb, Y = mc.matrix("X", N, d), mc.matrix("W", d, k), mc.matrix("Y", N, k)
+    f = -mc.sum(Y * mc.log_softmax(Xb @ Wb, axis=1)) / N
+    assert mc.unicode(mc.diff(f, Wb)) == "(1/N)Xᵀ(softmax(XW, axis=1) ⊙ (Y𝟏𝟏ᵀ) − Y)"
+    assert mc.unicode(mc.simplify(2 * x + 2 * z)) == "2x + 2z"  # plain numbers stay
+    for layout in mc.LAYOUTS:
+        assert mc.check(f, Wb, layout).ok

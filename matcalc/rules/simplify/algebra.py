@@ -25,7 +25,8 @@ from matcalc.core.spec import FUNCTIONS
 from matcalc.core.walk import cached_fold
 from matcalc.rules.simplify.base import (
     c_commutation, c_diag, common_scalars, const, flatten, is_scaled_identity, is_zero,
-    one_plus_exp, split_coefficient, split_scalars, transpose_goes_outside, zero,
+    one_plus_exp, shared_symbolic_coefficient, split_coefficient, split_scalars,
+    transpose_goes_outside, zero,
 )  # fmt: skip
 from matcalc.rules.simplify.cancel import cancel_inverse_of_product, rows_sum_to_one
 from matcalc.rules.simplify.recognise import exponentials_summed, recognise_softmax
@@ -118,6 +119,9 @@ def _add(terms: Sequence[Expr]) -> Expr:
         inner = c_add([scale(c, c_mul([f for f in rest.args if f not in common]), shape)
                        for rest, c in items])
         return c_mul([*common, inner])
+    shared = shared_symbolic_coefficient(items) if not is_scalar_shape(shape) else None
+    if shared is not None:  # (1/N)a − (1/N)b = (1/N)(a − b), as a mean over a batch is written
+        return c_mul([const(shared), c_add([scale(c / shared, rest, shape) for rest, c in items])])
     parts = [scale(c, rest, shape) for rest, c in items]
     if not parts:
         return zero(shape)

@@ -59,6 +59,20 @@ def common_scalars(items: list[tuple[Expr | None, sympy.Expr]]) -> list[Expr]:
     return sorted(shared or (), key=factor_key)
 
 
+def shared_symbolic_coefficient(items: list[tuple[Expr | None, sympy.Expr]]) -> sympy.Expr | None:
+    """The coefficient that holds a symbol (1/N) and that every term of a sum has up to a
+    number (±1/N, 2/N), positive; None if there is none (plain numbers stay with their terms:
+    2x + 2y is not rewritten)."""
+    if len(items) < 2 or any(rest is None for rest, _ in items):
+        return None
+    first = items[0][1]
+    if not getattr(first, "free_symbols", None):
+        return None
+    if any(not (c / first).is_Rational for _, c in items):
+        return None
+    return -first if first.could_extract_minus_sign() else first
+
+
 #: a sum or product of more terms than this enters another as one term, not flattened: one
 #: grown a term per level of a deep expression would otherwise be copied at every level
 #: (quadratic); nested, each level shares the one below.  Only very long sums and products are
