@@ -134,3 +134,15 @@ def test_a_derivative_that_is_zero_in_floating_point_everywhere_says_the_check_s
         report = mc.check(f, wrt)
         assert report.ok and "that is all this check shows" in report.detail, report
     assert mc.check(mc.sum(mc.softmax(x)), x).ok  # a derivative that is 0 symbolically
+
+
+# regression (review): the step sweep that rescues a steep f accepted a wrong formula where
+# f(x + h) = f(x − h) in floating point (both sides 0) or where one large step agreed by chance
+def test_the_step_sweep_never_passes_a_wrong_formula():
+    a = mc.scalar("a")
+    for f, wrt, wrong in ((a + 1000000, a, 0 * a), (x.T @ x + 1000000, x, 0 * x),
+                          (mc.sin(100 * a), a, -23.757910288052457 * mc.cos(100 * a)),
+                          (mc.sum(mc.exp(100 * x)), x, 100.001 * mc.exp(100 * x))):
+        for seed in range(4):
+            report = mc.check(f, wrt, against=wrong, seed=seed)
+            assert not report.ok, (str(f), seed, report)

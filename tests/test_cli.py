@@ -579,3 +579,5 @@ def test_without_wrt_diff_and_check_take_every_variable_in_name_order():
     assert out.stdout.count("check ok") == 2
     out = run("hessian", "x'*A*x", check_exit=2)
     assert "--wrt" in out.stderr
+    out = run("check", "2", check_exit=2)
+    assert "'2' has no variables to differentiate by" in out.stderr

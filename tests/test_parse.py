@@ -489,6 +489,8 @@ def test_operators_as_results_print_them_read_back():
     ("vector(x)", r"vector\(c\) is a constant vector .*, such as vector\(1\)"),
     ("A^-100", r"a matrix power beyond ±64"),
     ("sin x", r"did you mean sin\(x\)\?"),
+    ("sum x.^2", r"call a function with brackets: sum\(\.\.\.\)"),
+    ("log det X", r"call a function with brackets: log\(\.\.\.\)"),
     ("2*log x + c", r"did you mean 2\*log\(x\) \+ c\?"),
     ("sum(X,1)", r"sum takes one argument and the axis as a keyword: sum\(X, axis=1\)"),
     ("softmax(X, 0)", r"softmax\(X, axis=0\)"),
@@ -502,3 +504,9 @@ def test_parse_errors_say_what_the_user_likely_meant(text, message):
 
 def test_matlabs_plain_transpose_reads_as_the_transpose():
     assert mc.parse("x.'*A*x") == mc.parse("x'*A*x")
+
+
+def test_powers_of_e_by_a_number_are_numbers():
+    c = mc.scalar("c")
+    assert mc.parse("e^-1*c", {"c": c}).shape == c.shape
+    assert mc.parse("e^(1/2)*c", {"c": c}).shape == c.shape

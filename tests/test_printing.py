@@ -282,6 +282,12 @@ def test_a_decimal_exponent_prints_as_typed_and_its_derivative_too():
     ("(c*(A+B))*x", "c(A + B)x", r"c \left(A + B\right) x"),
     ("(x'/c)*y", "((xᵀ)/c)y", r"\left(\frac{x^{\top}}{c}\right) y"),
     ("(x.*y)'*z", "(x ⊙ y)ᵀz", r"\left(x \odot y\right)^{\top} z"),
+    # regression (review): a negated first factor inside a product or a sum, and a scalar
+    # multiple of a Hadamard or Kronecker product, lost the brackets they need
+    ("a*(-x'*x)", "a(−xᵀx)", r"a \left(-x^{\top} x\right)"),
+    ("b + -x'*x", "b − xᵀx", r"b - x^{\top} x"),
+    ("tr((-(X.*B))*C)", "tr((−X ⊙ B)C)", r"\operatorname{tr}\left(\left(-X \odot B\right) C\right)"),
+    ("(a*kron(A,B))*C", "(aA ⊗ B)C", r"\left(a A \otimes B\right) C"),
 ])
 def test_a_scalar_multiple_of_a_products_first_factor_needs_no_brackets(text, unicode, latex):
     f = mc.parse(text)

@@ -104,3 +104,17 @@ def test_a_jax_or_torch_file_run_as_a_script_does_not_look_like_a_passed_check(t
     path.write_text(done.stdout)
     ran = run_file(path)
     assert ran.returncode != 0 and "no self-check" in ran.stderr
+
+
+# regression (review): the step sweep passed a derivative replaced by 0 where f(x ± h) are
+# equal in floating point (f = ab + 10⁶)
+def test_the_step_sweep_of_a_file_never_passes_a_wrong_derivative(tmp_path):
+    a, b2 = mc.scalar("a"), mc.scalar("b")
+    source = mc.codegen(a * b2 + 1000000, [a], check=True)
+    body, main = source.split("\n\nif __name__", 1)
+    head, tail = body.rsplit("    return ", 1)
+    value, _ = tail.split(", ", 1)
+    path = tmp_path / "gen.py"
+    path.write_text(f"{head}    return {value}, 0.0\n\nif __name__{main}")
+    done = run_file(path)
+    assert done.returncode == 1 and done.stdout.startswith("check FAILED"), done.stdout

@@ -90,6 +90,8 @@ def _variables(args: Any):
         return reading
     # no --wrt: by every variable, in name order
     f, _, warned = reading
+    if not f.free_symbols():
+        raise MatcalcError(f"{args.expr!r} has no variables to differentiate by")
     return f, sorted(f.free_symbols(), key=lambda s: s.name), warned
 
 

@@ -28,7 +28,8 @@ from matcalc.numeric.lambdify import lambdify
 from matcalc.numeric.plotting import plot_step_sweep
 from matcalc.numeric.sampling import choose_sizes, sample_inputs
 from matcalc.numeric.steps import (
-    CheckedPoint, arrangement, error_and_scale, richardson_quotients, step_sweep,
+    DEFAULT_STEPS, CheckedPoint, arrangement, error_and_scale, relative_error,
+    richardson_quotients, step_sweep,
 )  # fmt: skip
 from matcalc.rules.simplify import is_zero, substitute
 
@@ -255,7 +256,8 @@ def check(
                 continue
             checked += 1
             if not np.isfinite(err) or err > tolerance * scale + floor:
-                resolved = _resolving_step(here, tolerance) if np.isfinite(err) else None
+                resolved = (_resolving_step(here, tolerance, f_scale) if np.isfinite(err)
+                            else None)
                 if resolved is None:
                     return _report(False, rel, f, x, shown, symbolic.shape, dim_sizes,
                                    point_seed, tolerance, f"at point {point + 1} of {points}",
@@ -285,22 +287,37 @@ def check(
         error = first.error(f) if isinstance(first, _UndefinedNear) else first
         if set(map(str, sizes or {})) >= set(map(str, dim_sizes)):
             raise error from None
+        other = choose_sizes([f, x, d.result], sizes, reverse=True)
         try:
-            return compare(choose_sizes([f, x, d.result], sizes, reverse=True))
+            return compare(other)
         except (_UndefinedNear, NumericError):
-            raise error from None
+            # both orders tried: suggesting the other one would send the user in a circle
+            raise (first.error(f, also_tried=other) if isinstance(first, _UndefinedNear)
+                   else error) from None
 
 
-def _resolving_step(point: CheckedPoint, tolerance: float) -> tuple[float, float] | None:
-    """(error, step) at the finite-difference step that agrees best with the derivative, when
-    that agreement is within the tolerance: a steep f (exp(100x)) is resolved only by a step
-    far below the default, which is scaled up where |f| is large.  A wrong derivative is not
-    rescued: the quotients converge to the true derivative, so no step agrees with it."""
-    with np.errstate(all="ignore"):
-        steps, errors = step_sweep(point)
-    errors = np.where(np.isfinite(errors), errors, np.inf)
-    best = int(np.argmin(errors))
-    return (float(errors[best]), float(steps[best])) if errors[best] < tolerance else None
+def _resolving_step(point: CheckedPoint, tolerance: float,
+                    f_scale: float) -> tuple[float, float] | None:
+    """(error, step) where steps below the default agree with the derivative, for a steep f
+    (exp(100x)), which only a step far below the default (scaled up where |f| is large)
+    resolves.  A step counts only where its rounding error (≈ eps·|f|/h) is far below the
+    tolerance and its quotient is not 0 in floating point, and two neighbouring steps must
+    agree: the quotients of a resolved f converge to the true derivative, so a wrong one
+    matches at most at one step by chance (sin(100a) at h = 0.1), never at two in a row."""
+    scale = float(np.max(np.abs(point.symbolic)))
+    errors = []
+    for step in DEFAULT_STEPS[DEFAULT_STEPS < point.step]:
+        rounding = 100 * np.finfo(float).eps * max(1.0, f_scale) / step
+        with np.errstate(all="ignore"):
+            quotient = point.arrange(richardson_quotients(
+                point.evaluate, point.x0, point.f_shape, float(step), point.structure))
+        usable = (scale > 0 and rounding < 0.01 * tolerance * scale
+                  and np.all(np.isfinite(quotient)) and np.any(quotient != 0))
+        errors.append((relative_error(point.symbolic, quotient) if usable else np.inf, step))
+    for (first, _), (second, step) in zip(errors, errors[1:]):
+        if first < tolerance and second < tolerance:
+            return max(first, second), float(step)
+    return None
 
 
 def _claimed_formula(f: Expr, x: Symbol, against: Any) -> Expr:
@@ -329,12 +346,21 @@ class _UndefinedNear(Exception):
         super().__init__()
         self.sizes = sizes
 
-    def error(self, f: Any) -> NumericError:
+    def error(self, f: Any, also_tried: dict | None = None) -> NumericError:
         names = sorted(map(str, self.sizes))
         values = [self.sizes[k] for k in sorted(self.sizes, key=str)]
-        at = f" at sizes {', '.join(f'{k}={v}' for k, v in zip(names, values))}" if names else ""
+
+        def written(sizes: dict) -> str:
+            return ", ".join(f"{k}={sizes[k]}" for k in sorted(sizes, key=str))
+
+        at = f" at sizes {written(self.sizes)}" if names else ""
+        if also_tried is not None:
+            at += f" and at {written(also_tried)}"
         text = (f"{f} is undefined or beyond floating point within a finite-difference step of "
                 f"every point tried{at}, so no derivative could be compared")
+        if also_tried is not None:
+            return NumericError(f"{text}; check at sizes where it is defined (sizes={{...}}, "
+                                "the command's --sizes)")
         if len(set(values)) < 2:
             return NumericError(text)
         # the same sizes the other way round, the usual cure for a singular Gram matrix

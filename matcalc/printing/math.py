@@ -155,7 +155,7 @@ class MathPrinter(Printer):
             else:
                 number = self.number(coef)
                 # (1/2)x, where 1/2x reads as 1/(2x); but 0.05x, 10⁻⁵x, 2.5·10⁻⁵x
-                plain = coef.is_Integer or decimal_form(coef) is not None
+                plain = coef.is_Integer or decimal_form(coef) is not None or coef.is_NumberSymbol
                 bracket = self.bracket_fractions and not plain and len(factors) > 0
                 lead.append(f"({number.text})" if bracket else number.text)
         body = self.juxtapose(lead + scalars + array_text) if (lead or scalars or array_text) \
@@ -181,6 +181,7 @@ class MathPrinter(Printer):
             else:
                 runs.append([arg, kid, 1])
         pieces = []
+        positive = None  # the product without its leading minus sign, if it has one
         for i, (arg, kid, count) in enumerate(runs):
             if count > 1:
                 pieces.append(self.sup(self.paren(kid, POW),
@@ -189,9 +190,14 @@ class MathPrinter(Printer):
                 # a scalar multiple of the first factor needs no brackets, since (cA)B = c(AB):
                 # (1/2)xᵀAx and −xᵀx, not ((1/2)xᵀ)Ax and (−xᵀ)x
                 pieces.append(self.paren(kid, ADD))
+                if kid.prec == NEG and kid.neg is not None:
+                    positive = self.paren(kid.neg, ADD)
             else:
                 pieces.append(self.paren(kid, NEG))
-        return Printed(self.juxtapose(pieces), MUL)
+        text = self.juxtapose(pieces)
+        if positive is not None:  # −xᵀx is a negation: a(−xᵀx), b − xᵀx
+            return Printed(text, NEG, neg=Printed(self.juxtapose([positive, *pieces[1:]]), MUL))
+        return Printed(text, MUL)
 
     def pow(self, node: Pow, kids):
         k = node.exponent
@@ -327,6 +333,9 @@ def split_name(name: str) -> tuple[str, str]:
 
 
 def _scalar_multiple(node) -> bool:
-    """c·A for scalars c, none a quotient (xᵀ/c followed by x would read as xᵀ/(cx))."""
-    return (isinstance(node, Mul) and sum(not a.is_scalar for a in node.args) == 1
+    """c·A for scalars c and an A that juxtaposition cannot split: none a quotient (xᵀ/c
+    followed by x would read as xᵀ/(cx)), A no Hadamard or Kronecker product (−X ⊙ B
+    followed by C would read as −X ⊙ (BC)); a sum is bracketed already: c(A + B)x."""
+    arrays = [a for a in node.args if not a.is_scalar] if isinstance(node, Mul) else []
+    return (len(arrays) == 1 and not isinstance(arrays[0], (Mul, Kron))
             and not any(isinstance(a, Pow) and a.exponent.is_negative for a in node.args))

@@ -267,9 +267,16 @@ class Builder(Operators):
             raise self.error(f"the exponent {right} is transposed: write ({left}{node.op}"
                              f"{self.src(node.right.operand)})'", node.right.start)
         if isinstance(node.left, Name) and node.left.name == "e" and "e" not in self.symbols \
-                and not isinstance(node.right, Num):
+                and not self._is_number(node.right):  # e^-1 and e^(1/2) are numbers' powers
             raise self.error(f"an exponent must be a number; for e to the power {right} write "
                              f"exp({right})", node.right.start)
+
+    def _is_number(self, node: Node) -> bool:
+        try:
+            self.number(node)
+        except ParseError:
+            return False
+        return True
 
     def exponent(self, node: Node) -> Fraction:
         """An exact number: an exponent, or the value of vector(c) and matrix(c)."""
@@ -413,7 +420,8 @@ class Builder(Operators):
     def along_axis(self, node: Call) -> Typed:
         """sum(X), sum(X, axis=0) (the row 𝟏ᵀX), sum(X, axis=1) (the column X𝟏), and mean."""
         name = node.name
-        if len(node.args) == 2 and isinstance(node.args[1], Num) and not node.keywords:
+        if len(node.args) == 2 and isinstance(node.args[1], Num) and not node.keywords \
+                and self.src(node.args[1]) in ("0", "1"):
             raise self.error(f"{name} takes one argument and the axis as a keyword: "
                              f"{name}({self.src(node.args[0])}, axis={self.src(node.args[1])})",
                              node.args[1].start)

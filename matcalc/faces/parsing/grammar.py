@@ -221,18 +221,25 @@ def implicit_product_hint(text: str, tokens: list[Token], i: int) -> str:
         python = detect_syntax(text) == "python"
         return "@" if python and "number" not in (a.kind, b.kind) else "*"
 
-    def called(a: Token, b: Token) -> bool:
-        """sin x: a function's name before a one-token operand, a call was meant."""
-        return a.kind == "name" and a.text in KNOWN and b.kind in ("name", "number")
+    def called(k: int) -> bool:
+        """sin x: a function's name, then one operand that ends the argument (the text ends,
+        or a sum or a bracket follows); in sum x.^2 or log det X the argument is unclear."""
+        a, b = tokens[k], tokens[k + 1]
+        after = tokens[k + 2] if k + 2 < len(tokens) else None
+        return (a.kind == "name" and a.text in KNOWN and b.kind in ("name", "number")
+                and b.text not in KNOWN
+                and (after is None or after.kind == "end" or after.text in (")", ",", "+", "-")))
 
-    def joined(a: Token, b: Token) -> str:
-        return f"{a.text}({b.text})" if called(a, b) else a.text + sign(a, b) + b.text
+    def function_first(k: int) -> bool:
+        return tokens[k].kind == "name" and tokens[k].text in KNOWN and not called(k)
 
     whole, last = [], 0
-    for a, b in zip(tokens, tokens[1:]):
-        if side_by_side(a, b) and called(a, b):
+    for k, (a, b) in enumerate(zip(tokens, tokens[1:])):
+        if side_by_side(a, b) and called(k):
             whole += [text[last:a.pos + len(a.text)], f"({b.text})"]
             last = b.pos + len(b.text)
+        elif side_by_side(a, b) and function_first(k):
+            return f"; call a function with brackets: {a.text}(...)"
         elif side_by_side(a, b):
             whole += [text[last:a.pos + len(a.text)], sign(a, b)]
             last = b.pos
@@ -242,7 +249,9 @@ def implicit_product_hint(text: str, tokens: list[Token], i: int) -> str:
         parses = True
     except ParseError:
         parses = False
-    suggestion = fixed if parses and len(fixed) <= HINT_LENGTH else joined(tokens[i - 1], tokens[i])
+    a, b = tokens[i - 1], tokens[i]
+    spot = f"{a.text}({b.text})" if called(i - 1) else a.text + sign(a, b) + b.text
+    suggestion = fixed if parses and len(fixed) <= HINT_LENGTH else spot
     return f"; did you mean {suggestion}?"
 
 
