@@ -159,6 +159,8 @@ def test_a_failed_check_exits_1(monkeypatch, capsys):
     # printed its derivative twice
     (["diff", "x'*A*x", "--wrt", "x", "--var", "A: matrix(n, n) spd", "--var", "A: vector(n)"],
      "A is declared twice ('A: matrix(n, n) spd' and 'A: vector(n)'); keep one"),
+    (["diff", "x'*S*x", "--wrt", "S", "--structure", "symmetric"],
+     '--var "S: matrix(n, n) symmetric"'),
     (["diff", "x'*A*x", "--wrt", "x", "--wrt", "x"], "x is named twice as a variable to differentiate by"),
 ])
 def test_bad_input_exits_2_with_one_line_on_stderr(args, message):

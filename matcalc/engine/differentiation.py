@@ -149,8 +149,9 @@ def _structured(f: Expr, x: Symbol, layout: str | None, structure: str) -> Diffe
         return _by_free_entries(f, x, layout, structure, lambda G: c_diag(c_diagpart(G)))
     if not (x.symmetric and not x.is_scalar) or x.diagonal:
         raise MatcalcError(f"structure='symmetric' needs a matrix declared symmetric (or spd), "
-                           f"not diagonal, got {describe(x)}; declare it with "
-                           "mc.matrix(..., symmetric=True)")
+                           f"not diagonal, got {describe(x)}; declare it symmetric: "
+                           f"mc.matrix(\"{x.name}\", n, symmetric=True), or on the command "
+                           f"line --var \"{x.name}: matrix(n, n) symmetric\"")
     return _by_free_entries(f, x, layout, structure, lambda G: c_add(
         [G, c_transpose(G), c_mul([const(-1), c_diag(c_diagpart(G))])]))
 
