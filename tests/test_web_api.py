@@ -441,3 +441,14 @@ def test_a_check_takes_the_sizes_asked_for(server):
         assert status == 400 and "sizes must be" in data["error"]["message"]
     status, _, data = server.post({**body, "check": False})
     assert status == 400 and "send check: true" in data["error"]["message"]
+
+
+# regression: the page keeps its declarations across edits, and one with a mistake (a size
+# k+1) for a variable the expression no longer has refused every later expression
+def test_a_declaration_of_a_name_the_expression_lacks_is_not_read(server):
+    status, _, data = server.post({"expr": "norm2(y)^2", "wrt": "y",
+                                   "vars": ["x: vector(k+1)", "y: vector(m)"]})
+    assert status == 200 and data["derivatives"][0]["unicode"] == "2y"
+    assert data["variables"][0]["spec"] == "y: vector(m)"
+    status, _, data = server.post({"expr": "x'*x", "wrt": "x", "vars": ["x: vector(k+1)"]})
+    assert status == 400 and "k+1" in data["error"]["message"]

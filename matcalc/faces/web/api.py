@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -179,8 +180,16 @@ def _error(e: MatcalcError) -> dict:
     return body
 
 
+def _in_use(declarations: tuple[str, ...], expr: str) -> tuple[str, ...]:
+    """The declarations of names the expression uses.  The page keeps its table of
+    declarations across edits: one for a name the text no longer has, and with a mistake in
+    it (x: vector(k+1)), must not refuse every later expression."""
+    words = set(re.findall(r"[^\W\d]\w*", expr))
+    return tuple(d for d in declarations if ":" not in d or d.split(":", 1)[0].strip() in words)
+
+
 def _answer(request: Request) -> dict:
-    f, wrts, warned = read(request.expr, request.vars, request.wrt)
+    f, wrts, warned = read(request.expr, _in_use(request.vars, request.expr), request.wrt)
     head = {"expression": str(f), "latex": to_latex(f), "unicode": to_unicode(f),
             "warnings": warned,
             "mathml": to_mathml(to_latex(f), display=True), "variables": variables_json(f),
