@@ -288,6 +288,12 @@ def test_a_decimal_exponent_prints_as_typed_and_its_derivative_too():
     ("b + -x'*x", "b − xᵀx", r"b - x^{\top} x"),
     ("tr((-(X.*B))*C)", "tr((−X ⊙ B)C)", r"\operatorname{tr}\left(\left(-X \odot B\right) C\right)"),
     ("(a*kron(A,B))*C", "(aA ⊗ B)C", r"\left(a A \otimes B\right) C"),
+    # regression (second review): a negated product after a factor, a Hadamard or Kronecker
+    # sign or a minus sign read as a subtraction
+    ("2*((-A)*B)", "2(−AB)", r"2 \left(-A B\right)"),
+    ("A .* ((-B)*C)", "A ⊙ (−BC)", r"A \odot \left(-B C\right)"),
+    ("kron(A, (-B)*C)", "A ⊗ (−BC)", r"A \otimes \left(-B C\right)"),
+    ("A - (-B)*C", "A − (−BC)", r"A - \left(-B C\right)"),
 ])
 def test_a_scalar_multiple_of_a_products_first_factor_needs_no_brackets(text, unicode, latex):
     f = mc.parse(text)

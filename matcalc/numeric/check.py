@@ -288,6 +288,8 @@ def check(
         if set(map(str, sizes or {})) >= set(map(str, dim_sizes)):
             raise error from None
         other = choose_sizes([f, x, d.result], sizes, reverse=True)
+        if other == dim_sizes:  # one dimension, or all sizes given: nothing else to try
+            raise error from None
         try:
             return compare(other)
         except (_UndefinedNear, NumericError):
@@ -300,24 +302,24 @@ def _resolving_step(point: CheckedPoint, tolerance: float,
                     f_scale: float) -> tuple[float, float] | None:
     """(error, step) where steps below the default agree with the derivative, for a steep f
     (exp(100x)), which only a step far below the default (scaled up where |f| is large)
-    resolves.  A step counts only where its rounding error (≈ eps·|f|/h) is far below the
-    tolerance and its quotient is not 0 in floating point, and two neighbouring steps must
-    agree: the quotients of a resolved f converge to the true derivative, so a wrong one
-    matches at most at one step by chance (sin(100a) at h = 0.1), never at two in a row."""
+    resolves.  A step counts only where its rounding error (≈ eps·|f|/h) is well below the
+    tolerance and its quotient is not 0 in floating point, and three steps in a row must
+    agree: the quotients of a resolved f converge to the true derivative, while a wrong one
+    can match one step by chance (sin(100a) at h = 0.1), or two where the quotient's error
+    takes one value twice (a sine at ωh and ωh/√10)."""
     scale = float(np.max(np.abs(point.symbolic)))
     errors = []
     for step in DEFAULT_STEPS[DEFAULT_STEPS < point.step]:
-        rounding = 100 * np.finfo(float).eps * max(1.0, f_scale) / step
+        rounding = np.finfo(float).eps * max(1.0, f_scale) / step
         with np.errstate(all="ignore"):
             quotient = point.arrange(richardson_quotients(
                 point.evaluate, point.x0, point.f_shape, float(step), point.structure))
-        usable = (scale > 0 and rounding < 0.01 * tolerance * scale
+        usable = (scale > 0 and rounding < 0.1 * tolerance * scale
                   and np.all(np.isfinite(quotient)) and np.any(quotient != 0))
         errors.append((relative_error(point.symbolic, quotient) if usable else np.inf, step))
-    for (first, _), (second, step) in zip(errors, errors[1:]):
-        if first < tolerance and second < tolerance:
-            return max(first, second), float(step)
-    return None
+    runs = [(max(e for e, _ in run), run[1][1]) for run in zip(errors, errors[1:], errors[2:])
+            if all(e < tolerance for e, _ in run)]
+    return min(runs, default=None)
 
 
 def _claimed_formula(f: Expr, x: Symbol, against: Any) -> Expr:

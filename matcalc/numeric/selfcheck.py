@@ -108,9 +108,8 @@ if __name__ == "__main__":
         return natural.T if transposed else natural
 
     def resolved(inputs, name, case, transposed, got):
-        # two neighbouring steps below the default, each with a rounding error far below the
-        # tolerance and a quotient that is not 0, must agree: a wrong derivative matches at
-        # most one step by chance
+        # three steps in a row below the default, each with a rounding error well below the
+        # tolerance and a quotient that is not 0, must agree
         f_scale = max(1.0, float(np.max(np.abs(value(inputs)))))
         scale = float(np.max(np.abs(got)))
         x0 = np.asarray(inputs[name], dtype=float)
@@ -123,12 +122,13 @@ if __name__ == "__main__":
                 continue
             with np.errstate(all="ignore"):
                 quotient = numeric(inputs, name, case, transposed, step)
-            usable = (scale > 0 and 100 * np.finfo(float).eps * f_scale / step
-                      < 0.01 * TOLERANCE * scale and np.all(np.isfinite(quotient))
+            usable = (scale > 0 and np.finfo(float).eps * f_scale / step
+                      < 0.1 * TOLERANCE * scale and np.all(np.isfinite(quotient))
                       and np.any(quotient != 0))
             errors.append(relative(got, quotient) if usable else np.inf)
-        pairs = [max(a, b) for a, b in zip(errors, errors[1:]) if max(a, b) < TOLERANCE]
-        return min(pairs, default=np.inf)
+        runs = [max(run) for run in zip(errors, errors[1:], errors[2:])
+                if max(run) < TOLERANCE]  # three in a row: a wrong one matches at most two
+        return min(runs, default=np.inf)
 
     def relative(got, expected):
         scale = max(float(np.max(np.abs(expected))), float(np.max(np.abs(got))), 1e-300)

@@ -149,8 +149,8 @@ class Printer:
         for i, p in enumerate(terms):
             if i == 0:
                 parts.append(p.text)
-            elif p.neg is not None:
-                parts.append(self.minus + self.paren(p.neg, ADD))
+            elif p.neg is not None:  # a − (−BC): a negation subtracted keeps its brackets
+                parts.append(self.minus + self.paren(p.neg, NEG if p.neg.prec == NEG else ADD))
             else:
                 parts.append(self.plus + self.paren(p, ADD - 1))
         return Printed("".join(parts), ADD)
