@@ -118,3 +118,34 @@ def test_the_step_sweep_of_a_file_never_passes_a_wrong_derivative(tmp_path):
     path.write_text(f"{head}    return {value}, 0.0\n\nif __name__{main}")
     done = run_file(path)
     assert done.returncode == 1 and done.stdout.startswith("check FAILED"), done.stdout
+
+
+# regression: hessian --code wrote a file that did nothing when run, unlike diff --code's
+@pytest.mark.parametrize("expr,wrt", [("norm2(A*x - y)^2", ["x"]), ("sum(exp(W*x)) + x'*x", ["W"]),
+                                      ("x'*A*y", ["x", "y"]), ("logsumexp(x)", ["x"])])
+def test_a_hessians_file_checks_itself_against_its_gradient(tmp_path, expr, wrt):
+    flags = [a for w in wrt for a in ("--wrt", w)]
+    out = subprocess.run([sys.executable, "-m", "matcalc", "hessian", expr, *flags, "--code"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    path = tmp_path / "hessian.py"
+    path.write_text(out.stdout)
+    assert "def hessian(" in out.stdout
+    done = run_file(path)
+    assert done.returncode == 0 and done.stdout.startswith("check ok"), (done.stdout, done.stderr)
+    # a broken Hessian fails its own check
+    broken = out.stdout.replace("\ndef hessian(", "\ndef _right_hessian(", 1).replace(
+        "\n\ndef _gradient_and_hessian(", "\n\ndef hessian(*a, **k):\n    return 1.01 * "
+        "_right_hessian(*a, **k)\n\n\ndef _gradient_and_hessian(", 1)
+    path.write_text(broken)
+    done = run_file(path)
+    assert done.returncode == 1 and done.stdout.startswith("check FAILED"), done.stdout
+
+
+def test_a_hessians_file_that_cannot_check_itself_says_so(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "matcalc", "hessian", "x'*S*x", "--wrt", "S",
+                          "--var", "S: matrix(n, n) symmetric", "--code"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    path = tmp_path / "hessian.py"
+    path.write_text(out.stdout)
+    done = run_file(path)
+    assert done.returncode == 1 and "no self-check" in done.stderr

@@ -27,6 +27,7 @@ from matcalc.explain import derive, function_name
 from matcalc.faces.parsing import parse
 from matcalc.numeric.check import CheckReport, check, check_hessian
 from matcalc.numeric.codegen import source as codegen_source
+from matcalc.numeric.hessian_code import hessian_code
 from matcalc.numeric.selfcheck import self_check_block
 from matcalc.printing import latex_in_names, to_latex, to_unicode, where_json
 from matcalc.rules.simplify import simplify
@@ -358,8 +359,9 @@ def second_derivative(f: Expr, wrts: Sequence[Symbol], want_check: bool = False,
                               derive(f, x, order=2) if steps and x == y else None)
     if want_code:
         backend = want_code if isinstance(want_code, str) else "numpy"
-        result = replace(result, code=codegen_source([H], "hessian", [result.label],
-                                                     backend=backend))
+        result = replace(result, code=hessian_code(f, x, y, H, result.label)
+                         if backend == "numpy"  # numpy's file checks itself when run
+                         else codegen_source([H], "hessian", [result.label], backend=backend))
     return result
 
 

@@ -420,10 +420,16 @@ def source(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (),
     """The source of ``def name(<symbols>): ... return <outputs>`` using numpy; a derivative
     that no longer shows a variable it takes its size from takes that variable (def f(X) for
     ∂tr(X)/∂X = I, not def f(n); see ``core.variables``)."""
+    return generated(outputs, name, labels, backend).source
+
+
+def generated(outputs: Sequence[Expr], name: str = "f", labels: Sequence[str] = (),
+              backend: str = "numpy") -> Generated:
+    """``source``'s function with its argument names."""
     roots = [as_expr(o) for o in outputs]
     dims = dimension_symbols([n for r in roots for n in postorder(r)])
     return generate(roots, name, labels, arguments=sources_of_sizes(roots, dims),
-                    backend=backend).source
+                    backend=backend)
 
 
 @recursion_guarded
