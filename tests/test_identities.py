@@ -154,6 +154,9 @@ def test_the_sign_of_a_diagonal_matrix_stands_in_front():
     assert mc.unicode(mc.simplify(mc.diag(-x))) == "−diag(x)"
     assert mc.unicode(mc.simplify(mc.diag(-2 * x))) == "−diag(2x)"
     assert mc.unicode(mc.simplify(mc.diag(2 * x))) == "diag(2x)"
+    # one canonical form: the number and a scalar stay one flat product inside diag
+    c = mc.scalar("c")
+    assert mc.simplify(mc.diag(-3 * c * x)) is mc.simplify(-mc.diag(3 * c * x))
     assert np.allclose(value(mc.simplify(mc.diag(-2 * x))), np.diag(-2 * xv.ravel()))
     S = mc.matrix("S", n, symmetric=True)
     d = mc.diff(x.T @ mc.inv(S) @ x, S, structure="symmetric")

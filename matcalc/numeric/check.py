@@ -285,10 +285,8 @@ def check(
         # singular at these sizes, such as XXᵀ of a tall X: the other order of the sizes
         # gives the Gram matrix full rank, unless the user fixed every size
         error = first.error(f) if isinstance(first, _UndefinedNear) else first
-        if set(map(str, sizes or {})) >= set(map(str, dim_sizes)):
-            raise error from None
         other = choose_sizes([f, x, d.result], sizes, reverse=True)
-        if other == dim_sizes:  # one dimension, or all sizes given: nothing else to try
+        if other == dim_sizes:  # one dimension, or every size given: nothing else to try
             raise error from None
         try:
             return compare(other)

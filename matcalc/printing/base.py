@@ -47,6 +47,11 @@ class Printer:
         """``p`` as an operand of an operator of precedence ``above``."""
         return p.text if p.prec > above else f"{self.lparen}{p.text}{self.rparen}"
 
+    def operand(self, p: Printed, above: int) -> str:
+        """``p`` after another operand: bracketed as ``paren`` does, and also when it starts
+        with a minus sign (A ⊙ (−BC), 2(−AB), a − (−BC))."""
+        return self.paren(p, NEG) if p.prec == NEG else self.paren(p, above)
+
     def paren_ge(self, p: Printed, at_least: int) -> str:
         return p.text if p.prec >= at_least else f"{self.lparen}{p.text}{self.rparen}"
 
@@ -149,8 +154,8 @@ class Printer:
         for i, p in enumerate(terms):
             if i == 0:
                 parts.append(p.text)
-            elif p.neg is not None:  # a − (−BC): a negation subtracted keeps its brackets
-                parts.append(self.minus + self.paren(p.neg, NEG if p.neg.prec == NEG else ADD))
+            elif p.neg is not None:
+                parts.append(self.minus + self.operand(p.neg, ADD))
             else:
                 parts.append(self.plus + self.paren(p, ADD - 1))
         return Printed("".join(parts), ADD)

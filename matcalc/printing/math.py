@@ -135,11 +135,11 @@ class MathPrinter(Printer):
         if len(arrays) == 1 and not array_dens:
             # −(x − a), never −x − a: a minus sign before a sum takes the sum in brackets
             # a negated product (−AB) after a factor would read as a subtraction: 2(−AB)
-            array_text = [self._operand(arrays[0], ADD)] if scalars or coef not in (None, 1) \
+            array_text = [self.operand(arrays[0], ADD)] if scalars or coef not in (None, 1) \
                 else [arrays[0].text]
             prec = MUL if scalars or coef not in (None, 1, -1) else arrays[0].prec
         elif arrays:
-            pieces = [self._operand(a, MUL) for a in arrays]
+            pieces = [self.operand(a, MUL) for a in arrays]
             text = self.hadamard.join(pieces) if pieces else self.ones_glyph
             for d in array_dens:
                 text += self.hadamard_div + d
@@ -172,11 +172,6 @@ class MathPrinter(Printer):
         if scalar_dens:
             return Printed(body, arrays_prec)
         return Printed(body, prec if arrays and not scalars and not lead else MUL)
-
-    def _operand(self, p: Printed, above: int) -> str:
-        """``p`` as an operand after another factor: bracketed as ``paren`` does, and also
-        when it starts with a minus sign (A ⊙ (−BC), 2(−AB))."""
-        return self.paren(p, NEG) if p.prec == NEG else self.paren(p, above)
 
     def matmul(self, node, kids):
         # a run of one square factor is its matrix power: xᵀA³x, (Aᵀ)³, not xᵀAAAx
@@ -306,7 +301,7 @@ class MathPrinter(Printer):
         # an identity next to ⊗ shows its size: Iₙ ⊗ A is not I ⊗ A for every n
         kids = [self._sized(a, k) for a, k in zip(node.args, kids)]
         # ⊗ is associative: (A ⊗ B) ⊗ C prints as A ⊗ B ⊗ C
-        return Printed(self.kron_op.join(k.text if isinstance(a, Kron) else self._operand(k, MUL)
+        return Printed(self.kron_op.join(k.text if isinstance(a, Kron) else self.operand(k, MUL)
                                          for a, k in zip(node.args, kids)), MUL)
 
     def _sized(self, a, printed: Printed) -> Printed:

@@ -101,7 +101,9 @@ def c_diag(v: Expr) -> Expr:
         return Zero.new((v.rows, v.rows))
     c, rest = split_coefficient(v)
     if c.could_extract_minus_sign() and rest is not None:
-        inner = rest if c == -1 else Mul.new(const(-c), rest)
+        # −c v with its factors flat, as c_mul writes a product: 3cx, not 3(cx)
+        inner = rest if c == -1 else Mul.new(
+            const(-c), *(rest.args if isinstance(rest, Mul) else (rest,)))
         return Mul.new(const(-1), c_diag(inner))
     return Diag.new(v)
 
